@@ -1,0 +1,72 @@
+/**
+ * @module common/logger
+ * pino, JSON, synchronous destination (no transports: worker threads break in the compiled
+ * binary). Secrets are redacted wherever they appear in a logged object.
+ */
+import pino, { type Logger } from "pino";
+
+export type { Logger };
+
+/** Paths pino redacts, at any depth we log. */
+export const REDACT_PATHS = [
+  "agent_token",
+  "*.agent_token",
+  "*.*.agent_token",
+  "token",
+  "*.token",
+  "password",
+  "*.password",
+  "*.*.password",
+  "ipmi_password",
+  "*.ipmi_password",
+  "*.*.ipmi_password",
+  "redfish_password",
+  "*.redfish_password",
+  "*.*.redfish_password",
+  "image_request_authorization",
+  "*.image_request_authorization",
+  "*.*.image_request_authorization",
+  "headers.authorization",
+  "*.headers.authorization",
+];
+
+export interface LoggerOptions {
+  level?: string;
+  name?: string;
+  /** File descriptor or path to write to; default stdout (fd 1). */
+  destination?: number | string;
+  /** Extra stream to tee records into (e.g. the in-memory ring kept for collect_system_logs). */
+  tee?: { write(line: string): void };
+}
+
+/**
+ * Creates the process logger.
+ * @example
+ * const log = createLogger({ level: "debug", name: "agent" });
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const dest = pino.destination({ dest: options.destination ?? 1, sync: true });
+  const stream = options.tee
+    ? {
+        write(line: string) {
+          dest.write(line);
+          options.tee!.write(line);
+        },
+      }
+    : dest;
+  return pino(
+    {
+      level: options.level ?? "info",
+      name: options.name,
+      redact: { paths: REDACT_PATHS, censor: "***" },
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    stream,
+  );
+}
+
+/** A logger that drops everything (tests, library defaults). */
+export function createSilentLogger(): Logger {
+  return pino({ level: "silent" });
+}

@@ -1,0 +1,217 @@
+/**
+ * @module hardware-managers/registry
+ * Scores managers once, drops NONE, sorts by support (ties: registration order), and
+ * dispatches each operation to the first manager that implements it and does not decline.
+ */
+import { TeethError, isTeethError } from "../../common/branded-error.ts";
+import type { Logger } from "../../common/logger.ts";
+import type { StepDefinition, StepKind } from "../../protocol/steps.ts";
+import {
+  DECLINED,
+  HardwareSupport,
+  STEP_FIELDS,
+  isDeclined,
+  type HardwareManager,
+  type ManagerContext,
+  type StepsInput,
+} from "../contract/index.ts";
+
+export interface RankedManager {
+  readonly manager: HardwareManager;
+  readonly support: number;
+}
+
+/** Everything of the context except what the registry itself supplies. */
+export type ContextBase = Omit<ManagerContext, "decline" | "fail" | "dispatch">;
+
+export interface DispatchResult<T = unknown> {
+  result: T;
+  manager: string;
+}
+
+export interface ManagerRegistry {
+  register(manager: HardwareManager): void;
+  /** Scores every registered manager once; later calls are no-ops. */
+  initialize(ctx: ContextBase): Promise<void>;
+  ranked(): readonly RankedManager[];
+  /** `{ name: version }` of every active manager, IPA's `hardware_manager_version`. */
+  versions(): Record<string, string>;
+  dispatch<T = unknown>(operation: string, ctx: ContextBase, args?: Record<string, unknown>): Promise<DispatchResult<T>>;
+  /** Calls every manager implementing `operation`; `{ managerName: result }`. */
+  dispatchAll(operation: string, ctx: ContextBase, args?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** Steps of a kind, deduplicated as IPA does; keyed by manager name. */
+  steps(kind: StepKind, ctx: ContextBase, input: StepsInput): Promise<Record<string, StepDefinition[]>>;
+  /** True when some active manager implements the operation. */
+  has(operation: string): boolean;
+}
+
+/** Error codes the registry raises. */
+export const RegistryErrors = {
+  notFound: (operation: string) =>
+    new TeethError("HardwareManagerMethodNotFound", `No HardwareManager found to handle method: ${operation}`, {
+      status: 400,
+      details: { operation },
+    }),
+};
+
+function declinedError(manager: string, reason?: string): Error {
+  const e = new Error(reason ?? `${manager} declined`) as Error & Record<symbol, unknown>;
+  e[DECLINED] = true;
+  return e;
+}
+
+/**
+ * @example
+ * const registry = createManagerRegistry({ logger });
+ * registry.register(genericManager);
+ * await registry.initialize(ctxBase);
+ * const { result, manager } = await registry.dispatch("erase_devices_metadata", ctxBase, {});
+ */
+export function createManagerRegistry(options: { logger: Logger }): ManagerRegistry {
+  const registered: HardwareManager[] = [];
+  let active: RankedManager[] | null = null;
+
+  const contextFor = (manager: HardwareManager, base: ContextBase): ManagerContext => {
+    const ctx: ManagerContext = {
+      ...base,
+      logger: base.logger.child({ hardware_manager: manager.name }),
+      decline(reason?: string): never {
+        throw declinedError(manager.name, reason);
+      },
+      fail(code: string, message: string, details?: unknown): never {
+        throw new TeethError(code, message, { status: 500, details });
+      },
+      dispatch: async (operation, args = {}) => (await registry.dispatch(operation, base, args)).result,
+    };
+    return ctx;
+  };
+
+  const requireActive = (): RankedManager[] => {
+    if (!active) throw new Error("hardware manager registry used before initialize()");
+    return active;
+  };
+
+  const registry: ManagerRegistry = {
+    register(manager) {
+      if (active) throw new Error("register() after initialize()");
+      if (registered.some((m) => m.name === manager.name)) {
+        options.logger.warn({ manager: manager.name }, "hardware manager registered twice; keeping the first");
+        return;
+      }
+      registered.push(manager);
+    },
+
+    async initialize(base) {
+      if (active) return;
+      const scored: Array<RankedManager & { order: number }> = [];
+      for (const [order, manager] of registered.entries()) {
+        let support: number = HardwareSupport.NONE;
+        try {
+          support = Number(await manager.evaluateSupport(contextFor(manager, base))) || 0;
+        } catch (error) {
+          options.logger.error({ err: error, manager: manager.name }, "evaluateSupport failed; manager skipped");
+          continue;
+        }
+        if (support <= HardwareSupport.NONE) {
+          options.logger.info({ manager: manager.name }, "hardware manager does not support this machine");
+          continue;
+        }
+        scored.push({ manager, support, order });
+      }
+      scored.sort((a, b) => b.support - a.support || a.order - b.order);
+      active = scored.map(({ manager, support }) => ({ manager, support }));
+      for (const { manager } of active) {
+        if (!manager.initialize) continue;
+        try {
+          await manager.initialize(contextFor(manager, base));
+        } catch (error) {
+          options.logger.error({ err: error, manager: manager.name }, "hardware manager initialize failed");
+        }
+      }
+      options.logger.info(
+        { managers: active.map((r) => ({ name: r.manager.name, version: r.manager.version, support: r.support })) },
+        "hardware managers ready",
+      );
+    },
+
+    ranked: () => requireActive(),
+
+    versions() {
+      return Object.fromEntries(requireActive().map(({ manager }) => [manager.name, manager.version]));
+    },
+
+    has(operation) {
+      return requireActive().some(({ manager }) => typeof manager.operations?.[operation] === "function");
+    },
+
+    async dispatch<T>(operation: string, base: ContextBase, args: Record<string, unknown> = {}) {
+      for (const { manager } of requireActive()) {
+        const fn = manager.operations?.[operation];
+        if (typeof fn !== "function") continue;
+        try {
+          const result = (await fn(contextFor(manager, base), args)) as T;
+          return { result, manager: manager.name };
+        } catch (error) {
+          if (isDeclined(error)) {
+            base.logger.debug({ manager: manager.name, operation, reason: (error as Error).message }, "declined");
+            continue;
+          }
+          throw error;
+        }
+      }
+      throw RegistryErrors.notFound(operation);
+    },
+
+    async dispatchAll(operation, base, args = {}) {
+      const results: Record<string, unknown> = {};
+      for (const { manager } of requireActive()) {
+        const fn = manager.operations?.[operation];
+        if (typeof fn !== "function") continue;
+        try {
+          results[manager.name] = await fn(contextFor(manager, base), args);
+        } catch (error) {
+          if (isDeclined(error)) continue;
+          throw error;
+        }
+      }
+      if (Object.keys(results).length === 0) throw RegistryErrors.notFound(operation);
+      return results;
+    },
+
+    async steps(kind, base, input) {
+      const field = STEP_FIELDS[kind];
+      // Best candidate per step name: higher support, then higher priority (IPA deduplicate_steps).
+      const best = new Map<string, { manager: string; support: number; step: StepDefinition }>();
+      for (const { manager, support } of requireActive()) {
+        const source = manager[field];
+        if (!source) continue;
+        let list: readonly StepDefinition[];
+        try {
+          list = typeof source === "function" ? await source(contextFor(manager, base), input) : source;
+        } catch (error) {
+          if (isDeclined(error)) continue;
+          if (isTeethError(error)) throw error;
+          throw new TeethError("HardwareManagerError", `${manager.name} failed to list ${kind} steps`, { cause: error });
+        }
+        for (const raw of list) {
+          const step: StepDefinition = {
+            ...raw,
+            reboot_requested: raw.reboot_requested ?? false,
+            abortable: raw.abortable ?? false,
+            argsinfo: raw.argsinfo ?? null,
+          };
+          const seen = best.get(step.step);
+          if (!seen || support > seen.support || (support === seen.support && step.priority > seen.step.priority)) {
+            best.set(step.step, { manager: manager.name, support, step });
+          }
+        }
+      }
+      const byManager: Record<string, StepDefinition[]> = {};
+      for (const { manager } of requireActive()) byManager[manager.name] = [];
+      for (const { manager, step } of best.values()) byManager[manager]!.push(step);
+      for (const name of Object.keys(byManager)) byManager[name]!.sort((a, b) => a.step.localeCompare(b.step));
+      return byManager;
+    },
+  };
+  return registry;
+}
