@@ -1,0 +1,57 @@
+# Teeth: build, test, demo, benchmarks. Every target installs what it needs, idempotently.
+SHELL := /bin/bash
+BUN := node_modules/.bin/bun
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+# Debian packages the tests and demo use (real peers, real tools).
+DEBS := util-linux gdisk nvme-cli hdparm e2fsprogs dosfstools parted openssl curl xz-utils zstd gzip \
+        pciutils dmidecode ipmitool lshw kmod iproute2 procps
+
+.PHONY: all deps npm-deps debs build test unit-test integration-test demo bench-image bench-conductor typecheck clean plugins
+
+all: build
+
+npm-deps: node_modules/.package-lock.json
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+debs:
+	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+deps: npm-deps debs
+
+dist/teeth: npm-deps $(shell find main.ts agent common conductor hardware-managers protocol -name '*.ts' ! -name '*.test.ts' 2>/dev/null) package.json
+	@mkdir -p dist
+	$(BUN) build main.ts --compile --target=bun-linux-x64-baseline \
+	  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile dist/teeth
+
+build: dist/teeth
+
+# Vendor plugins bundled as self-contained .js files (loaded at runtime by the agent).
+plugins: npm-deps
+	@mkdir -p dist/hardware-managers
+	$(BUN) build hardware-managers/example-vendor/index.ts --target=bun --format=esm \
+	  --outfile dist/hardware-managers/example-vendor.js
+
+typecheck: npm-deps
+	node_modules/.bin/tsc --noEmit -p tsconfig.json
+
+test: deps build plugins typecheck
+	bash test/run-all.sh
+
+demo: deps build plugins
+	bash test/demo.sh
+
+bench-image: deps build
+	bash bench/image-write/run.sh
+
+bench-conductor: deps build
+	bash bench/conductor-scale/run.sh
+
+clean:
+	rm -rf dist build .bench
