@@ -1,0 +1,60 @@
+/**
+ * @module agent/extensions/standby
+ * `standby`: image preparation and power, as IPA. The image engine and the install-disk
+ * choice live in the hardware managers; these commands dispatch to them.
+ */
+import { z } from "zod";
+import { defineCommand, defineExtension, type Extension } from "../commands/extension.ts";
+import type { AgentServices } from "./services.ts";
+
+const ImageParams = z
+  .object({
+    image_info: z.record(z.string(), z.unknown()),
+    configdrive: z.unknown().optional(),
+  })
+  .loose();
+const NoParams = z.object({}).loose();
+
+export function createStandbyExtension(services: AgentServices): Extension {
+  const dispatch = (operation: string) =>
+    defineCommand({
+      async: true,
+      params: ImageParams,
+      async run(params, command) {
+        const ctx = services.managerContext(command);
+        return (await services.registry.dispatch(operation, ctx, params)).result;
+      },
+    });
+  return defineExtension("standby", {
+    prepare_image: dispatch("prepare_image"),
+    cache_image: dispatch("cache_image"),
+    power_off: defineCommand({
+      async: true,
+      params: NoParams,
+      run: () => "powering off",
+      after: () => services.power.powerOff(),
+    }),
+    run_image: defineCommand({
+      async: true,
+      params: NoParams,
+      run: () => "rebooting",
+      after: () => services.power.reboot(),
+    }),
+    sync: defineCommand({
+      async: false,
+      params: NoParams,
+      async run() {
+        const r = await services.exec("sync", []);
+        if (r.failed) throw new Error(`sync failed: ${r.stderr.trim()}`);
+        return "sync completed";
+      },
+    }),
+    get_partition_uuids: defineCommand({
+      async: false,
+      params: NoParams,
+      async run(_params, command) {
+        return (await services.registry.dispatch("get_partition_uuids", services.managerContext(command), {})).result;
+      },
+    }),
+  });
+}
