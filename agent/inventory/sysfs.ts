@@ -1,0 +1,109 @@
+/**
+ * @module agent/inventory/sysfs
+ * The seam for reading the kernel's view of the machine (/sys, /proc, /dev/disk, /run/udev).
+ * Every read is relative to a root directory, so tests point the whole inventory at a small
+ * fake tree instead of monkey-patching `fs`. Reads return `null` on any error: a missing file
+ * is the normal way sysfs says "this device has no such attribute".
+ */
+import { lstat, readFile, readdir, readlink, realpath, stat } from "node:fs/promises";
+import path from "node:path";
+
+/** Read-only access to a filesystem tree rooted at `root`. Paths are absolute inside it. */
+export interface SysFs {
+  /** The real directory the tree is rooted at ("/" on a live system). */
+  readonly root: string;
+  /** File contents trimmed of surrounding whitespace, or null when unreadable. */
+  text(p: string): Promise<string | null>;
+  /** Raw bytes (binary attributes such as SMBIOS entries, SCSI VPD pages), or null. */
+  bytes(p: string): Promise<Uint8Array | null>;
+  /** Directory entries sorted by name; empty when the directory is missing. */
+  list(p: string): Promise<string[]>;
+  /** The link's target as stored (relative targets stay relative), or null. */
+  link(p: string): Promise<string | null>;
+  /** The canonical path inside the tree (root prefix removed), or null. */
+  resolve(p: string): Promise<string | null>;
+  exists(p: string): Promise<boolean>;
+  /** True when `p` exists and is a directory (following links). */
+  isDir(p: string): Promise<boolean>;
+}
+
+/**
+ * Creates the reader for a tree.
+ * @example
+ * const fs = createSysFs("/");                       // live system
+ * const fake = createSysFs("test/fixtures/inventory/server-a");
+ * await fake.text("/sys/block/sda/size");             // "7814037168"
+ */
+export function createSysFs(root = "/"): SysFs {
+  const base = path.resolve(root);
+  const abs = (p: string) => path.join(base, p);
+  return {
+    root: base,
+    async text(p) {
+      try {
+        return (await readFile(abs(p), "utf8")).trim();
+      } catch {
+        return null;
+      }
+    },
+    async bytes(p) {
+      try {
+        return new Uint8Array(await readFile(abs(p)));
+      } catch {
+        return null;
+      }
+    },
+    async list(p) {
+      try {
+        return (await readdir(abs(p))).sort();
+      } catch {
+        return [];
+      }
+    },
+    async link(p) {
+      try {
+        return await readlink(abs(p));
+      } catch {
+        return null;
+      }
+    },
+    async resolve(p) {
+      try {
+        const real = await realpath(abs(p));
+        if (base === "/") return real;
+        // Links in a fake tree point inside it; anything else is not part of the tree.
+        if (real !== base && !real.startsWith(base + path.sep)) return null;
+        return "/" + path.relative(base, real);
+      } catch {
+        return null;
+      }
+    },
+    async exists(p) {
+      try {
+        await lstat(abs(p));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async isDir(p) {
+      try {
+        return (await stat(abs(p))).isDirectory();
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+/** Parses an integer attribute; null for missing or non-numeric text. */
+export function toInt(text: string | null): number | null {
+  if (text === null || !/^-?\d+$/.test(text)) return null;
+  return Number.parseInt(text, 10);
+}
+
+/** Empty strings become null: sysfs pads or blanks attributes it does not know. */
+export function nonEmpty(text: string | null | undefined): string | null {
+  const t = text?.trim();
+  return t ? t : null;
+}
