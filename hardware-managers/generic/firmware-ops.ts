@@ -1,9 +1,39 @@
 /**
  * @module hardware-managers/generic/firmware-ops
- * Firmware update steps. (placeholder: filled by the firmware work)
+ * Firmware: the `update_firmware` step, the `flash_firmware` command (`hardware.flash_firmware`),
+ * and the generic manager's claims on components `nvme:<serial>` and `bios`/`uefi` (via
+ * fwupdtool). The per-component convention is in `./firmware/component-contract.ts`.
  */
 import type { Operation } from "../contract/index.ts";
-import type { StepDefinition } from "../../protocol/steps.ts";
+import { realHostFs, type HostFs } from "./erase/host.ts";
+import type { FirmwareClaimQuery, FlashComponentRequest } from "./firmware/component-contract.ts";
+import { flashFirmware } from "./firmware/flash-firmware.ts";
+import { claimNvme, flashNvme } from "./firmware/nvme-firmware.ts";
+import { claimSystemFirmware, flashSystemFirmware } from "./firmware/uefi-capsule.ts";
 
-export const firmwareCleanSteps: StepDefinition[] = [];
-export const firmwareOperations: Record<string, Operation> = {};
+export { firmwareCleanSteps } from "./firmware/steps.ts";
+export type { FirmwareReport, ComponentReport } from "./firmware/flash-firmware.ts";
+
+/**
+ * @example
+ * const ops = createFirmwareOperations({ fs: realHostFs });
+ * await ops.flash_firmware(ctx, { firmware_images: [{ component: "nvme:S4EV", url, checksum, version: "2B2QEXM7" }] });
+ */
+export function createFirmwareOperations(deps: { fs: HostFs }): Record<string, Operation> {
+  return {
+    update_firmware: flashFirmware,
+    flash_firmware: flashFirmware,
+    claims_firmware_component: (ctx, args) => {
+      const { component } = args as FirmwareClaimQuery;
+      if (typeof component === "string" && component.startsWith("nvme:")) return claimNvme(ctx, deps.fs, component);
+      return claimSystemFirmware(ctx, String(component));
+    },
+    flash_firmware_component: (ctx, args) => {
+      const req = args as FlashComponentRequest;
+      if (req.component.startsWith("nvme:")) return flashNvme(ctx, deps.fs, req);
+      return flashSystemFirmware(ctx, req);
+    },
+  };
+}
+
+export const firmwareOperations: Record<string, Operation> = createFirmwareOperations({ fs: realHostFs });

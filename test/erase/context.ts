@@ -8,6 +8,7 @@ import { createSilentLogger } from "../../common/logger.ts";
 import { defineHardwareManager, HardwareSupport, type HardwareManager, type ManagerConfig } from "../../hardware-managers/contract/index.ts";
 import { createManagerRegistry, type ContextBase } from "../../hardware-managers/registry/index.ts";
 import type { Disk, Inventory } from "../../protocol/inventory.ts";
+import type { StepDefinition, StepKind } from "../../protocol/steps.ts";
 
 export const testConfig: ManagerConfig = Object.freeze({
   allowLoopDevices: true,
@@ -30,6 +31,8 @@ export interface Harness {
   base: ContextBase;
   progress: Array<Record<string, unknown>>;
   dispatch<T = unknown>(op: string, args?: Record<string, unknown>): Promise<{ result: T; manager: string }>;
+  /** Every step of a kind, flattened over managers. */
+  steps(kind: StepKind): Promise<StepDefinition[]>;
 }
 
 /**
@@ -57,7 +60,12 @@ export async function createHarness(
     progress: (u) => progress.push(u),
   };
   await registry.initialize(base);
-  return { base, progress, dispatch: (op, args = {}) => registry.dispatch(op, base, args) };
+  return {
+    base,
+    progress,
+    dispatch: (op, args = {}) => registry.dispatch(op, base, args),
+    steps: async (kind) => Object.values(await registry.steps(kind, base, { node: {}, ports: [] })).flat(),
+  };
 }
 
 /** A manager with just the given operations, at GENERIC support. */

@@ -162,7 +162,7 @@ describe("refusals and skips", () => {
   test("a device not in the inventory is rejected before anything runs", async () => {
     const d = loop(64);
     const h = await harness([d]);
-    expect(h.dispatch("secure_erase", { devices: ["/dev/sdzz"] })).rejects.toMatchObject({ code: "UnknownBlockDevice" });
+    await expect(h.dispatch("secure_erase", { devices: ["/dev/sdzz"] })).rejects.toMatchObject({ code: "UnknownBlockDevice" });
   });
 });
 
