@@ -47,15 +47,19 @@ export function createHeartbeater(deps: HeartbeaterDeps): Heartbeater {
   let wake: (() => void) | null = null;
   let lastHeartbeat = 0;
 
+  let stopWake: (() => void) | null = null;
+  /** Sleeps; stop() always interrupts, force() only when `interruptible`. */
   const sleep = (seconds: number, interruptible: boolean) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(done, Math.max(0, seconds * 1000));
       function done() {
         clearTimeout(timer);
         wake = null;
+        stopWake = null;
         resolve();
       }
-      wake = interruptible ? done : () => {};
+      wake = interruptible ? done : null;
+      stopWake = done;
       if (stopped) done();
     });
 
@@ -160,7 +164,7 @@ export function createHeartbeater(deps: HeartbeaterDeps): Heartbeater {
     },
     stop() {
       stopped = true;
-      wake?.();
+      stopWake?.();
     },
   };
 }

@@ -1,0 +1,106 @@
+import { describe, expect, test } from "bun:test";
+import { createSilentLogger } from "../../common/logger.ts";
+import type { HeartbeatBody, LookupResponse } from "../../protocol/ramdisk-api.ts";
+import { createAgentState } from "./agent-state.ts";
+import { createHeartbeater } from "./heartbeater.ts";
+import type { IronicApiClient, Outcome } from "./ironic-api-client.ts";
+
+const TOKEN = "t".repeat(43);
+
+function fakeApi(lookups: Array<Outcome<LookupResponse>>, heartbeats: Array<Outcome<null>>) {
+  const calls: Array<{ kind: string; at: number; body?: HeartbeatBody; macs?: readonly string[] }> = [];
+  const api: IronicApiClient = {
+    baseUrl: () => "http://conductor",
+    discoverVersion: async () => ({ ok: true, value: "1.82" }),
+    async lookup(macs) {
+      calls.push({ kind: "lookup", at: performance.now(), macs });
+      return lookups.shift() ?? ok();
+    },
+    async heartbeat(_uuid, body) {
+      calls.push({ kind: "heartbeat", at: performance.now(), body });
+      return heartbeats.shift() ?? { ok: true, value: null };
+    },
+  };
+  return { api, calls };
+}
+
+function ok(token: string = TOKEN, timeout = 1): Outcome<LookupResponse> {
+  return {
+    ok: true,
+    value: {
+      node: { uuid: "n1", properties: {}, instance_info: {}, driver_internal_info: {} },
+      config: { heartbeat_timeout: timeout, agent_token: token },
+    },
+  };
+}
+const fail = (status: number | null): Outcome<never> => ({ ok: false, status, reason: `status ${status}` });
+
+function heartbeater(api: IronicApiClient, random = () => 0) {
+  const state = createAgentState(null);
+  const hb = createHeartbeater({
+    api,
+    state,
+    logger: createSilentLogger(),
+    macs: async () => ["52:54:00:00:00:01"],
+    callbackUrl: "https://10.0.0.5:9999",
+    verifyCa: "PEM",
+    agentVersion: "0.1.0",
+    lookupTimeoutS: 600,
+    lookupIntervalS: 0.01,
+    random,
+  });
+  return { hb, state };
+}
+
+async function until(cond: () => boolean, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not reached");
+    await Bun.sleep(5);
+  }
+}
+
+describe("heartbeater", () => {
+  test("looks up until found, keeps the token, then heartbeats with every field", async () => {
+    const { api, calls } = fakeApi([fail(404), fail(null), ok()], []);
+    const { hb, state } = heartbeater(api);
+    const running = hb.run();
+    await until(() => calls.some((c) => c.kind === "heartbeat"));
+    hb.stop();
+    await running;
+    expect(calls.filter((c) => c.kind === "lookup").length).toBe(3);
+    expect(calls[0]!.macs).toEqual(["52:54:00:00:00:01"]);
+    expect(state.token).toBe(TOKEN);
+    expect(calls.find((c) => c.kind === "heartbeat")!.body).toEqual({
+      callback_url: "https://10.0.0.5:9999",
+      agent_version: "0.1.0",
+      agent_token: TOKEN,
+      agent_verify_ca: "PEM",
+    });
+  });
+
+  test("a masked token with none in hand is not accepted; the agent keeps looking up", async () => {
+    const { api, calls } = fakeApi([ok("******")], []);
+    const { hb, state } = heartbeater(api);
+    const running = hb.run();
+    await Bun.sleep(50);
+    hb.stop();
+    await running;
+    expect(state.token).toBeNull();
+    expect(calls.some((c) => c.kind === "heartbeat")).toBe(false);
+  });
+
+  test("heartbeat interval is heartbeat_timeout * uniform(0.3, 0.6); 404 triggers a new lookup", async () => {
+    // random() = 0 -> 0.3 * timeout; timeout 0.2 s -> 60 ms between heartbeats.
+    const { api, calls } = fakeApi([ok(TOKEN, 0.2), ok(TOKEN, 0.2)], [{ ok: true, value: null }, fail(404)]);
+    const { hb } = heartbeater(api);
+    const running = hb.run();
+    await until(() => calls.filter((c) => c.kind === "heartbeat").length >= 3);
+    hb.stop();
+    await running;
+    const kinds = calls.map((c) => c.kind);
+    expect(kinds.slice(0, 5)).toEqual(["lookup", "heartbeat", "heartbeat", "lookup", "heartbeat"]);
+    const gap = calls[2]!.at - calls[1]!.at;
+    expect(gap).toBeGreaterThanOrEqual(55);
+  });
+});
