@@ -7,3 +7,4 @@ export * from "./steps.ts";
 export * from "./inventory.ts";
 export * from "./ramdisk-api.ts";
 export * from "./image-info.ts";
+export * from "./ironic-api.ts";

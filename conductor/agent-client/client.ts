@@ -1,0 +1,124 @@
+/**
+ * @module conductor/agent-client/client
+ * Talks to an agent's command API (IPA's, port 9999): `POST /v1/commands/` and
+ * `GET /v1/commands/`. Verifies https agents against the node's pinned `agent_verify_ca`,
+ * sends the token only as `?agent_token=` and never logs it, and retries lost responses the
+ * way Ironic does (if the command we sent is already the agent's last one, it was received).
+ */
+import type { Logger } from "../../common/logger.ts";
+import { CommandListSchema, CommandResultSchema, type CommandResult } from "../../protocol/agent-commands.ts";
+import { conductorError } from "../errors.ts";
+import { redactUrl } from "./redact-url.ts";
+
+export interface AgentTarget {
+  uuid: string;
+  agent_url: string | null;
+  agent_token: string | null;
+  agent_verify_ca: string | null;
+}
+
+export interface AgentClientOptions {
+  logger: Logger;
+  commandTimeoutS: number;
+  maxAttempts: number;
+  /** Injected for tests; defaults to the global fetch. */
+  fetch?: typeof fetch;
+}
+
+export interface AgentClient {
+  /** Sends `<extension>.<command>`; with `wait`, the agent answers when the command ends. */
+  execute(node: AgentTarget, name: string, params: Record<string, unknown>, options?: { wait?: boolean }): Promise<CommandResult>;
+  /** All command results the agent holds, oldest first. */
+  listCommands(node: AgentTarget): Promise<CommandResult[]>;
+}
+
+class ConnectionFailure extends Error {}
+
+/**
+ * Creates an agent client.
+ * @example
+ * const agent = createAgentClient({ logger, commandTimeoutS: 60, maxAttempts: 3 });
+ * const r = await agent.execute(node, "deploy.get_deploy_steps", { node: view, ports }, { wait: true });
+ */
+export function createAgentClient(options: AgentClientOptions): AgentClient {
+  const doFetch = options.fetch ?? fetch;
+  const log = options.logger;
+
+  function urlFor(node: AgentTarget, query: Record<string, string>): string {
+    if (!node.agent_url) throw conductorError("AGENT_UNREACHABLE", { url: "(none)", reason: "the agent has not heartbeated yet" });
+    if (!node.agent_token) throw conductorError("AGENT_UNREACHABLE", { url: node.agent_url, reason: "no agent token" });
+    const qs = new URLSearchParams({ ...query, agent_token: node.agent_token });
+    return `${node.agent_url.replace(/\/+$/, "")}/v1/commands/?${qs}`;
+  }
+
+  async function request(node: AgentTarget, method: "GET" | "POST", url: string, body?: unknown, timeoutS = options.commandTimeoutS) {
+    const init: RequestInit & { tls?: Record<string, unknown> } = {
+      method,
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutS * 1000),
+    };
+    if (url.startsWith("https:")) {
+      // Pinned per node: only the certificate the agent sent with its first heartbeat is trusted.
+      if (!node.agent_verify_ca) throw conductorError("AGENT_UNREACHABLE", { url: redactUrl(url), reason: "https agent without agent_verify_ca" });
+      init.tls = { ca: node.agent_verify_ca, rejectUnauthorized: true };
+    }
+    let res: Response;
+    try {
+      res = await doFetch(url, init);
+    } catch (e) {
+      throw new ConnectionFailure((e as Error).message);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      json = null;
+    }
+    if (!res.ok) {
+      const fault = (json as { faultstring?: string } | null)?.faultstring ?? text.slice(0, 300);
+      if (res.status === 409 || /agent is busy/i.test(fault)) throw conductorError("AGENT_BUSY");
+      throw conductorError("AGENT_COMMAND_FAILED", { command: method, reason: `HTTP ${res.status}: ${fault}` });
+    }
+    return json;
+  }
+
+  async function listCommands(node: AgentTarget): Promise<CommandResult[]> {
+    const url = urlFor(node, {});
+    try {
+      return CommandListSchema.parse(await request(node, "GET", url)).commands;
+    } catch (e) {
+      if (e instanceof ConnectionFailure) throw conductorError("AGENT_UNREACHABLE", { url: redactUrl(url), reason: e.message });
+      throw e;
+    }
+  }
+
+  return {
+    listCommands,
+    async execute(node, name, params, opts = {}) {
+      const url = urlFor(node, opts.wait ? { wait: "true" } : {});
+      const shortName = name.slice(name.indexOf(".") + 1);
+      let lastError = "";
+      for (let attempt = 1; attempt <= options.maxAttempts; attempt++) {
+        log.debug({ node: node.uuid, command: name, url: redactUrl(url), attempt }, "agent command");
+        try {
+          const json = await request(node, "POST", url, { name, params });
+          return CommandResultSchema.parse(json);
+        } catch (e) {
+          if (!(e instanceof ConnectionFailure)) throw e;
+          lastError = e.message;
+          log.warn({ node: node.uuid, command: name, url: redactUrl(url), attempt, err: lastError }, "agent command lost; checking");
+          // The response may have been lost after the agent accepted the command.
+          try {
+            const last = (await listCommands(node)).at(-1);
+            if (last && last.command_name === shortName && (last.command_status === "RUNNING")) return last;
+          } catch {
+            // agent still unreachable: retry the command itself
+          }
+        }
+      }
+      throw conductorError("AGENT_UNREACHABLE", { url: redactUrl(url), reason: lastError });
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * @module conductor/api/app
+ * The conductor's HTTP application: request ids and logging, authentication, microversions,
+ * the operator API, the ramdisk API and image serving. Every error leaves in Ironic's body.
+ */
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { ironicErrorBody, REQUEST_ID_HEADER } from "../../protocol/ironic-api.ts";
+import { allowsNoAuth } from "../config/load.ts";
+import { conductorError, toHttpError } from "../errors.ts";
+import { createImageRoutes } from "../images/serve.ts";
+import type { ConductorContext } from "../orchestration/context.ts";
+import { type ApiEnv } from "./env.ts";
+import { microversion } from "./microversion.ts";
+import { createNodeStateRoutes } from "./node-states.ts";
+import { createNodeRoutes } from "./nodes.ts";
+import { createNodePortRoutes, createPortRoutes } from "./ports.ts";
+import { createRamdiskRoutes } from "./ramdisk.ts";
+import { createRootRoutes } from "./root.ts";
+
+/** Paths agents use without operator credentials. */
+const PUBLIC = /^\/(?:$|v1\/?$|v1\/lookup|v1\/heartbeat\/|v1\/continue_inspection|images\/)/;
+
+function tokenMatches(given: string | undefined, expected: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Builds the Hono app over a conductor context.
+ * @example
+ * Bun.serve({ port: 6385, fetch: createApiApp(ctx).fetch });
+ */
+export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const noAuth = allowsNoAuth(ctx.config);
+
+  app.use("*", async (c, next) => {
+    const incoming = c.req.header(REQUEST_ID_HEADER);
+    const reqId = incoming && /^req-[0-9a-f-]{36}$/.test(incoming) ? incoming : `req-${randomUUID()}`;
+    c.set("reqId", reqId);
+    c.set("log", ctx.log.child({ req_id: reqId }));
+    c.header(REQUEST_ID_HEADER, reqId);
+    c.header("Openstack-Request-Id", reqId);
+    const start = performance.now();
+    await next();
+    const status = c.res.status;
+    const line = { method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - start) * 10) / 10 };
+    if (status >= 500) c.get("log").error(line, "request failed");
+    else if (status >= 400) c.get("log").info(line, "request refused");
+    else c.get("log").debug(line, "request");
+  });
+
+  app.use("*", async (c, next) => {
+    if (noAuth || PUBLIC.test(c.req.path)) return next();
+    const auth = c.req.header("authorization");
+    const bearer = auth?.startsWith("Bearer ") ? auth.slice(7) : undefined;
+    if (!tokenMatches(bearer ?? c.req.header("x-auth-token"), ctx.config.auth.token!)) throw conductorError("UNAUTHORIZED");
+    return next();
+  });
+
+  // Bodies are small; only a deploy may carry a configdrive (<= 64 MiB, as IPA).
+  const limit = (maxSize: number) =>
+    bodyLimit({ maxSize, onError: () => { throw conductorError("BODY_TOO_LARGE", { limit: maxSize }); } });
+  app.use("/v1/nodes/:ident/states/provision", limit(96 * 1024 * 1024));
+  app.use("/v1/*", async (c, next) => {
+    if (c.req.path.endsWith("/states/provision")) return next();
+    return limit(1024 * 1024)(c, next);
+  });
+  app.use("/v1/*", microversion());
+  app.use("/v1", microversion());
+
+  app.route("/", createRootRoutes());
+  app.route("/", createImageRoutes(ctx.images) as unknown as Hono<ApiEnv>);
+  app.route("/v1", createRamdiskRoutes(ctx));
+  app.route("/v1/nodes", createNodeStateRoutes(ctx));
+  app.route("/v1/nodes", createNodePortRoutes(ctx));
+  app.route("/v1/nodes", createNodeRoutes(ctx));
+  app.route("/v1/ports", createPortRoutes(ctx));
+  app.get("/v1/drivers", (c) =>
+    c.json({ drivers: ctx.drivers.names().map((name) => ({ name, hosts: [ctx.hostname], type: "dynamic", links: [] })) }),
+  );
+
+  app.notFound((c) => c.json(ironicErrorBody(`The resource could not be found: ${c.req.method} ${c.req.path.slice(0, 200)}`, 404), 404));
+  app.onError((err, c) => {
+    const { status, message } = toHttpError(err);
+    if (status >= 500) (c.get("log") ?? ctx.log).error({ err: (err as Error).message, stack: (err as Error).stack }, "unhandled error");
+    return c.json(ironicErrorBody(message, status), status as 400);
+  });
+  return app;
+}

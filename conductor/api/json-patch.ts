@@ -1,0 +1,53 @@
+/**
+ * @module conductor/api/json-patch
+ * RFC 6902 `add`/`replace`/`remove` on a plain JSON document, with Ironic's rules: a path
+ * names a field (`/name`) or a key inside a dict field (`/driver_info/ipmi_address`).
+ */
+import type { JsonPatch } from "../../protocol/ironic-api.ts";
+import { conductorError } from "../errors.ts";
+
+type Json = Record<string, unknown>;
+
+function unescape(seg: string): string {
+  return seg.replaceAll("~1", "/").replaceAll("~0", "~");
+}
+
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * Applies `patch` to a deep copy of `doc`; `writable` lists top-level fields that may change.
+ * @example
+ * applyPatch({ name: "a", extra: {} }, [{ op: "add", path: "/extra/x", value: 1 }], new Set(["name", "extra"]));
+ */
+export function applyPatch(doc: Json, patch: JsonPatch, writable: ReadonlySet<string>): Json {
+  const out = structuredClone(doc);
+  for (const p of patch) {
+    const segs = p.path.slice(1).split("/").map(unescape);
+    const field = segs[0]!;
+    if (segs.some((s) => FORBIDDEN_KEYS.has(s) || s === "")) throw conductorError("INVALID_PARAMETER", { reason: `Invalid patch path ${p.path}` });
+    if (!writable.has(field)) {
+      throw conductorError("INVALID_PARAMETER", { reason: `'/${field}' is an internal attribute and can not be updated` });
+    }
+    let parent: Json = out;
+    for (const s of segs.slice(0, -1)) {
+      const next = parent[s];
+      if (next === null || typeof next !== "object" || Array.isArray(next)) {
+        throw conductorError("INVALID_PARAMETER", { reason: `Adding a new attribute (${p.path}) to the root of the resource is not allowed.` });
+      }
+      parent = next as Json;
+    }
+    const key = segs.at(-1)!;
+    const exists = Object.hasOwn(parent, key);
+    if (p.op === "remove") {
+      if (!exists) throw conductorError("INVALID_PARAMETER", { reason: `can't remove non-existent object '${key}'` });
+      if (segs.length === 1) parent[key] = null;
+      else delete parent[key];
+    } else {
+      if (p.op === "replace" && !exists && segs.length > 1) {
+        throw conductorError("INVALID_PARAMETER", { reason: `can't replace non-existent object '${key}'` });
+      }
+      parent[key] = structuredClone(p.value);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,53 @@
+/**
+ * @module conductor/api/microversion
+ * Ironic's microversion negotiation: `X-OpenStack-Ironic-API-Version: 1.N | latest` (or
+ * `OpenStack-API-Version: baremetal 1.N`); no header means the minimum; out of range is 406
+ * with the supported range in the min/max headers, which clients use to negotiate.
+ */
+import type { MiddlewareHandler } from "hono";
+import { API_VERSION_HEADER } from "../../protocol/ramdisk-api.ts";
+import { MAX_VERSION_HEADER, MIN_VERSION_HEADER } from "../../protocol/ironic-api.ts";
+import { conductorError } from "../errors.ts";
+
+export const MIN_MINOR = 1;
+/** Ironic 21.4 (Debian bookworm) answers 1.82; the agent's continue_inspection is also accepted. */
+export const MAX_MINOR = 82;
+export const MIN_VERSION = `1.${MIN_MINOR}`;
+export const MAX_VERSION = `1.${MAX_MINOR}`;
+
+/** Parses a requested version to its minor number. */
+export function parseVersion(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return MIN_MINOR;
+  const v = raw.trim().toLowerCase();
+  if (v === "latest") return MAX_MINOR;
+  const m = /^1\.(\d{1,4})$/.exec(v);
+  if (!m) throw conductorError("VERSION_INVALID", { version: raw.slice(0, 40) });
+  const minor = Number(m[1]);
+  if (minor < MIN_MINOR || minor > MAX_MINOR) {
+    throw conductorError("VERSION_NOT_ACCEPTABLE", { version: raw.slice(0, 40), min: MIN_VERSION, max: MAX_VERSION });
+  }
+  return minor;
+}
+
+/**
+ * Sets `c.get("minor")` and the version headers on every response under /v1.
+ * @example
+ * app.use("/v1/*", microversion());
+ */
+export function microversion(): MiddlewareHandler<{ Variables: { minor: number } }> {
+  return async (c, next) => {
+    c.header(MIN_VERSION_HEADER, MIN_VERSION);
+    c.header(MAX_VERSION_HEADER, MAX_VERSION);
+    c.header("Vary", API_VERSION_HEADER);
+    let raw = c.req.header(API_VERSION_HEADER);
+    const generic = c.req.header("OpenStack-API-Version");
+    if (raw === undefined && generic) {
+      const m = /^\s*baremetal\s+(\S+)\s*$/i.exec(generic);
+      if (m) raw = m[1];
+    }
+    const minor = parseVersion(raw);
+    c.set("minor", minor);
+    c.header(API_VERSION_HEADER, `1.${minor}`);
+    await next();
+  };
+}

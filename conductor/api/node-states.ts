@@ -1,0 +1,49 @@
+/**
+ * @module conductor/api/node-states
+ * `/v1/nodes/{id}/states`: read the states, `PUT .../power`, `PUT .../provision`.
+ */
+import { Hono } from "hono";
+import { PowerTargetSchema, ProvisionTargetSchema } from "../../protocol/ironic-api.ts";
+import { conductorError } from "../errors.ts";
+import type { ConductorContext } from "../orchestration/context.ts";
+import { requestPower, requestProvision } from "../orchestration/provision.ts";
+import { baseUrl, type ApiEnv } from "./env.ts";
+import { statesView } from "./node-view.ts";
+import { readBody } from "./validate.ts";
+
+/** Verbs and the microversion that introduced them (older clients get 406, as Ironic). */
+const VERB_MIN_MINOR: Record<string, number> = { manage: 4, provide: 4, inspect: 6, abort: 13, clean: 15 };
+
+/**
+ * @example
+ * app.route("/v1/nodes", createNodeStateRoutes(ctx));
+ */
+export function createNodeStateRoutes(ctx: ConductorContext): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+
+  app.get("/:ident/states", (c) => {
+    const node = ctx.store.nodes.find(c.req.param("ident"));
+    if (!node) throw conductorError("NODE_NOT_FOUND", { node: c.req.param("ident") });
+    return c.json(statesView(node, baseUrl(c)));
+  });
+
+  app.put("/:ident/states/power", async (c) => {
+    const body = await readBody(c, PowerTargetSchema);
+    requestPower(ctx, c.req.param("ident"), body.target);
+    c.header("Location", `${baseUrl(c)}/v1/nodes/${c.req.param("ident")}/states`);
+    return c.body(null, 202);
+  });
+
+  app.put("/:ident/states/provision", async (c) => {
+    const body = await readBody(c, ProvisionTargetSchema);
+    const min = VERB_MIN_MINOR[body.target];
+    if (min && c.get("minor") < min) {
+      throw conductorError("VERSION_NOT_ACCEPTABLE", { version: `1.${c.get("minor")} for "${body.target}"`, min: `1.${min}`, max: "1.82" });
+    }
+    requestProvision(ctx, c.req.param("ident"), body);
+    c.header("Location", `${baseUrl(c)}/v1/nodes/${c.req.param("ident")}/states`);
+    return c.body(null, 202);
+  });
+
+  return app;
+}

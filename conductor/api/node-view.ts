@@ -1,0 +1,167 @@
+/**
+ * @module conductor/api/node-view
+ * A node as Ironic's API shows it: secrets in driver_info masked `******`, the agent token
+ * never shown, links, and the `fields` selection.
+ */
+import { SECRET_DRIVER_INFO } from "../drivers/types.ts";
+import { isoTime, type Dict, type NodeRecord } from "../store/node-record.ts";
+
+/** Fields of a node in the non-detailed list, as Ironic. */
+export const LIST_FIELDS = ["uuid", "name", "instance_uuid", "power_state", "provision_state", "maintenance", "links"];
+
+const INTERFACES = [
+  "bios_interface",
+  "boot_interface",
+  "console_interface",
+  "deploy_interface",
+  "firmware_interface",
+  "inspect_interface",
+  "management_interface",
+  "network_interface",
+  "power_interface",
+  "raid_interface",
+  "rescue_interface",
+  "storage_interface",
+  "vendor_interface",
+];
+const INTERFACE_DEFAULTS: Record<string, string> = {
+  bios_interface: "no-bios",
+  boot_interface: "fake",
+  console_interface: "no-console",
+  deploy_interface: "direct",
+  firmware_interface: "no-firmware",
+  inspect_interface: "agent",
+  management_interface: "fake",
+  network_interface: "noop",
+  power_interface: "fake",
+  raid_interface: "no-raid",
+  rescue_interface: "no-rescue",
+  storage_interface: "noop",
+  vendor_interface: "no-vendor",
+};
+
+/** Every field a node has in the API (for validating `fields=`). */
+export const NODE_FIELDS = new Set([
+  "uuid", "name", "driver", "driver_info", "driver_internal_info", "properties", "instance_info", "instance_uuid",
+  "extra", "power_state", "target_power_state", "provision_state", "target_provision_state", "provision_updated_at",
+  "maintenance", "maintenance_reason", "fault", "last_error", "reservation", "console_enabled", "inspection_started_at",
+  "inspection_finished_at", "created_at", "updated_at", "clean_step", "deploy_step", "resource_class", "automated_clean",
+  "protected", "protected_reason", "owner", "lessee", "description", "conductor_group", "conductor", "allocation_uuid",
+  "retired", "retired_reason", "network_data", "boot_mode", "secure_boot", "chassis_uuid", "raid_config",
+  "target_raid_config", "traits", "shard", "parent_node", "links", "ports", "portgroups", "states", "volume", "firmware_interface",
+  ...INTERFACES,
+]);
+
+/** Masks secret-looking driver_info values, as Ironic shows them. */
+export function maskDriverInfo(info: Dict): Dict {
+  const out: Dict = {};
+  for (const [k, v] of Object.entries(info)) out[k] = SECRET_DRIVER_INFO.test(k) && v !== null && v !== "" ? "******" : v;
+  return out;
+}
+
+/** driver_internal_info with the agent columns merged in and the token masked. */
+export function publicInternalInfo(node: NodeRecord): Dict {
+  const dii: Dict = { ...node.driver_internal_info };
+  if (node.agent_url) dii.agent_url = node.agent_url;
+  if (node.agent_version) dii.agent_version = node.agent_version;
+  if (node.agent_last_heartbeat) dii.agent_last_heartbeat = isoTime(node.agent_last_heartbeat);
+  if (node.agent_token) dii.agent_secret_token = "******";
+  return dii;
+}
+
+function link(base: string, path: string) {
+  return [
+    { href: `${base}/v1/${path}`, rel: "self" },
+    { href: `${base}/${path}`, rel: "bookmark" },
+  ];
+}
+
+/**
+ * Renders a node for the API.
+ * @example
+ * nodeView(node, "http://127.0.0.1:6385", ["uuid", "provision_state"]);
+ */
+export function nodeView(node: NodeRecord, base: string, fields?: readonly string[], conductorName = "teeth"): Dict {
+  const a = node.attrs;
+  const full: Dict = {
+    uuid: node.uuid,
+    name: node.name,
+    driver: node.driver,
+    driver_info: maskDriverInfo(node.driver_info),
+    driver_internal_info: publicInternalInfo(node),
+    properties: node.properties,
+    instance_info: node.instance_info,
+    instance_uuid: node.instance_uuid,
+    extra: node.extra,
+    power_state: node.power_state,
+    target_power_state: node.target_power_state,
+    provision_state: node.provision_state,
+    target_provision_state: node.target_provision_state,
+    provision_updated_at: isoTime(node.provision_updated_at),
+    maintenance: node.maintenance,
+    maintenance_reason: node.maintenance_reason,
+    fault: node.fault,
+    last_error: node.last_error,
+    reservation: null,
+    console_enabled: false,
+    inspection_started_at: isoTime(node.inspection_started_at),
+    inspection_finished_at: isoTime(node.inspection_finished_at),
+    created_at: isoTime(node.created_at),
+    updated_at: isoTime(node.updated_at),
+    clean_step: node.clean_step ?? {},
+    deploy_step: node.deploy_step ?? {},
+    resource_class: a.resource_class ?? null,
+    automated_clean: a.automated_clean ?? null,
+    protected: false,
+    protected_reason: null,
+    owner: a.owner ?? null,
+    lessee: a.lessee ?? null,
+    description: a.description ?? null,
+    conductor_group: a.conductor_group ?? "",
+    conductor: conductorName,
+    allocation_uuid: null,
+    retired: false,
+    retired_reason: null,
+    network_data: a.network_data ?? {},
+    boot_mode: null,
+    secure_boot: null,
+    chassis_uuid: a.chassis_uuid ?? null,
+    raid_config: {},
+    target_raid_config: {},
+    traits: [],
+    shard: a.shard ?? null,
+    parent_node: null,
+    links: link(base, `nodes/${node.uuid}`),
+    ports: link(base, `nodes/${node.uuid}/ports`),
+    states: link(base, `nodes/${node.uuid}/states`),
+  };
+  for (const i of INTERFACES) full[i] = (a[i] as string | undefined) ?? INTERFACE_DEFAULTS[i];
+  if (!fields) return full;
+  const out: Dict = {};
+  for (const f of fields) if (f in full) out[f] = full[f];
+  return out;
+}
+
+/** `GET /v1/nodes/{id}/states`. */
+export function statesView(node: NodeRecord, base: string): Dict {
+  return {
+    power_state: node.power_state,
+    target_power_state: node.target_power_state,
+    provision_state: node.provision_state,
+    target_provision_state: node.target_provision_state,
+    provision_updated_at: isoTime(node.provision_updated_at),
+    last_error: node.last_error,
+    console_enabled: false,
+    raid_config: {},
+    target_raid_config: {},
+    boot_mode: null,
+    secure_boot: null,
+    links: link(base, `nodes/${node.uuid}/states`),
+  };
+}
+
+/** Writable attrs of a node kept in the `attrs` column. */
+export const ATTR_FIELDS = new Set([
+  "description", "resource_class", "owner", "lessee", "conductor_group", "automated_clean", "network_data",
+  "chassis_uuid", "shard", ...INTERFACES,
+]);

@@ -1,0 +1,140 @@
+/**
+ * @module conductor/api/ports
+ * `/v1/ports` and `/v1/nodes/{id}/ports`: a node's MAC addresses (used by lookup).
+ */
+import { randomUUID } from "node:crypto";
+import { Hono } from "hono";
+import { z } from "zod";
+import { JsonPatchSchema, MacAddressSchema, PortCreateSchema } from "../../protocol/ironic-api.ts";
+import { conductorError } from "../errors.ts";
+import type { ConductorContext } from "../orchestration/context.ts";
+import type { PortRecord } from "../store/port-store.ts";
+import { baseUrl, type ApiEnv } from "./env.ts";
+import { applyPatch } from "./json-patch.ts";
+import { PORT_LIST_FIELDS, portView } from "./port-view.ts";
+import { readBody, readQuery } from "./validate.ts";
+
+const PORT_FIELDS = new Set(["uuid", "address", "node_uuid", "pxe_enabled", "extra", "local_link_connection", "physical_network", "internal_info", "is_smartnic", "portgroup_uuid", "name", "created_at", "updated_at", "links"]);
+
+const PortListQuerySchema = z
+  .object({
+    node: z.string().max(255).optional(),
+    node_uuid: z.string().max(255).optional(),
+    address: MacAddressSchema.optional(),
+    fields: z
+      .string()
+      .max(1024)
+      .transform((s) => s.split(",").map((f) => f.trim()).filter(Boolean))
+      .refine((fs) => fs.every((f) => PORT_FIELDS.has(f)), { message: "unknown field in 'fields'" })
+      .optional(),
+    detail: z.enum(["true", "false", "True", "False"]).transform((s) => s.toLowerCase() === "true").optional(),
+    limit: z.coerce.number().int().min(0).max(100000).optional(),
+    marker: z.string().max(64).optional(),
+  })
+  .loose();
+
+const WRITABLE = new Set(["address", "node_uuid", "pxe_enabled", "extra", "local_link_connection", "physical_network", "name"]);
+
+function nodeUuid(ctx: ConductorContext, ident: string): string {
+  const n = ctx.store.nodes.find(ident);
+  if (!n) throw conductorError("NODE_NOT_FOUND", { node: ident });
+  return n.uuid;
+}
+
+function listPorts(ctx: ConductorContext, c: import("hono").Context<ApiEnv>, forNode?: string) {
+  const q = readQuery(c, PortListQuerySchema);
+  const ident = forNode ?? q.node ?? q.node_uuid;
+  const limit = !q.limit || q.limit > 1000 ? 1000 : q.limit;
+  const ports = ctx.store.ports.list({ node_uuid: ident ? nodeUuid(ctx, ident) : undefined, address: q.address, limit, marker: q.marker });
+  const fields = q.fields ?? (q.detail ? undefined : PORT_LIST_FIELDS);
+  const base = baseUrl(c);
+  const body: Record<string, unknown> = { ports: ports.map((p) => portView(p, base, fields)) };
+  if (ports.length === limit) {
+    const next = new URL(c.req.url);
+    next.searchParams.set("limit", String(limit));
+    next.searchParams.set("marker", ports.at(-1)!.uuid);
+    body.next = next.toString();
+  }
+  return c.json(body);
+}
+
+/**
+ * @example
+ * app.route("/v1/ports", createPortRoutes(ctx));
+ */
+export function createPortRoutes(ctx: ConductorContext): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const get = (uuid: string): PortRecord => {
+    const p = ctx.store.ports.get(uuid) ?? ctx.store.ports.byAddress(uuid.toLowerCase());
+    if (!p) throw conductorError("PORT_NOT_FOUND", { port: uuid });
+    return p;
+  };
+
+  app.get("/", (c) => listPorts(ctx, c));
+  app.get("/detail", (c) => {
+    c.req.query();
+    return listPorts(ctx, c);
+  });
+  app.post("/", async (c) => {
+    const body = await readBody(c, PortCreateSchema);
+    const now = Date.now();
+    const port: PortRecord = {
+      uuid: body.uuid ?? randomUUID(),
+      address: body.address,
+      node_uuid: nodeUuid(ctx, body.node_uuid),
+      pxe_enabled: body.pxe_enabled ?? true,
+      extra: body.extra ?? {},
+      local_link_connection: body.local_link_connection ?? {},
+      physical_network: body.physical_network ?? null,
+      name: body.name ?? null,
+      created_at: now,
+      updated_at: null,
+    };
+    ctx.store.ports.insert(port);
+    const base = baseUrl(c);
+    c.header("Location", `${base}/v1/ports/${port.uuid}`);
+    return c.json(portView(port, base), 201);
+  });
+  app.get("/:uuid", (c) => c.json(portView(get(c.req.param("uuid")), baseUrl(c))));
+  app.patch("/:uuid", async (c) => {
+    const patch = await readBody(c, JsonPatchSchema);
+    const port = get(c.req.param("uuid"));
+    const doc = { address: port.address, node_uuid: port.node_uuid, pxe_enabled: port.pxe_enabled, extra: port.extra, local_link_connection: port.local_link_connection, physical_network: port.physical_network, name: port.name };
+    const out = applyPatch(doc, patch, WRITABLE);
+    const mac = MacAddressSchema.safeParse(out.address);
+    if (!mac.success) throw conductorError("INVALID_PARAMETER", { reason: "address: not a valid MAC address" });
+    if (typeof out.pxe_enabled !== "boolean") throw conductorError("INVALID_PARAMETER", { reason: "pxe_enabled must be a boolean" });
+    for (const f of ["extra", "local_link_connection"] as const) {
+      if (out[f] === null) out[f] = {};
+      if (typeof out[f] !== "object" || Array.isArray(out[f])) throw conductorError("INVALID_PARAMETER", { reason: `'${f}' must be a dictionary` });
+    }
+    if (typeof out.node_uuid !== "string") throw conductorError("INVALID_PARAMETER", { reason: "node_uuid must be a string" });
+    for (const f of ["physical_network", "name"] as const) {
+      if (out[f] !== null && (typeof out[f] !== "string" || (out[f] as string).length > 255)) throw conductorError("INVALID_PARAMETER", { reason: `${f} must be a string` });
+    }
+    const updated = ctx.store.ports.update(port.uuid, {
+      address: mac.data,
+      node_uuid: nodeUuid(ctx, out.node_uuid),
+      pxe_enabled: out.pxe_enabled,
+      extra: out.extra as Record<string, unknown>,
+      local_link_connection: out.local_link_connection as Record<string, unknown>,
+      physical_network: out.physical_network as string | null,
+      name: out.name as string | null,
+    });
+    return c.json(portView(updated, baseUrl(c)));
+  });
+  app.delete("/:uuid", (c) => {
+    const port = get(c.req.param("uuid"));
+    ctx.store.ports.delete(port.uuid);
+    return c.body(null, 204);
+  });
+  return app;
+}
+
+/** `GET /v1/nodes/{id}/ports`. */
+export function createNodePortRoutes(ctx: ConductorContext): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  app.get("/:ident/ports", (c) => listPorts(ctx, c, c.req.param("ident")));
+  app.get("/:ident/ports/detail", (c) => listPorts(ctx, c, c.req.param("ident")));
+  return app;
+}

@@ -1,0 +1,91 @@
+/**
+ * @module conductor/config/load
+ * Reads the config file (JSON), applies command-line flags over it, validates once with zod,
+ * and freezes the result. A bad key is named in the error (`agent.poll_interval_s: ...`).
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { z } from "zod";
+import { conductorError } from "../errors.ts";
+import { ConductorConfigSchema, type ConductorConfig } from "./schema.ts";
+
+export interface ConfigSources {
+  /** Parsed content of the config file, if any. */
+  file?: unknown;
+  /** Flag overrides (`listen`, `data_dir`, `public_url`, `log_level`). */
+  flags?: Record<string, string | undefined>;
+  /** True when the process runs as root (decides the default data dir). */
+  isRoot?: boolean;
+  cwd?: string;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => {
+      const path = i.path.join(".") || "(root)";
+      if (i.code === "unrecognized_keys") return `${[path === "(root)" ? "" : `${path}.`].join("")}${i.keys.join(", ")}: unknown key`;
+      return `${path}: ${i.message}`;
+    })
+    .join("; ");
+}
+
+function isLoopback(listen: string): boolean {
+  const host = listen.slice(0, listen.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+  return host === "localhost" || host === "::1" || host.startsWith("127.");
+}
+
+/**
+ * Builds the frozen configuration.
+ * @example
+ * const config = buildConfig({ file: { listen: "127.0.0.1:7000" }, flags: { data_dir: "/tmp/t" } });
+ * config.listen; // "127.0.0.1:7000"
+ */
+export function buildConfig(sources: ConfigSources = {}): ConductorConfig {
+  const file = sources.file ?? {};
+  if (typeof file !== "object" || file === null || Array.isArray(file)) {
+    throw conductorError("CONFIG_INVALID", { reason: "the config file must hold a JSON object" });
+  }
+  const merged: Record<string, unknown> = { ...(file as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(sources.flags ?? {})) if (v !== undefined) merged[k] = v;
+  const parsed = ConductorConfigSchema.safeParse(merged);
+  if (!parsed.success) throw conductorError("CONFIG_INVALID", { reason: formatIssues(parsed.error) });
+  const c = parsed.data;
+  const dataDir = resolve(sources.cwd ?? process.cwd(), c.data_dir ?? (sources.isRoot ? "/var/lib/teeth" : "./teeth-data"));
+  const listenHost = c.listen.slice(0, c.listen.lastIndexOf(":"));
+  const publicHost = listenHost === "0.0.0.0" || listenHost === "[::]" ? "127.0.0.1" : listenHost;
+  const publicUrl = (c.public_url ?? `http://${publicHost}:${c.listen.slice(c.listen.lastIndexOf(":") + 1)}`).replace(/\/+$/, "");
+  if (!isLoopback(c.listen) && !c.auth.token) {
+    throw conductorError("CONFIG_INVALID", {
+      reason: `auth.token: required when listening on ${c.listen} (noauth is allowed on loopback only)`,
+    });
+  }
+  return deepFreeze({ ...c, data_dir: dataDir, public_url: publicUrl });
+}
+
+/** Whether the operator API may run without authentication. */
+export function allowsNoAuth(config: ConductorConfig): boolean {
+  return isLoopback(config.listen) && !config.auth.token;
+}
+
+/** Reads and parses a JSON config file, naming the file in any error. */
+export function readConfigFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw conductorError("CONFIG_INVALID", { reason: `cannot read ${path}: ${(e as Error).message}` });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw conductorError("CONFIG_INVALID", { reason: `${path} is not valid JSON: ${(e as Error).message}` });
+  }
+}

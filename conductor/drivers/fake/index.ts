@@ -1,0 +1,87 @@
+/**
+ * @module conductor/drivers/fake
+ * `fake-hardware` (Ironic's name): power and boot that only record what they were asked.
+ * An optional script is run on each action, like ipmi_sim's chassis control, so a test can
+ * start or stop the "machine" (an agent process) when the conductor powers it.
+ */
+import type { Exec } from "../../../common/exec.ts";
+import type { Logger } from "../../../common/logger.ts";
+import type { NodeRecord } from "../../store/node-record.ts";
+import type { BootDevice, HardwareType, PowerAction, PowerState } from "../types.ts";
+
+export interface FakeAction {
+  node: string;
+  kind: "power" | "boot" | "ramdisk" | "instance";
+  value: string;
+  at: number;
+}
+
+export interface FakeHardware extends HardwareType {
+  /** Everything asked so far, oldest first. */
+  readonly actions: readonly FakeAction[];
+}
+
+export interface FakeHardwareOptions {
+  exec: Exec;
+  logger: Logger;
+  /** Program run as `script <uuid> power on|off|reboot` / `script <uuid> boot pxe|disk`. */
+  powerScript?: string | null;
+}
+
+/**
+ * Creates the fake hardware type.
+ * @example
+ * const fake = createFakeHardware({ exec: createExec(), logger });
+ * await fake.power.setPowerState(node, "power on");
+ * fake.actions.at(-1); // { kind: "power", value: "power on", ... }
+ */
+export function createFakeHardware(options: FakeHardwareOptions): FakeHardware {
+  const actions: FakeAction[] = [];
+  const power = new Map<string, PowerState>();
+  const boot = new Map<string, BootDevice>();
+
+  async function record(node: NodeRecord, kind: FakeAction["kind"], value: string, scriptArgs?: string[]) {
+    actions.push({ node: node.uuid, kind, value, at: Date.now() });
+    if (actions.length > 10_000) actions.splice(0, actions.length - 10_000);
+    options.logger.debug({ node: node.uuid, kind, value }, "fake-hardware action");
+    if (options.powerScript && scriptArgs) {
+      const r = await options.exec(options.powerScript, [node.uuid, ...scriptArgs], { timeoutMs: 30_000 });
+      if (r.failed) options.logger.warn({ node: node.uuid, exitCode: r.exitCode, stderr: r.stderr.slice(0, 500) }, "fake power script failed");
+    }
+  }
+
+  return {
+    name: "fake-hardware",
+    actions,
+    validate: () => null,
+    power: {
+      async getPowerState(node) {
+        return power.get(node.uuid) ?? (node.power_state === "power on" ? "power on" : "power off");
+      },
+      async setPowerState(node, action: PowerAction) {
+        power.set(node.uuid, action === "power off" ? "power off" : "power on");
+        await record(node, "power", action, ["power", action === "power on" ? "on" : action === "power off" ? "off" : "reboot"]);
+      },
+    },
+    management: {
+      async setBootDevice(node, device) {
+        boot.set(node.uuid, device);
+        await record(node, "boot", device, ["boot", device]);
+      },
+      async getBootDevice(node) {
+        return boot.get(node.uuid) ?? null;
+      },
+    },
+    boot: {
+      async prepareRamdisk(node, { kernelParams }) {
+        await record(node, "ramdisk", Object.entries(kernelParams).map(([k, v]) => `${k}=${v}`).join(" "));
+      },
+      async cleanUpRamdisk(node) {
+        await record(node, "ramdisk", "cleaned up");
+      },
+      async prepareInstance(node) {
+        await record(node, "instance", "boot from disk");
+      },
+    },
+  };
+}

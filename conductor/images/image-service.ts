@@ -1,0 +1,114 @@
+/**
+ * @module conductor/images/image-service
+ * Turns a node's `instance_info` into IPA's `image_info`. `image_source` may be an http(s)
+ * URL (a checksum is then required, as Ironic) or the name of a file in `<data-dir>/images`,
+ * which the conductor serves itself and hashes for the agent.
+ */
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import type { ImageInfo } from "../../protocol/image-info.ts";
+import { conductorError } from "../errors.ts";
+import type { NodeRecord } from "../store/node-record.ts";
+import { imageSha256 } from "./checksum.ts";
+
+export interface ImageService {
+  /** Directory of served images. */
+  readonly dir: string;
+  /** Checks what can be checked without hashing (called when a deploy is requested). */
+  validate(node: NodeRecord): void;
+  /** Builds `image_info` for `write_image`. */
+  imageInfo(node: NodeRecord): Promise<ImageInfo>;
+  /** Path of a served image by name, or null when the name is not a plain existing file. */
+  localPath(name: string): string | null;
+}
+
+const LOCAL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+const HASH_ALGOS = new Set(["md5", "sha1", "sha256", "sha384", "sha512"]);
+
+function isUrl(s: string): boolean {
+  return /^https?:\/\//i.test(s);
+}
+
+/**
+ * @example
+ * const images = createImageService({ dataDir: config.data_dir, publicUrl: config.public_url });
+ * const info = await images.imageInfo(node); // { id, urls: [...], os_hash_algo: "sha256", ... }
+ */
+export function createImageService(options: { dataDir: string; publicUrl: string }): ImageService {
+  const dir = join(options.dataDir, "images");
+
+  function localPath(name: string): string | null {
+    if (!LOCAL_NAME.test(name)) return null;
+    const p = join(dir, name);
+    try {
+      return existsSync(p) && statSync(p).isFile() ? p : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function source(node: NodeRecord): string {
+    const s = node.instance_info.image_source;
+    if (typeof s !== "string" || !s) {
+      throw conductorError("INVALID_PARAMETER", {
+        reason: `Node ${node.uuid} failed to validate deploy image info. Some parameters were missing. Missing are: ['instance_info.image_source']`,
+      });
+    }
+    return s;
+  }
+
+  function explicitChecksum(node: NodeRecord): Pick<ImageInfo, "checksum" | "os_hash_algo" | "os_hash_value"> | null {
+    const ii = node.instance_info;
+    const algo = ii.image_os_hash_algo;
+    const value = ii.image_os_hash_value;
+    if (typeof algo === "string" && typeof value === "string" && value) {
+      if (!HASH_ALGOS.has(algo)) throw conductorError("INVALID_PARAMETER", { reason: `Unsupported image_os_hash_algo ${algo}` });
+      return { os_hash_algo: algo as ImageInfo["os_hash_algo"], os_hash_value: value.toLowerCase() };
+    }
+    if (typeof ii.image_checksum === "string" && ii.image_checksum) return { checksum: ii.image_checksum };
+    return null;
+  }
+
+  return {
+    dir,
+    localPath,
+    validate(node) {
+      const s = source(node);
+      if (isUrl(s)) {
+        if (!explicitChecksum(node)) {
+          throw conductorError("INVALID_PARAMETER", {
+            reason: `Node ${node.uuid} failed to validate deploy image info. Some parameters were missing. Missing are: ['instance_info.image_checksum' or 'instance_info.image_os_hash_algo' and 'instance_info.image_os_hash_value']`,
+          });
+        }
+      } else if (!localPath(s)) {
+        throw conductorError("IMAGE_NOT_FOUND", { image: s });
+      } else {
+        explicitChecksum(node);
+      }
+    },
+    async imageInfo(node) {
+      const s = source(node);
+      const ii = node.instance_info;
+      let url = s;
+      let sums = explicitChecksum(node);
+      if (!isUrl(s)) {
+        const p = localPath(s);
+        if (!p) throw conductorError("IMAGE_NOT_FOUND", { image: s });
+        url = `${options.publicUrl}/images/${encodeURIComponent(s)}`;
+        sums ??= { os_hash_algo: "sha256", os_hash_value: await imageSha256(p) };
+      }
+      if (!sums) throw conductorError("INVALID_PARAMETER", { reason: "image checksum missing" });
+      const id = url.split("?")[0]!.split("/").filter(Boolean).at(-1) ?? s;
+      return {
+        id,
+        urls: [url],
+        disk_format: typeof ii.image_disk_format === "string" ? ii.image_disk_format : "raw",
+        container_format: "bare",
+        stream_raw_images: true,
+        image_type: ii.image_type === "partition" ? "partition" : "whole-disk",
+        node_uuid: node.uuid,
+        ...sums,
+      } as ImageInfo;
+    },
+  };
+}

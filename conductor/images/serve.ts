@@ -1,0 +1,65 @@
+/**
+ * @module conductor/images/serve
+ * `GET|HEAD /images/{name}` from `<data-dir>/images`, with single-range support (agents
+ * resume interrupted downloads with Range), and `/images/{name}.sha256` for `checksum` URLs.
+ */
+import { statSync } from "node:fs";
+import { Hono } from "hono";
+import { imageSha256 } from "./checksum.ts";
+import type { ImageService } from "./image-service.ts";
+
+function parseRange(header: string, size: number): { start: number; end: number } | null | "invalid" {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === "" && m[2] === "")) return "invalid";
+  let start: number;
+  let end: number;
+  if (m[1] === "") {
+    const suffix = Number(m[2]);
+    if (suffix === 0) return "invalid";
+    start = Math.max(0, size - suffix);
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || end < start) return "invalid";
+  return { start, end };
+}
+
+/**
+ * Routes serving images; mount at the app root.
+ * @example
+ * app.route("/", createImageRoutes(images));
+ */
+export function createImageRoutes(images: ImageService): Hono {
+  const app = new Hono();
+  const handler = async (c: import("hono").Context) => {
+    const raw = c.req.param("name") ?? "";
+    const isSum = raw.endsWith(".sha256") && images.localPath(raw) === null;
+    const name = isSum ? raw.slice(0, -".sha256".length) : raw;
+    const path = images.localPath(name);
+    if (!path) return c.text("Not Found", 404);
+    if (isSum) return c.text(`${await imageSha256(path)}  ${name}\n`);
+    const size = statSync(path).size;
+    const headers: Record<string, string> = {
+      "Accept-Ranges": "bytes",
+      "Content-Type": "application/octet-stream",
+    };
+    const range = c.req.header("range");
+    const head = c.req.method === "HEAD";
+    if (range) {
+      const r = parseRange(range, size);
+      if (r === "invalid" || r === null) {
+        return new Response(null, { status: 416, headers: { ...headers, "Content-Range": `bytes */${size}` } });
+      }
+      headers["Content-Range"] = `bytes ${r.start}-${r.end}/${size}`;
+      headers["Content-Length"] = String(r.end - r.start + 1);
+      return new Response(head ? null : Bun.file(path).slice(r.start, r.end + 1), { status: 206, headers });
+    }
+    headers["Content-Length"] = String(size);
+    return new Response(head ? null : Bun.file(path), { status: 200, headers });
+  };
+  app.get("/images/:name", handler);
+  app.on("HEAD", "/images/:name", handler);
+  return app;
+}

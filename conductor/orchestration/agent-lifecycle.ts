@@ -1,0 +1,61 @@
+/**
+ * @module conductor/orchestration/agent-lifecycle
+ * Booting a node into the agent ramdisk, powering it, and forgetting its agent (token, URL,
+ * pinned certificate) when the ramdisk is torn down, so the next boot gets a fresh token.
+ */
+import type { PowerAction } from "../drivers/types.ts";
+import type { NodeRecord } from "../store/node-record.ts";
+import type { ConductorContext } from "./context.ts";
+
+/** Fields that forget the node's agent. */
+export const WIPE_AGENT: Partial<NodeRecord> = Object.freeze({
+  agent_url: null,
+  agent_token: null,
+  agent_verify_ca: null,
+  agent_version: null,
+  agent_last_heartbeat: null,
+});
+
+/** Powers the node through its driver and records the new power state. */
+export async function setPower(ctx: ConductorContext, node: NodeRecord, action: PowerAction): Promise<NodeRecord> {
+  const driver = ctx.drivers.get(node.driver);
+  ctx.store.nodes.update(node.uuid, { target_power_state: action === "power off" ? "power off" : "power on" });
+  await driver.power.setPowerState(node, action);
+  const state = await driver.power.getPowerState(node);
+  ctx.log.info({ node: node.uuid, action, power_state: state }, "power action");
+  return ctx.store.nodes.update(node.uuid, { power_state: state, target_power_state: null });
+}
+
+/** True when fast track may reuse the agent already running on the node. */
+export function agentAlive(ctx: ConductorContext, node: NodeRecord): boolean {
+  if (!ctx.config.agent.fast_track || !node.agent_url || !node.agent_last_heartbeat) return false;
+  return Date.now() - node.agent_last_heartbeat < ctx.config.agent.heartbeat_timeout_s * 1000;
+}
+
+/**
+ * Makes the node boot the agent ramdisk: iPXE/kernel parameters, boot device PXE, power
+ * cycle. With fast track and a live agent, the running agent is kept.
+ * @example
+ * node = await bootRamdisk(ctx, node);
+ */
+export async function bootRamdisk(ctx: ConductorContext, node: NodeRecord): Promise<NodeRecord> {
+  if (agentAlive(ctx, node)) {
+    ctx.log.info({ node: node.uuid }, "fast track: reusing the running agent");
+    return node;
+  }
+  const driver = ctx.drivers.get(node.driver);
+  node = ctx.store.nodes.update(node.uuid, { ...WIPE_AGENT });
+  await driver.boot.prepareRamdisk(node, { kernelParams: { "ipa-api-url": ctx.config.public_url } });
+  await driver.management.setBootDevice(node, "pxe");
+  const on = (await driver.power.getPowerState(node)) === "power on";
+  return setPower(ctx, node, on ? "rebooting" : "power on");
+}
+
+/** Powers the node off and cleans up the ramdisk boot (end of inspection/cleaning). */
+export async function tearDownRamdisk(ctx: ConductorContext, node: NodeRecord): Promise<NodeRecord> {
+  if (ctx.config.agent.fast_track) return node;
+  const driver = ctx.drivers.get(node.driver);
+  node = await setPower(ctx, node, "power off");
+  await driver.boot.cleanUpRamdisk(node);
+  return ctx.store.nodes.update(node.uuid, { ...WIPE_AGENT });
+}

@@ -1,0 +1,115 @@
+/**
+ * @module conductor/orchestration/heartbeat
+ * The ramdisk API's logic: `lookup` hands out the one-time agent token, `heartbeat` checks
+ * it (and the pinned callback URL and certificate), records the agent, and moves the node's
+ * inspection, clean or deploy forward in the background.
+ */
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import type { HeartbeatBody } from "../../protocol/ramdisk-api.ts";
+import { publicInternalInfo } from "../api/node-view.ts";
+import { conductorError } from "../errors.ts";
+import { AGENT_STATES, FAST_TRACK_STATES, S, type ProvisionState } from "../state-machine/states.ts";
+import type { NodeRecord } from "../store/node-record.ts";
+import type { ConductorContext } from "./context.ts";
+import { inspectViaAgent } from "./inspection.ts";
+import { processAgentSteps } from "./step-runner.ts";
+
+/** 43 url-safe characters, as Ironic's `secrets.token_urlsafe()`. */
+export function newAgentToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+function tokensMatch(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function lookupAllowed(ctx: ConductorContext, state: string): boolean {
+  return AGENT_STATES.includes(state as ProvisionState) || (ctx.config.agent.fast_track && FAST_TRACK_STATES.includes(state as ProvisionState));
+}
+
+/** The lookup response body (Ironic's `_LOOKUP_RETURN_FIELDS` plus `config`). */
+export function lookupBody(ctx: ConductorContext, node: NodeRecord, token: string) {
+  const base = ctx.config.public_url;
+  return {
+    node: {
+      uuid: node.uuid,
+      properties: node.properties,
+      instance_info: node.instance_info,
+      driver_internal_info: publicInternalInfo(node),
+      links: [
+        { href: `${base}/v1/nodes/${node.uuid}`, rel: "self" },
+        { href: `${base}/nodes/${node.uuid}`, rel: "bookmark" },
+      ],
+    },
+    config: {
+      heartbeat_timeout: ctx.config.agent.heartbeat_timeout_s,
+      agent_token: token,
+      agent_token_required: true,
+      metrics: { backend: "noop", prepend_host: false, prepend_uuid: false, prepend_host_reverse: true, global_prefix: null },
+      metrics_statsd: { statsd_host: "localhost", statsd_port: 8125 },
+      agent_containers: {},
+      agent_md5_checksum_enable: false,
+      disable_deep_image_inspection: false,
+      permitted_image_formats: ["raw", "gpt", "qcow2", "iso"],
+    },
+  };
+}
+
+/** Issues the node's token on its first lookup; later lookups get `******`. */
+export function issueToken(ctx: ConductorContext, node: NodeRecord): { node: NodeRecord; token: string } {
+  if (node.agent_token) return { node, token: "******" };
+  const token = newAgentToken();
+  return { node: ctx.store.nodes.update(node.uuid, { agent_token: token }), token };
+}
+
+/**
+ * `GET /v1/lookup`: finds the node by MAC (or UUID) in a state that waits for an agent.
+ * @example
+ * handleLookup(ctx, ["52:54:00:aa:bb:cc"], undefined); // { node: {...}, config: { agent_token } }
+ */
+export function handleLookup(ctx: ConductorContext, macs: string[], nodeUuid: string | undefined) {
+  let node: NodeRecord | null = null;
+  if (nodeUuid) node = ctx.store.nodes.get(nodeUuid);
+  else {
+    const found = ctx.store.ports.nodesForAddresses(macs);
+    if (found.length === 1) node = ctx.store.nodes.get(found[0]!);
+  }
+  const what = nodeUuid ?? macs.join(",");
+  if (!node || !lookupAllowed(ctx, node.provision_state)) throw conductorError("NODE_NOT_FOUND", { node: what });
+  const issued = issueToken(ctx, node);
+  return lookupBody(ctx, issued.node, issued.token);
+}
+
+/**
+ * `POST /v1/heartbeat/{node}`: validates and records; returns once the 202 may be sent.
+ * @example
+ * handleHeartbeat(ctx, uuid, { callback_url: "https://10.0.0.5:9999", agent_token, agent_version: "0.1.0" });
+ */
+export function handleHeartbeat(ctx: ConductorContext, ident: string, body: HeartbeatBody): void {
+  const node = ctx.store.nodes.find(ident);
+  if (!node) throw conductorError("NODE_NOT_FOUND", { node: ident });
+  if (!body.agent_token || !node.agent_token || !tokensMatch(body.agent_token, node.agent_token)) {
+    throw conductorError("AGENT_TOKEN_INVALID");
+  }
+  if (!body.agent_version && !body.agent_status) throw conductorError("INVALID_PARAMETER", { reason: "Missing agent_version in the heartbeat." });
+  if (ctx.config.agent.require_tls && !body.callback_url.startsWith("https://")) throw conductorError("AGENT_TLS_REQUIRED");
+  if (node.agent_url && node.agent_url !== body.callback_url) throw conductorError("AGENT_URL_CHANGED", { node: node.uuid });
+  const ca = body.agent_verify_ca ?? null;
+  if (node.agent_url && (node.agent_verify_ca ?? null) !== ca) throw conductorError("AGENT_CA_CHANGED", { node: node.uuid });
+  if (!lookupAllowed(ctx, node.provision_state)) throw conductorError("NOT_WAITING_FOR_AGENT", { node: node.uuid, state: node.provision_state });
+  ctx.store.nodes.recordHeartbeat(node.uuid, { url: body.callback_url, version: body.agent_version ?? null, verifyCa: ca, at: Date.now() });
+  const state = node.provision_state;
+  if (state !== S.INSPECTWAIT && state !== S.CLEANWAIT && state !== S.DEPLOYWAIT) return;
+  const release = ctx.locks.tryLock(node.uuid, "heartbeat");
+  if (!release) return; // already being worked on; this heartbeat only refreshed the agent
+  ctx.background(`heartbeat ${node.uuid}`, async () => {
+    try {
+      if (state === S.INSPECTWAIT) await inspectViaAgent(ctx, node.uuid);
+      else await processAgentSteps(ctx, node.uuid);
+    } finally {
+      release();
+    }
+  });
+}

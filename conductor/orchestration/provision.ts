@@ -1,0 +1,204 @@
+/**
+ * @module conductor/orchestration/provision
+ * The operator's provision verbs (`PUT /v1/nodes/{id}/states/provision`): checks the verb
+ * against the node's state, takes the node's lock, makes the first transition synchronously
+ * (so the caller sees it), and continues in the background.
+ */
+import type { ProvisionTarget } from "../../protocol/ironic-api.ts";
+import { isTeethError } from "../../common/branded-error.ts";
+import { conductorError } from "../errors.ts";
+import { S, VERB_ALIASES, VERBS, type ProvisionState } from "../state-machine/states.ts";
+import type { NodeRecord } from "../store/node-record.ts";
+import { bootRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
+import type { ConductorContext } from "./context.ts";
+import { runKeys } from "./step-kinds.ts";
+
+const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild"]);
+
+function without(d: Record<string, unknown>, keys: string[]) {
+  const o = { ...d };
+  for (const k of keys) delete o[k];
+  return o;
+}
+
+/** Fails whatever the node was doing in the background, with a reason. */
+function failBackground(ctx: ConductorContext, uuid: string, failTo: Partial<Record<string, ProvisionState>>, e: unknown) {
+  const node = ctx.store.nodes.get(uuid);
+  if (!node) return;
+  const to = failTo[node.provision_state];
+  const reason = isTeethError(e) ? e.message : `Unexpected error: ${(e as Error).message}`;
+  ctx.log.error({ node: uuid, state: node.provision_state, err: reason }, "background operation failed");
+  if (to) ctx.move(uuid, { from: node.provision_state, to, reason, fields: { last_error: reason, target_provision_state: null, ...WIPE_AGENT } });
+}
+
+const FAIL_FROM: Partial<Record<string, ProvisionState>> = {
+  [S.VERIFYING]: S.ENROLL,
+  [S.CLEANING]: S.CLEANFAIL,
+  [S.INSPECTING]: S.INSPECTFAIL,
+  [S.DEPLOYING]: S.DEPLOYFAIL,
+  [S.DELETING]: S.ERROR,
+};
+
+function automatedClean(ctx: ConductorContext, node: NodeRecord): boolean {
+  const own = node.attrs.automated_clean;
+  return typeof own === "boolean" ? own : ctx.config.cleaning.automated_clean;
+}
+
+async function startCleaning(ctx: ConductorContext, node: NodeRecord, manual: boolean): Promise<void> {
+  if (!manual && !automatedClean(ctx, node)) {
+    ctx.move(node.uuid, { from: S.CLEANING, to: S.AVAILABLE, reason: "automated cleaning is disabled", fields: { target_provision_state: null } });
+    return;
+  }
+  node = await bootRamdisk(ctx, node);
+  ctx.move(node.uuid, { from: S.CLEANING, to: S.CLEANWAIT, reason: "ramdisk booting; waiting for the agent" });
+}
+
+async function startDeploy(ctx: ConductorContext, node: NodeRecord): Promise<void> {
+  node = await bootRamdisk(ctx, node);
+  ctx.move(node.uuid, { from: S.DEPLOYING, to: S.DEPLOYWAIT, reason: "ramdisk booting; waiting for the agent" });
+}
+
+async function startInspection(ctx: ConductorContext, node: NodeRecord): Promise<void> {
+  node = await bootRamdisk(ctx, node);
+  ctx.move(node.uuid, { from: S.INSPECTING, to: S.INSPECTWAIT, reason: "ramdisk booting; waiting for the agent" });
+}
+
+async function verify(ctx: ConductorContext, node: NodeRecord): Promise<void> {
+  const driver = ctx.drivers.get(node.driver);
+  const problem = driver.validate(node);
+  if (problem) {
+    ctx.move(node.uuid, { from: S.VERIFYING, to: S.ENROLL, reason: problem, fields: { last_error: problem, target_provision_state: null } });
+    return;
+  }
+  const power = await driver.power.getPowerState(node);
+  ctx.move(node.uuid, { from: S.VERIFYING, to: S.MANAGEABLE, reason: "driver validated", fields: { power_state: power, target_provision_state: null, last_error: null } });
+}
+
+async function undeploy(ctx: ConductorContext, node: NodeRecord): Promise<void> {
+  node = await setPower(ctx, node, "power off");
+  await ctx.drivers.get(node.driver).boot.cleanUpRamdisk(node);
+  node = ctx.move(node.uuid, {
+    from: S.DELETING,
+    to: S.CLEANING,
+    reason: "instance torn down",
+    fields: { instance_info: {}, instance_uuid: null, target_provision_state: S.AVAILABLE, ...WIPE_AGENT },
+  });
+  await startCleaning(ctx, node, false);
+}
+
+/**
+ * Handles one provision request. Throws catalogued errors (400 invalid verb/state, 409 locked).
+ * @example
+ * requestProvision(ctx, "web-1", { target: "active" });
+ */
+export function requestProvision(ctx: ConductorContext, ident: string, body: ProvisionTarget): NodeRecord {
+  const node = ctx.store.nodes.find(ident);
+  if (!node) throw conductorError("NODE_NOT_FOUND", { node: ident });
+  const verb = VERB_ALIASES[body.target] ?? body.target;
+  const to = VERBS[verb]?.[node.provision_state as ProvisionState];
+  if (!to) throw conductorError("INVALID_STATE_REQUESTED", { action: body.target, node: node.uuid, state: node.provision_state });
+  if (node.maintenance && NEEDS_NO_MAINTENANCE.has(verb)) {
+    throw conductorError("INVALID_STATE", { reason: `Node ${node.uuid} is in maintenance mode; "${body.target}" is refused.` });
+  }
+  if (verb === "clean" && !body.clean_steps?.length) {
+    throw conductorError("INVALID_PARAMETER", { reason: '"clean_steps" is required when setting target provision state to clean' });
+  }
+  if (verb === "active" || verb === "rebuild") ctx.images.validate(node);
+  const release = ctx.locks.tryLock(node.uuid, verb);
+  if (!release) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
+  const from = node.provision_state;
+  const reason = `${body.target} requested`;
+  let bg: ((n: NodeRecord) => Promise<void>) | null = null;
+  let moved: NodeRecord;
+  try {
+    switch (verb) {
+      case "manage":
+        moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.MANAGEABLE, last_error: null } });
+        if (to === S.VERIFYING) bg = (n) => verify(ctx, n);
+        break;
+      case "provide":
+        moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.AVAILABLE, last_error: null } });
+        bg = (n) => startCleaning(ctx, n, false);
+        break;
+      case "clean":
+        moved = ctx.move(node.uuid, {
+          from, to, reason,
+          fields: { target_provision_state: S.MANAGEABLE, last_error: null, driver_internal_info: { ...without(node.driver_internal_info, runKeys("clean")), clean_steps_requested: body.clean_steps } },
+        });
+        bg = (n) => startCleaning(ctx, n, true);
+        break;
+      case "inspect":
+        moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.MANAGEABLE, last_error: null, inspection_started_at: Date.now(), inspection_finished_at: null } });
+        bg = (n) => startInspection(ctx, n);
+        break;
+      case "active":
+      case "rebuild": {
+        const ii = { ...node.instance_info };
+        if (body.configdrive !== undefined) ii.configdrive = body.configdrive;
+        const dii = without(node.driver_internal_info, [...runKeys("deploy"), "deploy_progress"]);
+        if (body.deploy_steps?.length) dii.deploy_steps_requested = body.deploy_steps;
+        moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.ACTIVE, last_error: null, instance_info: ii, driver_internal_info: dii } });
+        bg = (n) => startDeploy(ctx, n);
+        break;
+      }
+      case "deleted":
+        moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.AVAILABLE, last_error: null } });
+        bg = (n) => undeploy(ctx, n);
+        break;
+      case "abort":
+        moved = ctx.move(node.uuid, {
+          from, to, reason: "aborted by operator",
+          fields: { last_error: `${from} aborted by operator`, target_provision_state: null, clean_step: null, deploy_step: null, ...WIPE_AGENT },
+        });
+        if (to === S.CLEANFAIL || to === S.INSPECTFAIL) bg = async (n) => void (await tearDownRamdisk(ctx, n));
+        break;
+      default:
+        throw conductorError("INVALID_STATE_REQUESTED", { action: body.target, node: node.uuid, state: from });
+    }
+  } catch (e) {
+    release();
+    throw e;
+  }
+  if (!bg) {
+    release();
+    return moved;
+  }
+  const work = bg;
+  ctx.background(`${verb} ${node.uuid}`, async () => {
+    try {
+      await work(moved);
+    } catch (e) {
+      failBackground(ctx, node.uuid, FAIL_FROM, e);
+    } finally {
+      release();
+    }
+  });
+  return moved;
+}
+
+/**
+ * Handles `PUT .../states/power`: 202 at once, the driver call in the background.
+ * @example
+ * requestPower(ctx, "web-1", "power on");
+ */
+export function requestPower(ctx: ConductorContext, ident: string, target: string): NodeRecord {
+  const node = ctx.store.nodes.find(ident);
+  if (!node) throw conductorError("NODE_NOT_FOUND", { node: ident });
+  if (target !== "power on" && target !== "power off" && target !== "rebooting") {
+    throw conductorError("INVALID_PARAMETER", { reason: `The requested power state "${target}" is not supported by the fake-hardware power interface.` });
+  }
+  const release = ctx.locks.tryLock(node.uuid, "power");
+  if (!release) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
+  const updated = ctx.store.nodes.update(node.uuid, { target_power_state: target === "power off" ? "power off" : "power on" });
+  ctx.background(`power ${node.uuid}`, async () => {
+    try {
+      await setPower(ctx, updated, target);
+    } catch (e) {
+      const reason = isTeethError(e) ? e.message : (e as Error).message;
+      ctx.store.nodes.update(node.uuid, { last_error: `Failed to change power state to '${target}': ${reason}`, target_power_state: null });
+    } finally {
+      release();
+    }
+  });
+  return updated;
+}

@@ -1,0 +1,124 @@
+/**
+ * @module conductor/orchestration/step-plan
+ * Merges the agent's advertised steps with the conductor's own into the ordered list a clean
+ * or deploy runs, as Ironic does: automated cleaning runs steps with priority > 0 (with the
+ * conductor's priority overrides), manual cleaning runs the operator's list as given, and a
+ * deploy runs `write_image` plus the conductor's finishing steps, highest priority first.
+ */
+import type { ConductorConfig } from "../config/schema.ts";
+import type { StepKind } from "../../protocol/steps.ts";
+
+export interface PlannedStep {
+  interface: string;
+  step: string;
+  args: Record<string, unknown>;
+  priority: number;
+  /** true: sent to the agent as execute_<kind>_step; false: run by the conductor. */
+  agent: boolean;
+  reboot_requested?: boolean;
+  abortable?: boolean;
+}
+
+export interface AgentStep {
+  step: string;
+  interface: string;
+  priority: number;
+  reboot_requested?: boolean;
+  abortable?: boolean;
+}
+
+/** The conductor's own deploy steps (Ironic's direct deploy interface). */
+export const CONDUCTOR_DEPLOY_STEPS: readonly PlannedStep[] = [
+  { interface: "deploy", step: "write_image", args: {}, priority: 80, agent: true },
+  { interface: "deploy", step: "prepare_instance_boot", args: {}, priority: 60, agent: false },
+  { interface: "deploy", step: "tear_down_agent", args: {}, priority: 40, agent: false },
+  { interface: "deploy", step: "boot_instance", args: {}, priority: 20, agent: false },
+];
+
+/** Flattens IPA's `{"<kind>_steps": {"<Manager>": [step...]}}` result. */
+export function flattenAgentSteps(result: unknown, kind: StepKind): AgentStep[] {
+  const byManager = (result as Record<string, unknown> | null)?.[`${kind}_steps`];
+  if (!byManager || typeof byManager !== "object") return [];
+  const out: AgentStep[] = [];
+  const seen = new Set<string>();
+  for (const steps of Object.values(byManager as Record<string, unknown>)) {
+    if (!Array.isArray(steps)) continue;
+    for (const s of steps as AgentStep[]) {
+      if (!s || typeof s.step !== "string" || typeof s.interface !== "string") continue;
+      const key = `${s.interface}.${s.step}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ ...s, priority: Number(s.priority) || 0 });
+    }
+  }
+  return out;
+}
+
+function sortByPriority(steps: PlannedStep[]): PlannedStep[] {
+  return steps
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => b.s.priority - a.s.priority || a.i - b.i)
+    .map(({ s }) => s);
+}
+
+export type PlanResult = { ok: true; steps: PlannedStep[] } | { ok: false; reason: string };
+
+/**
+ * Plans a clean (automated when `manual` is undefined).
+ * @example
+ * planClean(agentSteps, config.cleaning); // [{ step: "erase_devices_metadata", priority: 99, ... }, ...]
+ */
+export function planClean(
+  agentSteps: readonly AgentStep[],
+  cleaning: ConductorConfig["cleaning"],
+  manual?: readonly { interface: string; step: string; args?: Record<string, unknown> }[],
+): PlanResult {
+  if (manual) {
+    const out: PlannedStep[] = [];
+    for (const m of manual) {
+      const a = agentSteps.find((s) => s.step === m.step && s.interface === m.interface);
+      if (!a) return { ok: false, reason: `Clean step ${m.interface}.${m.step} is not supported by the agent on this node.` };
+      out.push({ interface: m.interface, step: m.step, args: m.args ?? {}, priority: a.priority, agent: true, reboot_requested: a.reboot_requested, abortable: a.abortable });
+    }
+    return { ok: true, steps: out };
+  }
+  const overrides: Record<string, number | null> = {
+    erase_devices: cleaning.erase_devices_priority,
+    erase_devices_metadata: cleaning.erase_devices_metadata_priority,
+  };
+  const steps = agentSteps
+    .map((s) => ({ ...s, priority: overrides[s.step] ?? s.priority }))
+    .filter((s) => s.priority > 0)
+    .map((s) => ({ interface: s.interface, step: s.step, args: {}, priority: s.priority, agent: true, reboot_requested: s.reboot_requested, abortable: s.abortable }));
+  return { ok: true, steps: sortByPriority(steps) };
+}
+
+/**
+ * Plans a deploy: `write_image` and the conductor's finishing steps, plus any agent deploy
+ * step with priority > 0 and the operator's `deploy_steps`.
+ * @example
+ * planDeploy(agentSteps, []); // write_image, prepare_instance_boot, tear_down_agent, boot_instance
+ */
+export function planDeploy(
+  agentSteps: readonly AgentStep[],
+  requested: readonly { interface: string; step: string; args?: Record<string, unknown>; priority?: number }[] = [],
+): PlanResult {
+  if (!agentSteps.some((s) => s.step === "write_image")) {
+    return { ok: false, reason: "The agent does not offer the deploy step write_image." };
+  }
+  const steps: PlannedStep[] = CONDUCTOR_DEPLOY_STEPS.map((s) => ({ ...s }));
+  for (const a of agentSteps) {
+    if (a.priority > 0 && !steps.some((s) => s.step === a.step)) {
+      steps.push({ interface: a.interface, step: a.step, args: {}, priority: a.priority, agent: true });
+    }
+  }
+  for (const r of requested) {
+    const a = agentSteps.find((s) => s.step === r.step && s.interface === r.interface);
+    if (!a) return { ok: false, reason: `Deploy step ${r.interface}.${r.step} is not supported by the agent on this node.` };
+    const existing = steps.findIndex((s) => s.step === r.step);
+    const planned = { interface: r.interface, step: r.step, args: r.args ?? {}, priority: r.priority ?? a.priority, agent: true };
+    if (existing >= 0) steps[existing] = { ...steps[existing]!, args: planned.args };
+    else if (planned.priority > 0) steps.push(planned);
+  }
+  return { ok: true, steps: sortByPriority(steps) };
+}

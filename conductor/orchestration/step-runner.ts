@@ -1,0 +1,250 @@
+/**
+ * @module conductor/orchestration/step-runner
+ * Runs a clean or deploy as Ironic's agent interfaces do, driven by heartbeats (and by a
+ * short poll while an agent step runs, for progress): first heartbeat fetches and plans the
+ * steps, then each agent step is sent as `execute_<kind>_step` and its result read back from
+ * `GET /v1/commands/`; conductor steps run inline; the run ends in the target state or the
+ * matching failure state with a reason.
+ */
+import type { CommandResult } from "../../protocol/agent-commands.ts";
+import { isTeethError } from "../../common/branded-error.ts";
+import type { NodeRecord } from "../store/node-record.ts";
+import { agentParams } from "./agent-params.ts";
+import type { ConductorContext } from "./context.ts";
+import { runConductorStep } from "./conductor-steps.ts";
+import { KIND_STATES, kindOf, runKeys } from "./step-kinds.ts";
+import { flattenAgentSteps, planClean, planDeploy, type PlannedStep } from "./step-plan.ts";
+import { tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
+import { S } from "../state-machine/states.ts";
+
+type Kind = "clean" | "deploy";
+export type StepOutcome = "running" | "done" | "failed" | "idle";
+
+function withoutKeys(d: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  const out = { ...d };
+  for (const k of keys) delete out[k];
+  return out;
+}
+
+function describeError(r: CommandResult): string {
+  const e = r.command_error;
+  if (!e) return `${r.command_name} ended with status ${r.command_status}`;
+  const details = typeof e.details === "string" && e.details ? `: ${e.details}` : "";
+  return `${e.message}${details}`;
+}
+
+/** Moves a wait state to its active state (the conductor is working on the node again). */
+function ensureActive(ctx: ConductorContext, node: NodeRecord, kind: Kind, reason: string): NodeRecord {
+  const k = KIND_STATES[kind];
+  if (node.provision_state === k.wait) return ctx.move(node.uuid, { from: k.wait, to: k.active, reason });
+  return node;
+}
+
+/**
+ * Fails the run: the node lands in `clean failed`/`deploy failed` with `last_error`.
+ * @example
+ * failRun(ctx, node, "deploy", "Agent returned error for deploy step write_image: checksum mismatch");
+ */
+export async function failRun(ctx: ConductorContext, node: NodeRecord, kind: Kind, reason: string): Promise<NodeRecord> {
+  const k = KIND_STATES[kind];
+  const from = node.provision_state;
+  if (from !== k.active && from !== k.wait) return node;
+  const failed = ctx.move(node.uuid, {
+    from,
+    to: k.fail,
+    reason,
+    fields: {
+      last_error: reason,
+      target_provision_state: null,
+      [`${kind}_step`]: null,
+      driver_internal_info: withoutKeys(node.driver_internal_info, runKeys(kind)),
+      ...WIPE_AGENT,
+    },
+  });
+  if (kind === "clean") {
+    // Ironic powers a node off when cleaning fails; a failed deploy keeps its power state.
+    try {
+      return await tearDownRamdisk(ctx, failed);
+    } catch (e) {
+      ctx.log.warn({ node: node.uuid, err: (e as Error).message }, "power off after clean failure failed");
+    }
+  }
+  return ctx.store.nodes.get(node.uuid) ?? failed;
+}
+
+async function finishRun(ctx: ConductorContext, node: NodeRecord, kind: Kind): Promise<StepOutcome> {
+  const k = KIND_STATES[kind];
+  node = ensureActive(ctx, node, kind, `all ${kind} steps done`);
+  const dii = withoutKeys(node.driver_internal_info, runKeys(kind));
+  if (kind === "clean") {
+    node = await tearDownRamdisk(ctx, node);
+    const to = node.target_provision_state === S.MANAGEABLE ? S.MANAGEABLE : S.AVAILABLE;
+    ctx.move(node.uuid, {
+      from: k.active,
+      to,
+      reason: "cleaning finished",
+      fields: { target_provision_state: null, clean_step: null, driver_internal_info: dii, last_error: null },
+    });
+  } else {
+    await ctx.drivers.get(node.driver).boot.cleanUpRamdisk(node);
+    ctx.move(node.uuid, {
+      from: k.active,
+      to: S.ACTIVE,
+      reason: "deploy finished",
+      fields: { target_provision_state: null, deploy_step: null, driver_internal_info: dii, last_error: null, ...WIPE_AGENT },
+    });
+  }
+  return "done";
+}
+
+async function stepRequest(ctx: ConductorContext, node: NodeRecord, step: PlannedStep): Promise<Record<string, unknown>> {
+  const args = { ...step.args };
+  if (step.step === "write_image") {
+    args.image_info = await ctx.images.imageInfo(node);
+    args.configdrive = node.instance_info.configdrive ?? null;
+  }
+  return { interface: step.interface, step: step.step, args, priority: step.priority, reboot_requested: step.reboot_requested ?? false, abortable: step.abortable ?? false };
+}
+
+/** Starts steps from index+1 until one runs asynchronously on the agent or the run ends. */
+async function advance(ctx: ConductorContext, node: NodeRecord, kind: Kind): Promise<StepOutcome> {
+  const k = KIND_STATES[kind];
+  node = ensureActive(ctx, node, kind, `continuing ${kind} steps`);
+  for (;;) {
+    const dii = node.driver_internal_info;
+    const plan = (dii[`${kind}_steps`] as PlannedStep[] | undefined) ?? [];
+    const idx = Number(dii[`${kind}_step_index`] ?? -1) + 1;
+    if (idx >= plan.length) return finishRun(ctx, node, kind);
+    const step = plan[idx]!;
+    node = ctx.store.nodes.update(node.uuid, {
+      driver_internal_info: { ...dii, [`${kind}_step_index`]: idx, [`${kind}_progress`]: undefined },
+      [`${kind}_step`]: { interface: step.interface, step: step.step, args: step.args, priority: step.priority },
+    });
+    ctx.log.info({ node: node.uuid, kind, step: step.step, index: idx, agent: step.agent }, "starting step");
+    if (!step.agent) {
+      await runConductorStep(ctx, node, step);
+      node = ctx.store.nodes.get(node.uuid)!;
+      continue;
+    }
+    const params = {
+      step: await stepRequest(ctx, node, step),
+      ...agentParams(ctx, node),
+      [`${kind}_version`]: dii.hardware_manager_version ?? null,
+    };
+    let r: CommandResult;
+    try {
+      r = await ctx.agent.execute(node, `${kind}.execute_${kind}_step`, params);
+    } catch (e) {
+      if (isTeethError(e) && e.code === "AGENT_BUSY") {
+        ctx.move(node.uuid, { from: k.active, to: k.wait, reason: "agent busy; retrying on next heartbeat" });
+        return "running";
+      }
+      throw e;
+    }
+    const outcome = await onResult(ctx, node, kind, step, r);
+    if (outcome !== "next") return outcome;
+    node = ctx.store.nodes.get(node.uuid)!;
+  }
+}
+
+async function onResult(ctx: ConductorContext, node: NodeRecord, kind: Kind, step: PlannedStep, r: CommandResult): Promise<StepOutcome | "next"> {
+  const k = KIND_STATES[kind];
+  switch (r.command_status) {
+    case "RUNNING":
+      if (node.provision_state === k.active) ctx.move(node.uuid, { from: k.active, to: k.wait, reason: `waiting for agent step ${step.step}` });
+      saveProgress(ctx, node.uuid, kind, step, r);
+      ctx.schedulePoll(node.uuid);
+      return "running";
+    case "SUCCEEDED":
+      ctx.log.info({ node: node.uuid, kind, step: step.step }, "step succeeded");
+      return "next";
+    case "CLEAN_VERSION_MISMATCH": {
+      // The agent's hardware managers changed: re-plan from its current steps, as Ironic.
+      node = ensureActive(ctx, node, kind, "hardware manager version mismatch; re-planning steps");
+      ctx.store.nodes.update(node.uuid, { driver_internal_info: withoutKeys(node.driver_internal_info, [`${kind}_steps`, `${kind}_step_index`]) });
+      return planAndStart(ctx, ctx.store.nodes.get(node.uuid)!, kind);
+    }
+    default:
+      await failRun(ctx, ctx.store.nodes.get(node.uuid)!, kind, `Agent returned error for ${kind} step ${step.step}: ${describeError(r)}`);
+      return "failed";
+  }
+}
+
+function saveProgress(ctx: ConductorContext, uuid: string, kind: Kind, step: PlannedStep, r: CommandResult): void {
+  const result = r.command_result && typeof r.command_result === "object" ? (r.command_result as Record<string, unknown>) : {};
+  const node = ctx.store.nodes.get(uuid);
+  if (!node) return;
+  const progress = { step: step.step, ...(result.progress && typeof result.progress === "object" ? (result.progress as object) : result), updated_at: new Date().toISOString() };
+  ctx.store.nodes.update(uuid, { driver_internal_info: { ...node.driver_internal_info, [`${kind}_progress`]: progress } });
+}
+
+async function planAndStart(ctx: ConductorContext, node: NodeRecord, kind: Kind): Promise<StepOutcome> {
+  node = ensureActive(ctx, node, kind, `agent is up; planning ${kind} steps`);
+  const r = await ctx.agent.execute(node, `${kind}.get_${kind}_steps`, agentParams(ctx, node), { wait: true });
+  if (r.command_status !== "SUCCEEDED") {
+    await failRun(ctx, node, kind, `Agent failed to return ${kind} steps: ${describeError(r)}`);
+    return "failed";
+  }
+  const agentSteps = flattenAgentSteps(r.command_result, kind);
+  const dii = node.driver_internal_info;
+  const requested = dii[`${kind}_steps_requested`] as { interface: string; step: string; args?: Record<string, unknown> }[] | undefined;
+  const plan = kind === "clean" ? planClean(agentSteps, ctx.config.cleaning, requested) : planDeploy(agentSteps, requested ?? []);
+  if (!plan.ok) {
+    await failRun(ctx, node, kind, plan.reason);
+    return "failed";
+  }
+  const hwm = (r.command_result as Record<string, unknown> | null)?.hardware_manager_version ?? null;
+  node = ctx.store.nodes.update(node.uuid, {
+    driver_internal_info: {
+      ...dii,
+      [`agent_cached_${kind}_steps`]: agentSteps,
+      [`${kind}_steps`]: plan.steps,
+      [`${kind}_step_index`]: -1,
+      hardware_manager_version: hwm,
+    },
+  });
+  ctx.log.info({ node: node.uuid, kind, steps: plan.steps.map((s) => s.step) }, "steps planned");
+  return advance(ctx, node, kind);
+}
+
+/**
+ * Moves a clean or deploy forward; call with the node's lock held.
+ * @example
+ * const outcome = await processAgentSteps(ctx, node.uuid); // "running" while write_image runs
+ */
+export async function processAgentSteps(ctx: ConductorContext, uuid: string): Promise<StepOutcome> {
+  let node = ctx.store.nodes.get(uuid);
+  if (!node) return "idle";
+  const kind = kindOf(node.provision_state);
+  if (!kind || !node.agent_url) return "idle";
+  try {
+    const dii = node.driver_internal_info;
+    const plan = dii[`${kind}_steps`] as PlannedStep[] | undefined;
+    if (!plan) return await planAndStart(ctx, node, kind);
+    const current = plan[Number(dii[`${kind}_step_index`] ?? -1)];
+    if (!current || !current.agent) return await advance(ctx, node, kind);
+    const last = (await ctx.agent.listCommands(node)).filter((c) => c.command_name === `execute_${kind}_step`).at(-1);
+    const resultStep = (last?.command_result as Record<string, { step?: string } | undefined> | null)?.[`${kind}_step`]?.step;
+    if (!last || (last.command_status === "SUCCEEDED" && resultStep !== undefined && resultStep !== current.step)) {
+      // The agent does not hold the current step's result (restarted agent, or the command was
+      // refused as busy): send the step again.
+      ctx.store.nodes.update(uuid, { driver_internal_info: { ...dii, [`${kind}_step_index`]: Number(dii[`${kind}_step_index`]) - 1 } });
+      return await advance(ctx, ctx.store.nodes.get(uuid)!, kind);
+    }
+    const outcome = await onResult(ctx, node, kind, current, last);
+    if (outcome !== "next") return outcome;
+    return await advance(ctx, ctx.store.nodes.get(uuid)!, kind);
+  } catch (e) {
+    node = ctx.store.nodes.get(uuid);
+    if (!node) return "failed";
+    if (isTeethError(e) && e.code === "AGENT_UNREACHABLE" && node.provision_state === KIND_STATES[kind].wait) {
+      // A lost poll is not a failed step: the next heartbeat retries, the callback timeout bounds it.
+      ctx.log.warn({ node: uuid, kind, err: e.message }, "agent unreachable while waiting; will retry");
+      return "idle";
+    }
+    const reason = isTeethError(e) ? e.message : `Unexpected error: ${(e as Error).message}`;
+    ctx.log.error({ node: uuid, kind, err: reason }, "step processing failed");
+    await failRun(ctx, node, kind, reason);
+    return "failed";
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * @module conductor/orchestration/timeouts
+ * The periodic sweep: a node waiting for its agent longer than the state's timeout (measured
+ * from the later of its last transition and its last heartbeat) fails with a reason.
+ */
+import { S, WAIT_FAILURE } from "../state-machine/states.ts";
+import { WIPE_AGENT } from "./agent-lifecycle.ts";
+import type { ConductorContext } from "./context.ts";
+
+/**
+ * Runs one sweep; returns the UUIDs it failed.
+ * @example
+ * setInterval(() => sweepTimeouts(ctx), config.timeouts.check_interval_s * 1000);
+ */
+export function sweepTimeouts(ctx: ConductorContext, now = Date.now()): string[] {
+  const t = ctx.config.timeouts;
+  const limits: Record<string, number> = {
+    [S.DEPLOYWAIT]: t.deploy_callback_s,
+    [S.CLEANWAIT]: t.clean_callback_s,
+    [S.INSPECTWAIT]: t.inspect_wait_s,
+  };
+  const failed: string[] = [];
+  for (const node of ctx.store.nodes.listInStates(Object.keys(limits))) {
+    const limit = limits[node.provision_state]!;
+    const since = Math.max(node.provision_updated_at ?? 0, node.agent_last_heartbeat ?? 0);
+    if (now - since < limit * 1000) continue;
+    const release = ctx.locks.tryLock(node.uuid, "timeout");
+    if (!release) continue;
+    try {
+      const heard = node.agent_last_heartbeat ? `last heartbeat ${Math.round((now - node.agent_last_heartbeat) / 1000)} s ago` : "no heartbeat received";
+      const reason = `Timeout reached while waiting for callback for node ${node.uuid} in state "${node.provision_state}" (${limit} s; ${heard}).`;
+      ctx.move(node.uuid, {
+        from: node.provision_state,
+        to: WAIT_FAILURE[node.provision_state as keyof typeof WAIT_FAILURE]!,
+        reason,
+        fields: { last_error: reason, target_provision_state: null, clean_step: null, deploy_step: null, ...WIPE_AGENT },
+      });
+      failed.push(node.uuid);
+    } catch (e) {
+      ctx.log.warn({ node: node.uuid, err: (e as Error).message }, "timeout sweep could not fail node");
+    } finally {
+      release();
+    }
+  }
+  return failed;
+}

@@ -1,0 +1,95 @@
+/**
+ * @module conductor/state-machine/states
+ * Ironic's provision states and the edges between them, for the life cycle Teeth runs:
+ * enroll -> manageable -> (inspect | clean) -> available -> deploy -> active -> undeploy.
+ */
+
+export const S = Object.freeze({
+  ENROLL: "enroll",
+  VERIFYING: "verifying",
+  MANAGEABLE: "manageable",
+  INSPECTING: "inspecting",
+  INSPECTWAIT: "inspect wait",
+  INSPECTFAIL: "inspect failed",
+  CLEANING: "cleaning",
+  CLEANWAIT: "clean wait",
+  CLEANFAIL: "clean failed",
+  AVAILABLE: "available",
+  DEPLOYING: "deploying",
+  DEPLOYWAIT: "wait call-back",
+  DEPLOYFAIL: "deploy failed",
+  ACTIVE: "active",
+  DELETING: "deleting",
+  ERROR: "error",
+} as const);
+export type ProvisionState = (typeof S)[keyof typeof S];
+
+/** Every edge the conductor may take. Anything else is a bug and is refused. */
+export const EDGES: Readonly<Record<ProvisionState, readonly ProvisionState[]>> = Object.freeze({
+  [S.ENROLL]: [S.VERIFYING],
+  [S.VERIFYING]: [S.MANAGEABLE, S.ENROLL],
+  [S.MANAGEABLE]: [S.CLEANING, S.INSPECTING],
+  [S.INSPECTING]: [S.INSPECTWAIT, S.MANAGEABLE, S.INSPECTFAIL],
+  [S.INSPECTWAIT]: [S.INSPECTING, S.MANAGEABLE, S.INSPECTFAIL],
+  [S.INSPECTFAIL]: [S.MANAGEABLE, S.INSPECTING],
+  [S.CLEANING]: [S.CLEANWAIT, S.AVAILABLE, S.MANAGEABLE, S.CLEANFAIL],
+  [S.CLEANWAIT]: [S.CLEANING, S.CLEANFAIL],
+  [S.CLEANFAIL]: [S.MANAGEABLE],
+  [S.AVAILABLE]: [S.MANAGEABLE, S.DEPLOYING],
+  [S.DEPLOYING]: [S.DEPLOYWAIT, S.ACTIVE, S.DEPLOYFAIL],
+  [S.DEPLOYWAIT]: [S.DEPLOYING, S.DEPLOYFAIL],
+  [S.DEPLOYFAIL]: [S.DEPLOYING, S.DELETING],
+  [S.ACTIVE]: [S.DELETING, S.DEPLOYING],
+  [S.DELETING]: [S.CLEANING, S.ERROR],
+  [S.ERROR]: [S.DELETING, S.DEPLOYING],
+});
+
+/** Operator verbs (`PUT .../states/provision`) -> from-state -> the state the node enters. */
+export const VERBS: Readonly<Record<string, Partial<Record<ProvisionState, ProvisionState>>>> = Object.freeze({
+  manage: { [S.ENROLL]: S.VERIFYING, [S.AVAILABLE]: S.MANAGEABLE, [S.INSPECTFAIL]: S.MANAGEABLE, [S.CLEANFAIL]: S.MANAGEABLE },
+  provide: { [S.MANAGEABLE]: S.CLEANING },
+  inspect: { [S.MANAGEABLE]: S.INSPECTING, [S.INSPECTFAIL]: S.INSPECTING },
+  clean: { [S.MANAGEABLE]: S.CLEANING },
+  active: { [S.AVAILABLE]: S.DEPLOYING, [S.DEPLOYFAIL]: S.DEPLOYING },
+  rebuild: { [S.ACTIVE]: S.DEPLOYING, [S.DEPLOYFAIL]: S.DEPLOYING, [S.ERROR]: S.DEPLOYING },
+  deleted: { [S.ACTIVE]: S.DELETING, [S.DEPLOYFAIL]: S.DELETING, [S.ERROR]: S.DELETING },
+  abort: { [S.CLEANWAIT]: S.CLEANFAIL, [S.INSPECTWAIT]: S.INSPECTFAIL, [S.DEPLOYWAIT]: S.DEPLOYFAIL },
+});
+
+/** Verb aliases the API accepts (Ironic's `deploy`/`undeploy` are CLI words for these). */
+export const VERB_ALIASES: Readonly<Record<string, string>> = Object.freeze({ deploy: "active", undeploy: "deleted" });
+
+/** States in which a node waits for its agent to look up and heartbeat. */
+export const AGENT_STATES: readonly ProvisionState[] = [
+  S.INSPECTING,
+  S.INSPECTWAIT,
+  S.CLEANING,
+  S.CLEANWAIT,
+  S.DEPLOYING,
+  S.DEPLOYWAIT,
+];
+/** With fast track, agents may also stay up in these. */
+export const FAST_TRACK_STATES: readonly ProvisionState[] = [S.MANAGEABLE, S.AVAILABLE, S.ENROLL];
+
+/** Transient states: the conductor is working. A conductor that died here fails the node at start. */
+export const TRANSIENT_FAILURE: Readonly<Partial<Record<ProvisionState, ProvisionState>>> = Object.freeze({
+  [S.VERIFYING]: S.ENROLL,
+  [S.INSPECTING]: S.INSPECTFAIL,
+  [S.CLEANING]: S.CLEANFAIL,
+  [S.DEPLOYING]: S.DEPLOYFAIL,
+  [S.DELETING]: S.ERROR,
+});
+
+/** Wait states and the failure state a timeout leads to. */
+export const WAIT_FAILURE: Readonly<Partial<Record<ProvisionState, ProvisionState>>> = Object.freeze({
+  [S.INSPECTWAIT]: S.INSPECTFAIL,
+  [S.CLEANWAIT]: S.CLEANFAIL,
+  [S.DEPLOYWAIT]: S.DEPLOYFAIL,
+});
+
+/** Stable states in which a node may be deleted (in maintenance: any non-transient state). */
+export const DELETE_ALLOWED: readonly ProvisionState[] = [S.ENROLL, S.MANAGEABLE, S.AVAILABLE, S.INSPECTFAIL, S.CLEANFAIL];
+
+export function isEdge(from: string, to: string): boolean {
+  return (EDGES[from as ProvisionState] ?? []).includes(to as ProvisionState);
+}

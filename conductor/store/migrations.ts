@@ -1,0 +1,94 @@
+/**
+ * @module conductor/store/migrations
+ * Versioned schema migrations, applied in order at start inside one transaction each.
+ * Append only: a released migration is never edited.
+ */
+import type { Database } from "bun:sqlite";
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "nodes, ports, inventories",
+    sql: `
+      CREATE TABLE nodes (
+        uuid TEXT PRIMARY KEY,
+        name TEXT UNIQUE,
+        driver TEXT NOT NULL,
+        provision_state TEXT NOT NULL,
+        target_provision_state TEXT,
+        power_state TEXT,
+        target_power_state TEXT,
+        maintenance INTEGER NOT NULL DEFAULT 0,
+        maintenance_reason TEXT,
+        fault TEXT,
+        last_error TEXT,
+        instance_uuid TEXT,
+        driver_info TEXT NOT NULL DEFAULT '{}',
+        driver_internal_info TEXT NOT NULL DEFAULT '{}',
+        properties TEXT NOT NULL DEFAULT '{}',
+        instance_info TEXT NOT NULL DEFAULT '{}',
+        extra TEXT NOT NULL DEFAULT '{}',
+        attrs TEXT NOT NULL DEFAULT '{}',
+        clean_step TEXT,
+        deploy_step TEXT,
+        agent_url TEXT,
+        agent_token TEXT,
+        agent_verify_ca TEXT,
+        agent_version TEXT,
+        agent_last_heartbeat INTEGER,
+        provision_updated_at INTEGER,
+        inspection_started_at INTEGER,
+        inspection_finished_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER
+      );
+      CREATE INDEX nodes_provision_state ON nodes(provision_state);
+      CREATE TABLE ports (
+        uuid TEXT PRIMARY KEY,
+        address TEXT NOT NULL UNIQUE,
+        node_uuid TEXT NOT NULL REFERENCES nodes(uuid) ON DELETE CASCADE,
+        pxe_enabled INTEGER NOT NULL DEFAULT 1,
+        extra TEXT NOT NULL DEFAULT '{}',
+        local_link_connection TEXT NOT NULL DEFAULT '{}',
+        physical_network TEXT,
+        name TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER
+      );
+      CREATE INDEX ports_node ON ports(node_uuid);
+      CREATE TABLE inventories (
+        node_uuid TEXT PRIMARY KEY REFERENCES nodes(uuid) ON DELETE CASCADE,
+        inventory TEXT NOT NULL,
+        plugin_data TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL
+      );
+    `,
+  },
+];
+
+/**
+ * Applies every migration newer than the database's version; returns the versions applied.
+ * @example
+ * const applied = migrate(db); // [1] on a fresh database, [] afterwards
+ */
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.run("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  const row = db.query<{ v: number | null }, []>("SELECT MAX(version) AS v FROM schema_migrations").get();
+  const current = row?.v ?? 0;
+  const applied: number[] = [];
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.run(m.sql);
+      db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [m.version, m.name, Date.now()]);
+    })();
+    applied.push(m.version);
+  }
+  return applied;
+}

@@ -1,0 +1,148 @@
+/**
+ * @module conductor/store/node-store
+ * Nodes in SQLite. Every write is one statement or one transaction; state changes are
+ * compare-and-set on the current state, so two writers can never both move a node.
+ */
+import type { Database, Statement } from "bun:sqlite";
+import { conductorError } from "../errors.ts";
+import { nodeFromRow, nodeToColumns, type NodeRecord, type NodeRow } from "./node-record.ts";
+
+export interface ListNodesQuery {
+  provision_state?: string;
+  maintenance?: boolean;
+  driver?: string;
+  associated?: boolean;
+  resource_class?: string;
+  limit?: number;
+  /** UUID of the last node of the previous page. */
+  marker?: string;
+  sort_key?: "created_at" | "updated_at" | "uuid" | "name" | "provision_state";
+  sort_dir?: "asc" | "desc";
+}
+
+export interface NodeStore {
+  insert(node: NodeRecord): void;
+  get(uuid: string): NodeRecord | null;
+  /** By UUID or name. */
+  find(ident: string): NodeRecord | null;
+  list(query?: ListNodesQuery): NodeRecord[];
+  /** Nodes whose provision_state is one of `states`. */
+  listInStates(states: readonly string[]): NodeRecord[];
+  /** Writes `fields`; when `expectState` is given, only if the node is still in it. Returns the new record. */
+  update(uuid: string, fields: Partial<NodeRecord>, expectState?: string): NodeRecord;
+  /** Heartbeat fast path: only the agent columns. */
+  recordHeartbeat(uuid: string, agent: { url: string; version: string | null; verifyCa: string | null; at: number }): void;
+  delete(uuid: string): boolean;
+  count(): number;
+}
+
+/**
+ * Creates the node store over an open database.
+ * @example
+ * const nodes = createNodeStore(openDatabase(":memory:"));
+ * nodes.find("web-1");
+ */
+export function createNodeStore(db: Database): NodeStore {
+  const byUuid = db.query<NodeRow, [string]>("SELECT * FROM nodes WHERE uuid = ?");
+  const byName = db.query<NodeRow, [string]>("SELECT * FROM nodes WHERE name = ?");
+  const heartbeat = db.query(
+    "UPDATE nodes SET agent_url = ?, agent_version = ?, agent_verify_ca = ?, agent_last_heartbeat = ? WHERE uuid = ?",
+  );
+  const del = db.query("DELETE FROM nodes WHERE uuid = ?");
+  const countQ = db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM nodes");
+  const updateCache = new Map<string, Statement>();
+
+  function get(uuid: string): NodeRecord | null {
+    const row = byUuid.get(uuid);
+    return row ? nodeFromRow(row) : null;
+  }
+
+  return {
+    insert(node) {
+      const cols = nodeToColumns(node);
+      const names = Object.keys(cols);
+      try {
+        db.query(`INSERT INTO nodes (${names.join(",")}) VALUES (${names.map(() => "?").join(",")})`).run(
+          ...(Object.values(cols) as never[]),
+        );
+      } catch (e) {
+        const msg = String((e as Error).message);
+        if (msg.includes("nodes.name")) throw conductorError("DUPLICATE_NAME", { name: node.name ?? "" });
+        if (msg.includes("nodes.uuid")) throw conductorError("DUPLICATE_UUID", { uuid: node.uuid });
+        throw e;
+      }
+    },
+    get,
+    find(ident) {
+      const row = byUuid.get(ident) ?? byName.get(ident);
+      return row ? nodeFromRow(row) : null;
+    },
+    list(query = {}) {
+      const where: string[] = [];
+      const args: (string | number)[] = [];
+      if (query.provision_state) (where.push("provision_state = ?"), args.push(query.provision_state));
+      if (query.maintenance !== undefined) (where.push("maintenance = ?"), args.push(query.maintenance ? 1 : 0));
+      if (query.driver) (where.push("driver = ?"), args.push(query.driver));
+      if (query.associated !== undefined) where.push(query.associated ? "instance_uuid IS NOT NULL" : "instance_uuid IS NULL");
+      if (query.resource_class) (where.push("json_extract(attrs, '$.resource_class') = ?"), args.push(query.resource_class));
+      const key = query.sort_key ?? "created_at";
+      const dir = query.sort_dir === "desc" ? "DESC" : "ASC";
+      if (query.marker) {
+        const m = byUuid.get(query.marker);
+        if (!m) throw conductorError("INVALID_PARAMETER", { reason: `Marker ${query.marker} could not be found.` });
+        const op = dir === "ASC" ? ">" : "<";
+        where.push(`(${key} ${op} ? OR (${key} = ? AND uuid ${op} ?))`);
+        args.push(m[key] as string | number, m[key] as string | number, query.marker);
+      }
+      let sql = "SELECT * FROM nodes";
+      if (where.length) sql += ` WHERE ${where.join(" AND ")}`;
+      sql += ` ORDER BY ${key} ${dir}, uuid ${dir}`;
+      if (query.limit) (sql += " LIMIT ?"), args.push(query.limit);
+      return db.query<NodeRow, (string | number)[]>(sql).all(...args).map(nodeFromRow);
+    },
+    listInStates(states) {
+      if (!states.length) return [];
+      return db
+        .query<NodeRow, string[]>(`SELECT * FROM nodes WHERE provision_state IN (${states.map(() => "?").join(",")})`)
+        .all(...states)
+        .map(nodeFromRow);
+    },
+    update(uuid, fields, expectState) {
+      const cols = nodeToColumns({ ...fields, updated_at: fields.updated_at ?? Date.now() });
+      const names = Object.keys(cols);
+      const sqlKey = `${names.join(",")}|${expectState !== undefined}`;
+      let stmt = updateCache.get(sqlKey);
+      if (!stmt) {
+        stmt = db.query(
+          `UPDATE nodes SET ${names.map((n) => `${n} = ?`).join(", ")} WHERE uuid = ?${expectState !== undefined ? " AND provision_state = ?" : ""}`,
+        );
+        updateCache.set(sqlKey, stmt);
+      }
+      const args = [...Object.values(cols), uuid, ...(expectState !== undefined ? [expectState] : [])];
+      let changes: number;
+      try {
+        changes = stmt.run(...(args as never[])).changes;
+      } catch (e) {
+        if (String((e as Error).message).includes("nodes.name")) throw conductorError("DUPLICATE_NAME", { name: String(fields.name) });
+        throw e;
+      }
+      const now = get(uuid);
+      if (!now) throw conductorError("NODE_NOT_FOUND", { node: uuid });
+      if (changes === 0) {
+        throw conductorError("INVALID_STATE", {
+          reason: `Node ${uuid} is in state "${now.provision_state}", not "${expectState}"; the change was not applied.`,
+        });
+      }
+      return now;
+    },
+    recordHeartbeat(uuid, a) {
+      heartbeat.run(a.url, a.version, a.verifyCa, a.at, uuid);
+    },
+    delete(uuid) {
+      return del.run(uuid).changes > 0;
+    },
+    count() {
+      return countQ.get()?.n ?? 0;
+    },
+  };
+}
