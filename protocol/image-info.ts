@@ -1,31 +1,39 @@
 /**
  * @module protocol/image-info
- * IPA's `image_info`, as Ironic's `AgentDeploy.write_image` builds it.
+ * IPA's `image_info`, as Ironic's `AgentDeploy.write_image` builds it. Validation here is
+ * structural; the image engine (`agent/image`) adds the policy checks (md5 allowed, formats).
  */
 import { z } from "zod";
 
 const hexOrUrl = z.string().min(1).max(4096);
 
+/** Formats Glance can declare; the engine writes raw and qcow2 (raw possibly compressed). */
+export const DiskFormatSchema = z.string().max(32);
+
 export const ImageInfoSchema = z
   .object({
     id: z.string().min(1).max(1024),
     urls: z.array(z.string().url().max(8192)).min(1),
-    disk_format: z.string().max(32).nullable().optional(),
+    disk_format: DiskFormatSchema.nullable().optional(),
     container_format: z.string().max(32).nullable().optional(),
     stream_raw_images: z.boolean().optional(),
     checksum: hexOrUrl.nullable().optional(),
     os_hash_algo: z.enum(["md5", "sha1", "sha256", "sha384", "sha512"]).nullable().optional(),
-    os_hash_value: z.string().max(256).nullable().optional(),
-    image_type: z.enum(["whole-disk", "partition"]).nullable().optional(),
+    os_hash_value: z.string().min(1).max(256).nullable().optional(),
+    image_type: z.enum(["whole-disk", "whole-disk-image", "partition"]).nullable().optional(),
+    /** base64 of a complete `Authorization` header value (`Bearer ...`, `Basic ...`). */
     image_request_authorization: z.string().max(16384).nullable().optional(),
+    image_server_auth_strategy: z.string().max(32).nullable().optional(),
+    image_server_user: z.string().max(1024).nullable().optional(),
+    image_server_password: z.string().max(1024).nullable().optional(),
     proxies: z.record(z.string(), z.string()).nullable().optional(),
     no_proxy: z.string().nullable().optional(),
     node_uuid: z.string().nullable().optional(),
     configdrive: z.unknown().optional(),
-    root_mb: z.number().nullable().optional(),
-    root_gb: z.number().nullable().optional(),
-    swap_mb: z.number().nullable().optional(),
-    ephemeral_mb: z.number().nullable().optional(),
+    root_mb: z.union([z.number(), z.string()]).nullable().optional(),
+    root_gb: z.union([z.number(), z.string()]).nullable().optional(),
+    swap_mb: z.union([z.number(), z.string()]).nullable().optional(),
+    ephemeral_mb: z.union([z.number(), z.string()]).nullable().optional(),
     disk_label: z.string().nullable().optional(),
     deploy_boot_mode: z.string().nullable().optional(),
   })
@@ -34,3 +42,23 @@ export const ImageInfoSchema = z
     message: "image_info needs 'checksum' or both 'os_hash_algo' and 'os_hash_value'",
   });
 export type ImageInfo = z.infer<typeof ImageInfoSchema>;
+
+/** `prepare_image` / `cache_image` parameters. `configdrive` is gzip+base64 text or a URL. */
+export const PrepareImageParamsSchema = z
+  .object({
+    image_info: ImageInfoSchema,
+    configdrive: z.string().max(96 * 1024 * 1024).nullable().optional(),
+  })
+  .loose();
+export type PrepareImageParams = z.infer<typeof PrepareImageParamsSchema>;
+
+/** What `prepare_image` reports in `command_result` while it runs. */
+export const ImageProgressSchema = z.object({
+  stage: z.string(),
+  bytes_downloaded: z.number(),
+  bytes_written: z.number(),
+  total_bytes: z.number().nullable(),
+  rate_bytes_per_s: z.number(),
+  eta_s: z.number().nullable(),
+});
+export type ImageProgress = z.infer<typeof ImageProgressSchema>;

@@ -1,9 +1,84 @@
 /**
  * @module hardware-managers/generic/image-ops
- * `prepare_image` and the `write_image` deploy step. (placeholder: filled by the image engine work)
+ * `prepare_image`, `cache_image`, `get_partition_uuids` and the `write_image` deploy step,
+ * on the image engine (`agent/image`). `write_image` goes through `ctx.dispatch`, as real
+ * Ironic drives it (`deploy.execute_deploy_step` -> `write_image` -> `prepare_image`), so a
+ * vendor manager may take over `prepare_image` alone.
  */
-import type { Operation } from "../contract/index.ts";
+import { isTeethError } from "../../common/branded-error.ts";
+import { ImageErrors, partitionUuids, writeImage, type WriteImageResult } from "../../agent/image/index.ts";
+import { PrepareImageParamsSchema } from "../../protocol/image-info.ts";
 import type { StepDefinition } from "../../protocol/steps.ts";
+import type { ManagerContext, Operation } from "../contract/index.ts";
 
-export const imageDeploySteps: StepDefinition[] = [];
-export const imageOperations: Record<string, Operation> = {};
+async function installDevice(ctx: ManagerContext): Promise<string> {
+  const device = await ctx.dispatch("get_os_install_device", {});
+  if (typeof device !== "string" || !device.startsWith("/")) {
+    ctx.fail("IMAGE_NO_INSTALL_DEVICE", "get_os_install_device returned no device path", { device });
+  }
+  return device;
+}
+
+async function runWrite(ctx: ManagerContext, args: Record<string, unknown>, withConfigdrive: boolean): Promise<WriteImageResult> {
+  const parsed = PrepareImageParamsSchema.safeParse(args);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw ImageErrors.invalidImageInfo(`${issue?.path.join(".") || "params"}: ${issue?.message}`, parsed.error.issues);
+  }
+  // IPA also accepts the config drive inside image_info.
+  const configdrive = withConfigdrive
+    ? (parsed.data.configdrive ?? (typeof parsed.data.image_info.configdrive === "string" ? parsed.data.image_info.configdrive : null))
+    : null;
+  const device = await installDevice(ctx);
+  try {
+    return await writeImage({
+      device,
+      imageInfo: parsed.data.image_info,
+      configdrive,
+      logger: ctx.logger,
+      exec: ctx.exec,
+      signal: ctx.signal,
+      onProgress: (p) => ctx.progress({ ...p, device }),
+      download: ctx.config.imageDownload,
+      md5Allowed: ctx.config.md5Allowed,
+      insecure: ctx.config.insecure,
+    });
+  } catch (error) {
+    if (isTeethError(error)) throw error;
+    ctx.fail("IMAGE_WRITE_FAILED", `Writing the image to ${device} failed: ${(error as Error)?.message ?? error}`);
+  }
+}
+
+function summary(r: WriteImageResult): Record<string, unknown> {
+  const how = r.compression ? `${r.compression}-compressed ${r.format}` : r.format;
+  return {
+    message: `image (${how}, ${r.image_size} bytes) written to device ${r.device} in ${r.duration_s} s, ${r.checksum.algo} verified`,
+    ...r,
+  };
+}
+
+export const imageOperations: Record<string, Operation> = {
+  /** IPA `standby.prepare_image`: write the image (and config drive) to the install disk. */
+  prepare_image: async (ctx, args) => summary(await runWrite(ctx, args, true)),
+  /** IPA `standby.cache_image`: the same write, without a config drive. */
+  cache_image: async (ctx, args) => summary(await runWrite(ctx, args, false)),
+  /** IPA `standby.get_partition_uuids` for the install disk. */
+  get_partition_uuids: async (ctx) => partitionUuids(await installDevice(ctx), ctx.exec),
+  /** The deploy step: Ironic's `write_image` is `prepare_image` run as a step. */
+  write_image: async (ctx, args) =>
+    ctx.dispatch("prepare_image", { image_info: args.image_info, configdrive: args.configdrive ?? null }),
+};
+
+export const imageDeploySteps: StepDefinition[] = [
+  {
+    step: "write_image",
+    priority: 80,
+    interface: "deploy",
+    reboot_requested: false,
+    abortable: false,
+    argsinfo: {
+      image_info: { description: "Information about the image to write (IPA image_info)", required: true },
+      configdrive: { description: "Config drive: gzip+base64 text or a URL", required: false },
+    },
+  },
+];

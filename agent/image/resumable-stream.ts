@@ -1,0 +1,297 @@
+/**
+ * @module agent/image/resumable-stream
+ * The image's bytes as one continuous stream, whatever happens to the connection: a drop,
+ * a short body or a stall (no byte for `connectionTimeoutS` while we wait for one) is
+ * resumed with `Range: bytes=<position>-`, up to `connectionRetries` times, `retryIntervalS`
+ * apart. A server that ignores Range is re-read and the bytes already delivered skipped.
+ * 4xx answers, a length that changes and an abort are final.
+ */
+import type { Logger } from "../../common/logger.ts";
+import { ImageErrors, isRetryable } from "./errors.ts";
+import { assertOk, sendRequest, type HttpSettings } from "./http-request.ts";
+
+export interface DownloadPolicy {
+  readonly connectionRetries: number;
+  readonly retryIntervalS: number;
+  /** Whole download limit in seconds; 0 = none (IPA `image_download_max_duration`). */
+  readonly maxDurationS: number;
+}
+
+export interface ResumableStreamOptions {
+  url: string;
+  settings: HttpSettings;
+  policy: DownloadPolicy;
+  signal: AbortSignal;
+  logger: Logger;
+  /** Called before each resume, e.g. to count them in progress. */
+  onResume?: (info: { position: number; attempt: number; error: unknown }) => void;
+}
+
+export interface ResumableStream extends AsyncIterable<Uint8Array> {
+  readonly url: string;
+  /** Size of the whole resource when the server said it. */
+  readonly totalBytes: number | null;
+  /** The server advertised `Accept-Ranges: bytes`. */
+  readonly acceptsRanges: boolean;
+  /** Bytes delivered so far. */
+  readonly position: number;
+  readonly resumes: number;
+  /** Stops the download; safe to call twice. */
+  close(): Promise<void>;
+}
+
+interface Attempt {
+  controller: AbortController;
+  reader: { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(): Promise<void> };
+  /** Bytes of this response to drop because the server ignored our Range. */
+  skip: number;
+}
+
+const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(ImageErrors.aborted());
+    const t = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(ImageErrors.aborted());
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Opens the image URL (with retries) and returns its bytes as a resumable stream.
+ * @example
+ * const stream = await openResumableStream({ url, settings, policy, signal, logger });
+ * for await (const chunk of stream) hasher.update(chunk);
+ */
+export async function openResumableStream(options: ResumableStreamOptions): Promise<ResumableStream> {
+  const { url, settings, policy, signal, logger } = options;
+  const stallMs = Math.max(1, settings.connectionTimeoutS * 1000);
+  let position = 0;
+  let total: number | null = null;
+  let acceptsRanges = false;
+  let failures = 0;
+  let resumes = 0;
+  let current: Attempt | null = null;
+  let waitingSince = 0;
+  let stalled = false;
+  let deadlineHit = false;
+  let closed = false;
+
+  const watchdog = setInterval(() => {
+    if (current && waitingSince && Date.now() - waitingSince > stallMs) {
+      stalled = true;
+      current.controller.abort(ImageErrors.stalled(url, settings.connectionTimeoutS, position));
+    }
+  }, Math.min(1000, Math.max(20, stallMs / 4)));
+  const deadline =
+    policy.maxDurationS > 0
+      ? setTimeout(() => {
+          deadlineHit = true;
+          current?.controller.abort(ImageErrors.timedOut(url, policy.maxDurationS));
+        }, policy.maxDurationS * 1000)
+      : null;
+  const stopTimers = () => {
+    clearInterval(watchdog);
+    if (deadline) clearTimeout(deadline);
+  };
+
+  const drop = () => {
+    const a = current;
+    current = null;
+    if (!a) return;
+    a.controller.abort();
+    a.reader.cancel().catch(() => {});
+  };
+
+  /** Turns whatever a read threw into a catalogue error. */
+  const classify = (error: unknown): unknown => {
+    if (signal.aborted) return ImageErrors.aborted();
+    if (deadlineHit) return ImageErrors.timedOut(url, policy.maxDurationS);
+    if (stalled) {
+      stalled = false;
+      return ImageErrors.stalled(url, settings.connectionTimeoutS, position);
+    }
+    if ((error as { code?: string })?.code?.startsWith?.("IMAGE_")) return error;
+    return ImageErrors.connection(url, error);
+  };
+
+  const onFailure = async (error: unknown) => {
+    drop();
+    if (!isRetryable(error) || closed) throw error;
+    failures += 1;
+    if (failures > policy.connectionRetries) throw ImageErrors.retriesExhausted(url, failures, error);
+    logger.warn({ url, position, attempt: failures, err: error }, "image download interrupted; resuming");
+    options.onResume?.({ position, attempt: failures, error });
+    await sleep(policy.retryIntervalS * 1000, signal);
+  };
+
+  const connectOnce = async () => {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(ImageErrors.aborted());
+    signal.addEventListener("abort", onAbort, { once: true });
+    const res = await sendRequest(url, settings, position > 0 ? { range: `bytes=${position}-` } : {}, controller.signal);
+    assertOk(url, res);
+    let skip = 0;
+    const length = res.headers.get("content-length");
+    if (res.status === 206) {
+      const m = CONTENT_RANGE.exec(res.headers.get("content-range") ?? "");
+      if (!m || Number(m[1]) !== position) throw ImageErrors.lengthMismatch(url, `unexpected Content-Range ${res.headers.get("content-range")}`);
+      const whole = m[3] === "*" ? null : Number(m[3]);
+      if (total !== null && whole !== null && whole !== total) throw ImageErrors.lengthMismatch(url, `size changed from ${total} to ${whole}`);
+      total ??= whole;
+      acceptsRanges = true;
+    } else {
+      // 200: the whole resource. On a resume the server ignored Range: skip what we have.
+      const whole = length === null ? null : Number(length);
+      if (position > 0 && total !== null && whole !== null && whole !== total) {
+        throw ImageErrors.lengthMismatch(url, `size changed from ${total} to ${whole}`);
+      }
+      total ??= whole;
+      if (position === 0) acceptsRanges = res.headers.get("accept-ranges")?.toLowerCase() === "bytes";
+      skip = position;
+    }
+    if (!res.body) throw ImageErrors.connection(url, new Error("response without body"));
+    current = { controller, reader: res.body.getReader() as unknown as Attempt["reader"], skip };
+  };
+
+  const connect = async () => {
+    for (;;) {
+      try {
+        await connectOnce();
+        return;
+      } catch (error) {
+        await onFailure(classify(error));
+        resumes += 1;
+      }
+    }
+  };
+
+  try {
+    await connect();
+  } catch (error) {
+    stopTimers();
+    throw error;
+  }
+
+  async function* iterate(): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        if (!current) await connect();
+        const attempt = current!;
+        let result: { done: boolean; value?: Uint8Array };
+        waitingSince = Date.now();
+        try {
+          result = await attempt.reader.read();
+        } catch (error) {
+          waitingSince = 0;
+          const e = classify(error);
+          // The body broke off before Content-Length: report it as the short read it is.
+          const short = (e as { code?: string }).code === "IMAGE_CONNECTION_FAILED" && total !== null && position < total;
+          await onFailure(short ? ImageErrors.shortRead(url, position, total!) : e);
+          resumes += 1;
+          continue;
+        }
+        waitingSince = 0;
+        if (result.done) {
+          drop();
+          if (total !== null && position < total) {
+            await onFailure(ImageErrors.shortRead(url, position, total));
+            resumes += 1;
+            continue;
+          }
+          return;
+        }
+        let chunk = result.value!;
+        if (attempt.skip > 0) {
+          if (chunk.length <= attempt.skip) {
+            attempt.skip -= chunk.length;
+            continue;
+          }
+          chunk = chunk.subarray(attempt.skip);
+          attempt.skip = 0;
+        }
+        if (total !== null && position + chunk.length > total) {
+          throw ImageErrors.lengthMismatch(url, `server sent more than the declared ${total} bytes`);
+        }
+        position += chunk.length;
+        yield chunk;
+      }
+    } finally {
+      drop();
+      stopTimers();
+    }
+  }
+
+  const iterator = iterate();
+  return {
+    url,
+    get totalBytes() {
+      return total;
+    },
+    get acceptsRanges() {
+      return acceptsRanges;
+    },
+    get position() {
+      return position;
+    },
+    get resumes() {
+      return resumes;
+    },
+    [Symbol.asyncIterator]: () => iterator,
+    async close() {
+      closed = true;
+      drop();
+      stopTimers();
+      await iterator.return(undefined);
+    },
+  };
+}
+
+/**
+ * Reads `length` bytes at `offset` with one Range request (retried like the stream).
+ * Used for qcow2 metadata; refuses a server that answers 200 instead of 206.
+ * @example
+ * const l1 = await readRange({ url, settings, policy, signal, logger }, header.l1Offset, header.l1Size * 8);
+ */
+export async function readRange(
+  options: Omit<ResumableStreamOptions, "onResume">,
+  offset: number,
+  length: number,
+): Promise<Uint8Array> {
+  const { url, settings, policy, signal, logger } = options;
+  let failures = 0;
+  for (;;) {
+    const controller = new AbortController();
+    const onAbort = () => controller.abort(ImageErrors.aborted());
+    signal.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(
+      () => controller.abort(ImageErrors.stalled(url, settings.connectionTimeoutS, offset)),
+      Math.max(settings.connectionTimeoutS * 1000, 1000) * 4,
+    );
+    try {
+      const res = await sendRequest(url, settings, { range: `bytes=${offset}-${offset + length - 1}` }, controller.signal);
+      assertOk(url, res);
+      if (res.status !== 206) throw ImageErrors.lengthMismatch(url, `range request answered ${res.status}`);
+      const body = new Uint8Array(await res.arrayBuffer());
+      if (body.length !== length) throw ImageErrors.shortRead(url, offset + body.length, offset + length);
+      return body;
+    } catch (error) {
+      const e = signal.aborted ? ImageErrors.aborted() : (error as { code?: string })?.code?.startsWith?.("IMAGE_") ? error : ImageErrors.connection(url, error);
+      if (!isRetryable(e)) throw e;
+      failures += 1;
+      if (failures > policy.connectionRetries) throw ImageErrors.retriesExhausted(url, failures, e);
+      logger.warn({ url, offset, length, attempt: failures, err: e }, "range read failed; retrying");
+      await sleep(policy.retryIntervalS * 1000, signal);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+}
