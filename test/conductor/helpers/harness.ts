@@ -1,0 +1,66 @@
+/**
+ * @module test/conductor/helpers/harness
+ * Starts an in-process conductor on a free loopback port with a temporary data dir.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createLogger } from "../../../common/logger.ts";
+import { buildConfig } from "../../../conductor/config/load.ts";
+import { createConductor, type Conductor } from "../../../conductor/conductor.ts";
+
+export function freePort(): number {
+  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const p = s.port!;
+  s.stop(true);
+  return p;
+}
+
+export interface TestConductor {
+  url: string;
+  conductor: Conductor;
+  dataDir: string;
+  api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string }>;
+  waitFor(ident: string, pred: (n: any) => boolean, timeoutMs?: number): Promise<any>;
+  stop(): Promise<void>;
+}
+
+export async function startTestConductor(file: Record<string, unknown> = {}, dataDir?: string): Promise<TestConductor> {
+  const port = freePort();
+  dataDir ??= mkdtempSync(join(tmpdir(), "teeth-cond-"));
+  const config = buildConfig({ file: { listen: `127.0.0.1:${port}`, log_level: "warn", ...file }, flags: { data_dir: dataDir } });
+  const logger = createLogger({ level: process.env.TEETH_TEST_LOG ?? "silent" });
+  const conductor = createConductor(config, { logger });
+  conductor.start();
+  const url = `http://127.0.0.1:${port}`;
+  const api: TestConductor["api"] = async (method, path, body, headers = {}) => {
+    const r = await fetch(url + path, {
+      method,
+      headers: { "X-OpenStack-Ironic-API-Version": "1.82", "Content-Type": "application/json", ...headers },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const text = await r.text();
+    let json: any = null;
+    try {
+      json = JSON.parse(text);
+    } catch {}
+    return { status: r.status, json, text };
+  };
+  return {
+    url,
+    conductor,
+    dataDir,
+    api,
+    async waitFor(ident, pred, timeoutMs = 10_000) {
+      const end = Date.now() + timeoutMs;
+      let last: any;
+      while (Date.now() < end) {
+        last = (await api("GET", `/v1/nodes/${ident}`)).json;
+        if (pred(last)) return last;
+        await Bun.sleep(50);
+      }
+      throw new Error(`timeout waiting for node ${ident}: state ${last?.provision_state} last_error ${last?.last_error}`);
+    },
+    stop: () => conductor.stop(),
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * @module test/conductor/helpers/stand-in-agent
+ * A small agent speaking IPA's protocol (lookup, heartbeat, command API) for conductor tests
+ * until/besides the real one: steps, async write_image with progress, inventory, failures.
+ */
+import { randomUUID } from "node:crypto";
+import type { CommandResult } from "../../../protocol/agent-commands.ts";
+
+export interface StandInOptions {
+  apiUrl: string;
+  macs: string[];
+  /** Fail write_image with this message. */
+  failWriteImage?: string;
+  /** Number of polls write_image stays RUNNING. */
+  writeImagePolls?: number;
+  heartbeatMs?: number;
+  tls?: { cert: string; key: string };
+}
+
+export interface StandInAgent {
+  readonly port: number;
+  readonly commands: { name: string; params: Record<string, unknown> }[];
+  readonly heartbeats: { status: number }[];
+  token: string | null;
+  nodeUuid: string | null;
+  stop(): void;
+}
+
+const INVENTORY = (macs: string[]) => ({
+  interfaces: macs.map((m, i) => ({ name: `eth${i}`, mac_address: m, ipv4_address: "127.0.0.1", ipv6_address: null, has_carrier: true, lldp: null, vendor: null, product: null, client_id: null, biosdevname: null, speed_mbps: 1000, pci_address: null, driver: "virtio_net" })),
+  cpu: { model_name: "Stand-in CPU", frequency: "2000", count: 4, architecture: "x86_64", flags: ["sse"], socket_count: 1 },
+  disks: [{ name: "/dev/vda", model: null, size: 20 * 1024 ** 3, rotational: false, wwn: null, serial: "s1", vendor: null, wwn_with_extension: null, wwn_vendor_extension: null, hctl: null, by_path: null, logical_sectors: 512, physical_sectors: 512, tran: null }],
+  memory: { total: 8 * 1024 ** 3, physical_mb: 8192 },
+  bmc_address: null,
+  bmc_v6address: null,
+  system_vendor: { product_name: "Stand-in", serial_number: "1", manufacturer: "Teeth", firmware: { vendor: null, version: null, build_date: null } },
+  boot: { current_boot_mode: "uefi", pxe_interface: macs[0] ?? null },
+  hostname: "standin",
+});
+
+/**
+ * @example
+ * const agent = await startStandInAgent({ apiUrl: "http://127.0.0.1:6385", macs: ["52:54:00:00:00:01"] });
+ */
+export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent> {
+  const results: CommandResult[] = [];
+  const commands: { name: string; params: Record<string, unknown> }[] = [];
+  const heartbeats: { status: number }[] = [];
+  let running: { r: CommandResult; polls: number; fail?: string } | null = null;
+
+  const step = (r: CommandResult, kind: string, stepName: string) => {
+    r.command_status = "SUCCEEDED";
+    r.command_result = { [`${kind}_result`]: null, [`${kind}_step`]: { step: stepName, interface: "deploy" } };
+  };
+
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    tls: o.tls,
+    async fetch(req) {
+      const url = new URL(req.url);
+      if (url.searchParams.get("agent_token") !== state.token) return Response.json({ faultcode: "Client", faultstring: "Token invalid." }, { status: 401 });
+      if (req.method === "GET" && url.pathname.startsWith("/v1/commands")) {
+        if (running) {
+          running.polls--;
+          if (running.polls <= 0) {
+            if (running.fail) {
+              running.r.command_status = "FAILED";
+              running.r.command_error = { type: "ImageChecksumError", code: 500, message: "Command execution failed", details: running.fail };
+              running.r.command_result = null;
+            } else step(running.r, "deploy", "write_image");
+            running = null;
+          } else {
+            running.r.command_result = { bytes_written: 1000 * (3 - running.polls), total_bytes: 3000, rate_bytes_per_s: 1000, eta_s: running.polls, stage: "writing" };
+          }
+        }
+        return Response.json({ commands: results });
+      }
+      if (req.method !== "POST") return new Response("no", { status: 405 });
+      if (running) return Response.json({ faultcode: "Client", faultstring: "Agent is busy" }, { status: 409 });
+      const body = (await req.json()) as { name: string; params: Record<string, unknown> };
+      commands.push(body);
+      const [ext, cmd] = body.name.split(".");
+      const r: CommandResult = { id: randomUUID(), command_name: cmd!, command_status: "SUCCEEDED", command_error: null, command_result: null };
+      results.push(r);
+      const hwm = { generic_hardware_manager: "1.2" };
+      if (cmd === "get_clean_steps") {
+        r.command_result = { clean_steps: { GenericHardwareManager: [
+          { step: "erase_devices", priority: 10, interface: "deploy", reboot_requested: false, abortable: true },
+          { step: "erase_devices_metadata", priority: 99, interface: "deploy", reboot_requested: false, abortable: true },
+          { step: "update_firmware", priority: 0, interface: "management", reboot_requested: false, abortable: false },
+        ] }, hardware_manager_version: hwm };
+      } else if (cmd === "get_deploy_steps") {
+        r.command_result = { deploy_steps: { GenericHardwareManager: [{ step: "write_image", priority: 0, interface: "deploy", reboot_requested: false, abortable: false }] }, hardware_manager_version: hwm };
+      } else if (cmd === "execute_clean_step") {
+        step(r, "clean", String((body.params.step as { step: string }).step));
+      } else if (cmd === "execute_deploy_step") {
+        const s = body.params.step as { step: string };
+        if (s.step === "write_image") {
+          r.command_status = "RUNNING";
+          running = { r, polls: o.writeImagePolls ?? 3, fail: o.failWriteImage };
+        } else step(r, "deploy", s.step);
+      } else if (body.name === "poll.get_hardware_info") {
+        r.command_result = INVENTORY(o.macs);
+      } else if (ext === "standby") {
+        r.command_result = { result: `${cmd}: done` };
+      }
+      return Response.json(r);
+    },
+  });
+
+  const proto = o.tls ? "https" : "http";
+  const state: StandInAgent = {
+    port: server.port!,
+    commands,
+    heartbeats,
+    token: null,
+    nodeUuid: null,
+    stop() {
+      clearInterval(timer);
+      server.stop(true);
+    },
+  };
+  const headers = { "X-OpenStack-Ironic-API-Version": "1.68", "Content-Type": "application/json" };
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      if (!state.token) {
+        const r = await fetch(`${o.apiUrl}/v1/lookup?addresses=${o.macs.join(",")}`, { headers });
+        if (r.status !== 200) return;
+        const j = (await r.json()) as { node: { uuid: string }; config: { agent_token: string } };
+        if (j.config.agent_token === "******") return;
+        state.token = j.config.agent_token;
+        state.nodeUuid = j.node.uuid;
+      }
+      const r = await fetch(`${o.apiUrl}/v1/heartbeat/${state.nodeUuid}`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ callback_url: `${proto}://127.0.0.1:${server.port}`, agent_token: state.token, agent_version: "stand-in", ...(o.tls ? { agent_verify_ca: o.tls.cert } : {}) }),
+      });
+      heartbeats.push({ status: r.status });
+      if (r.status === 400 || r.status === 404) state.token = null; // torn down: look up again, like a rebooted ramdisk
+    } catch {
+      // conductor restarting
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(tick, o.heartbeatMs ?? 100);
+  return state;
+}
