@@ -1,0 +1,114 @@
+/**
+ * The generic manager's image operations through the real registry: `write_image` as Ironic
+ * drives it (deploy step -> `prepare_image`), the config drive, `get_partition_uuids`, and
+ * failures that leave the agent answering and the disk unbootable.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import zlib from "node:zlib";
+import { createExec } from "../../common/exec.ts";
+import { createSilentLogger } from "../../common/logger.ts";
+import { HardwareSupport, defineHardwareManager, type ManagerConfig } from "../../hardware-managers/contract/index.ts";
+import { genericHardwareManager } from "../../hardware-managers/generic/index.ts";
+import { createManagerRegistry, type ContextBase } from "../../hardware-managers/registry/index.ts";
+import { gptImage, randomImage, sha256 } from "../../agent/image/testing/fixtures.ts";
+import { startImageServer, type ImageServer } from "../../agent/image/testing/image-server.ts";
+import { createLoopDevice, hasPartitionTable, type LoopDevice } from "../../agent/image/testing/loop-device.ts";
+
+const MiB = 1 << 20;
+let loop: LoopDevice;
+let server: ImageServer;
+const progress: Array<Record<string, unknown>> = [];
+const registry = createManagerRegistry({ logger: createSilentLogger() });
+
+const config: ManagerConfig = Object.freeze({
+  allowLoopDevices: true,
+  simulatePower: true,
+  insecure: false,
+  md5Allowed: false,
+  imageDownload: { connectionTimeoutS: 2, connectionRetries: 2, retryIntervalS: 0.05, maxDurationS: 0 },
+});
+
+let base: ContextBase;
+
+beforeAll(async () => {
+  loop = createLoopDevice(96 * MiB);
+  server = await startImageServer();
+  registry.register(
+    defineHardwareManager({
+      name: "test_disk_manager",
+      version: "1.0",
+      evaluateSupport: () => HardwareSupport.VENDOR,
+      operations: { get_os_install_device: () => loop.path },
+    }),
+  );
+  registry.register(genericHardwareManager);
+  base = {
+    exec: createExec(),
+    logger: createSilentLogger(),
+    config,
+    node: null,
+    ports: [],
+    signal: new AbortController().signal,
+    inventory: async () => {
+      throw new Error("not needed");
+    },
+    progress: (u) => progress.push(u),
+  };
+  await registry.initialize(base);
+});
+afterAll(async () => {
+  await server?.close();
+  loop?.detach();
+});
+
+describe("image operations", () => {
+  test("write_image is advertised as a deploy step at priority 80", async () => {
+    const steps = await registry.steps("deploy", base, { node: {}, ports: [] });
+    expect(steps.generic_hardware_manager).toContainEqual(
+      expect.objectContaining({ step: "write_image", priority: 80, interface: "deploy" }),
+    );
+  });
+
+  test("write_image with a config drive, then get_partition_uuids", async () => {
+    const img = gptImage(32 * MiB);
+    server.put("/gpt.img", img);
+    const iso = Buffer.alloc(2 * MiB, 0x42);
+    iso.write("CD001", 0x8001, "latin1");
+    const configdrive = zlib.gzipSync(iso).toString("base64");
+    const { result } = await registry.dispatch<Record<string, unknown>>("write_image", base, {
+      image_info: { id: "gpt", urls: [server.url("/gpt.img")], os_hash_algo: "sha256", os_hash_value: sha256(img), disk_format: "raw" },
+      configdrive,
+    });
+    expect(result).toMatchObject({ format: "raw", device: loop.path, checksum: { verified: true } });
+    expect(String(result.message)).toContain(loop.path);
+    const cd = result.configdrive as { partition: string; offset: number; bytes: number; created: boolean };
+    expect(cd).toMatchObject({ bytes: iso.length, created: true });
+    expect(sha256(loop.read(cd.offset, iso.length))).toBe(sha256(iso));
+    // The image's own partitions are intact.
+    expect(sha256(loop.read(2048 * 512, 2 * MiB))).toBe(sha256(img.subarray(2048 * 512, 2048 * 512 + 2 * MiB)));
+    expect(progress.some((p) => p.stage === "download" || p.stage === "done")).toBe(true);
+
+    const { result: uuids } = await registry.dispatch<Record<string, unknown>>("get_partition_uuids", base, {});
+    expect(uuids).toHaveProperty("root uuid");
+    expect(uuids["efi system partition uuid"]).toMatch(/^[0-9A-F-]{36}$/i);
+    expect((uuids.partitions as Record<string, string>).configdrive).toBe(cd.partition);
+  });
+
+  test("invalid params fail before the disk is touched; a failed write wipes; the registry still answers", async () => {
+    await expect(registry.dispatch("prepare_image", base, { image_info: { id: "x" } })).rejects.toMatchObject({
+      code: "IMAGE_INFO_INVALID",
+    });
+    const img = randomImage(4 * MiB);
+    server.put("/bad.img", img);
+    await expect(
+      registry.dispatch("prepare_image", base, {
+        image_info: { id: "bad", urls: [server.url("/bad.img")], os_hash_algo: "sha256", os_hash_value: "0".repeat(64) },
+      }),
+    ).rejects.toMatchObject({ code: "IMAGE_CHECKSUM_MISMATCH" });
+    expect(hasPartitionTable(loop.read(0, MiB), loop.read(loop.size - MiB, MiB))).toBe(false);
+    const { result } = await registry.dispatch<Record<string, unknown>>("cache_image", base, {
+      image_info: { id: "ok", urls: [server.url("/bad.img")], os_hash_algo: "sha256", os_hash_value: sha256(img) },
+    });
+    expect(result.format).toBe("raw");
+  });
+});
