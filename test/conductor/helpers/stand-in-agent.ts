@@ -71,7 +71,8 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
             } else step(running.r, "deploy", "write_image");
             running = null;
           } else {
-            running.r.command_result = { bytes_written: 1000 * (3 - running.polls), total_bytes: 3000, rate_bytes_per_s: 1000, eta_s: running.polls, stage: "writing" };
+            const total = 1000 * (o.writeImagePolls ?? 3);
+            running.r.command_result = { bytes_written: total - 1000 * running.polls, total_bytes: total, rate_bytes_per_s: 1000, eta_s: running.polls, stage: "writing" };
           }
         }
         return Response.json({ commands: results });

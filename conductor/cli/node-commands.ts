@@ -1,0 +1,263 @@
+/**
+ * @module conductor/cli/node-commands
+ * `teeth node <verb>`: create, list, show, set, delete, the provision verbs (with `--wait`),
+ * deploy with a live progress bar, power, inventory, erase, flash-firmware, maintenance.
+ */
+import { keyValues, parse } from "./args.ts";
+import { fields, table } from "./format.ts";
+import { emit, type CliIo, type Command } from "./io.ts";
+import { waitForState, type WaitOptions } from "./wait.ts";
+
+const enc = encodeURIComponent;
+const multi = { type: "string", multiple: true } as const;
+
+function one(positionals: string[], what = "NODE"): string {
+  if (positionals.length !== 1) throw new Error(`expected exactly one ${what}`);
+  return positionals[0]!;
+}
+
+async function finish(io: CliIo, node: string, wait: boolean, o: WaitOptions, doneMsg: string): Promise<number> {
+  if (!wait) {
+    io.out(`${doneMsg} requested for ${node}\n`);
+    return 0;
+  }
+  const r = await waitForState(io.api, node, o);
+  if (!r.ok) {
+    io.err.write(`teeth: ${node}: ${r.reason}\n`);
+    return 1;
+  }
+  emit(io, r.node, () => `${node}: ${r.node.provision_state}\n`);
+  return 0;
+}
+
+function provisionVerb(target: string, endStates: string[], label: string, failBackTo?: string): Command {
+  return async (argv, io) => {
+    const { values, positionals } = parse(argv, { wait: { type: "boolean" }, timeout: { type: "string" } });
+    const node = one(positionals);
+    await io.api.request("PUT", `/v1/nodes/${enc(node)}/states/provision`, { target });
+    return finish(io, node, Boolean(values.wait), { target: endStates, timeoutS: Number(values.timeout ?? 3600), failBackTo }, label);
+  };
+}
+
+function patchOps(values: Record<string, any>): { op: string; path: string; value?: unknown }[] {
+  const ops: { op: string; path: string; value?: unknown }[] = [];
+  const add = (path: string, value: unknown) => ops.push({ op: "add", path, value });
+  if (values.name !== undefined) add("/name", values.name);
+  if (values.description !== undefined) add("/description", values.description);
+  if (values["resource-class"] !== undefined) add("/resource_class", values["resource-class"]);
+  for (const [flag, field] of [["driver-info", "driver_info"], ["property", "properties"], ["instance-info", "instance_info"], ["extra", "extra"]] as const) {
+    for (const [k, v] of Object.entries(keyValues(values[flag]))) add(`/${field}/${k.replaceAll("~", "~0").replaceAll("/", "~1")}`, v);
+  }
+  if (values.image) add("/instance_info/image_source", values.image);
+  if (values["image-checksum"]) {
+    add("/instance_info/image_os_hash_algo", "sha256");
+    add("/instance_info/image_os_hash_value", values["image-checksum"]);
+  }
+  for (const k of values.unset ?? []) ops.push({ op: "remove", path: `/${String(k).replace(/^\//, "")}` });
+  return ops;
+}
+
+const SET_OPTIONS = {
+  name: { type: "string" },
+  description: { type: "string" },
+  "resource-class": { type: "string" },
+  "driver-info": multi,
+  property: multi,
+  "instance-info": multi,
+  extra: multi,
+  image: { type: "string" },
+  "image-checksum": { type: "string" },
+  unset: multi,
+} as const;
+
+export const NODE_COMMANDS: Record<string, { help: string; run: Command }> = {
+  create: {
+    help: "create [--name N] [--driver fake-hardware] [--driver-info K=V]... [--property K=V]... [--instance-info K=V]... [--uuid U]",
+    async run(argv, io) {
+      const { values } = parse(argv, { ...SET_OPTIONS, driver: { type: "string" }, uuid: { type: "string" } });
+      const body: Record<string, unknown> = { driver: values.driver ?? "fake-hardware" };
+      if (values.name) body.name = values.name;
+      if (values.uuid) body.uuid = values.uuid;
+      if (values.description) body.description = values.description;
+      if (values["resource-class"]) body.resource_class = values["resource-class"];
+      body.driver_info = keyValues(values["driver-info"]);
+      body.properties = keyValues(values.property);
+      body.instance_info = keyValues(values["instance-info"]);
+      body.extra = keyValues(values.extra);
+      const node = await io.api.request("POST", "/v1/nodes", body);
+      emit(io, node, () => fields(node));
+      return 0;
+    },
+  },
+  list: {
+    help: "list [--provision-state S] [--maintenance] [--limit N]",
+    async run(argv, io) {
+      const { values } = parse(argv, { "provision-state": { type: "string" }, maintenance: { type: "boolean" }, limit: { type: "string" } });
+      const q = new URLSearchParams({ fields: "uuid,name,power_state,provision_state,target_provision_state,maintenance,last_error" });
+      if (values["provision-state"]) q.set("provision_state", values["provision-state"]);
+      if (values.maintenance) q.set("maintenance", "true");
+      if (values.limit) q.set("limit", values.limit);
+      const nodes: any[] = [];
+      let path: string | null = `/v1/nodes?${q}`;
+      while (path) {
+        const page: { nodes: any[]; next?: string } = await io.api.request("GET", path);
+        nodes.push(...page.nodes);
+        path = page.next && !values.limit ? new URL(page.next).pathname + new URL(page.next).search : null;
+      }
+      emit(io, nodes, () =>
+        table(["UUID", "NAME", "POWER", "PROVISION STATE", "MAINT", "LAST ERROR"], nodes.map((n) => [n.uuid, n.name, n.power_state, n.target_provision_state ? `${n.provision_state} -> ${n.target_provision_state}` : n.provision_state, n.maintenance ? "yes" : "", (n.last_error ?? "").slice(0, 60)])),
+      );
+      return 0;
+    },
+  },
+  show: {
+    help: "show NODE",
+    async run(argv, io) {
+      const { positionals } = parse(argv, {});
+      const node = await io.api.request("GET", `/v1/nodes/${enc(one(positionals))}`);
+      emit(io, node, () => fields(node));
+      return 0;
+    },
+  },
+  set: {
+    help: "set NODE [--name N] [--driver-info K=V]... [--property K=V]... [--instance-info K=V]... [--extra K=V]... [--image SRC] [--image-checksum SHA256] [--unset PATH]...",
+    async run(argv, io) {
+      const { values, positionals } = parse(argv, SET_OPTIONS);
+      const ops = patchOps(values);
+      if (!ops.length) throw new Error("nothing to set");
+      const node = await io.api.request("PATCH", `/v1/nodes/${enc(one(positionals))}`, ops);
+      emit(io, node, () => fields(node));
+      return 0;
+    },
+  },
+  delete: {
+    help: "delete NODE...",
+    async run(argv, io) {
+      const { positionals } = parse(argv, {});
+      if (!positionals.length) throw new Error("expected at least one NODE");
+      for (const n of positionals) {
+        await io.api.request("DELETE", `/v1/nodes/${enc(n)}`);
+        if (!io.json) io.out(`deleted ${n}\n`);
+      }
+      return 0;
+    },
+  },
+  manage: { help: "manage NODE [--wait]", run: provisionVerb("manage", ["manageable"], "manage", "enroll") },
+  provide: { help: "provide NODE [--wait]   (automated cleaning, then available)", run: provisionVerb("provide", ["available"], "provide") },
+  inspect: { help: "inspect NODE [--wait]", run: provisionVerb("inspect", ["manageable"], "inspect") },
+  undeploy: { help: "undeploy NODE [--wait]", run: provisionVerb("deleted", ["available"], "undeploy") },
+  abort: { help: "abort NODE", run: provisionVerb("abort", ["clean failed", "inspect failed", "deploy failed"], "abort") },
+  clean: {
+    help: "clean NODE --clean-steps JSON|@FILE [--wait]",
+    async run(argv, io) {
+      const { values, positionals } = parse(argv, { "clean-steps": { type: "string" }, wait: { type: "boolean" }, timeout: { type: "string" } });
+      const node = one(positionals);
+      const raw = String(values["clean-steps"] ?? "");
+      if (!raw) throw new Error("--clean-steps is required");
+      const steps = JSON.parse(raw.startsWith("@") ? await Bun.file(raw.slice(1)).text() : raw);
+      await io.api.request("PUT", `/v1/nodes/${enc(node)}/states/provision`, { target: "clean", clean_steps: steps });
+      return finish(io, node, Boolean(values.wait), { target: ["manageable"], timeoutS: Number(values.timeout ?? 7200) }, "clean");
+    },
+  },
+  erase: {
+    help: "erase NODE [--metadata-only] [--wait]   (manual clean: erase_devices or erase_devices_metadata)",
+    async run(argv, io) {
+      const { values, positionals } = parse(argv, { "metadata-only": { type: "boolean" }, wait: { type: "boolean" }, timeout: { type: "string" } });
+      const node = one(positionals);
+      const step = values["metadata-only"] ? "erase_devices_metadata" : "erase_devices";
+      await io.api.request("PUT", `/v1/nodes/${enc(node)}/states/provision`, { target: "clean", clean_steps: [{ interface: "deploy", step }] });
+      return finish(io, node, Boolean(values.wait), { target: ["manageable"], timeoutS: Number(values.timeout ?? 86400), progress: io.json ? null : io.err }, step);
+    },
+  },
+  "flash-firmware": {
+    help: "flash-firmware NODE --image URL [--checksum SHA256] [--component C] [--version V] [--wait]",
+    async run(argv, io) {
+      const { values, positionals } = parse(argv, { image: multi, checksum: multi, component: multi, version: multi, wait: { type: "boolean" }, timeout: { type: "string" } });
+      const node = one(positionals);
+      const urls: string[] = values.image ?? [];
+      if (!urls.length) throw new Error("--image URL is required");
+      const images = urls.map((url, i) => ({
+        url,
+        ...(values.checksum?.[i] ? { checksum: values.checksum[i] } : {}),
+        ...(values.component?.[i] ? { component: values.component[i] } : {}),
+        ...(values.version?.[i] ? { version: values.version[i] } : {}),
+      }));
+      await io.api.request("PUT", `/v1/nodes/${enc(node)}/states/provision`, {
+        target: "clean",
+        clean_steps: [{ interface: "deploy", step: "update_firmware", args: { firmware_images: images } }],
+      });
+      return finish(io, node, Boolean(values.wait), { target: ["manageable"], timeoutS: Number(values.timeout ?? 7200) }, "flash-firmware");
+    },
+  },
+  deploy: {
+    help: "deploy NODE [--image SRC] [--image-checksum SHA256] [--configdrive DATA] [--wait] [--no-wait] [--timeout S]\n      waits with a live progress bar; --wait: quiet wait for scripts; exits 1 with the reason on failure",
+    async run(argv, io) {
+      const { values, positionals } = parse(argv, {
+        image: { type: "string" },
+        "image-checksum": { type: "string" },
+        configdrive: { type: "string" },
+        wait: { type: "boolean" },
+        "no-wait": { type: "boolean" },
+        timeout: { type: "string" },
+      });
+      const node = one(positionals);
+      const ops = patchOps({ image: values.image, "image-checksum": values["image-checksum"] });
+      if (ops.length) await io.api.request("PATCH", `/v1/nodes/${enc(node)}`, ops);
+      const body: Record<string, unknown> = { target: "active" };
+      if (values.configdrive) body.configdrive = values.configdrive;
+      await io.api.request("PUT", `/v1/nodes/${enc(node)}/states/provision`, body);
+      if (values["no-wait"]) {
+        io.out(`deploy requested for ${node}\n`);
+        return 0;
+      }
+      const quiet = Boolean(values.wait) || io.json;
+      return finish(io, node, true, { target: ["active"], timeoutS: Number(values.timeout ?? 7200), progress: quiet ? null : io.err }, "deploy");
+    },
+  },
+  power: {
+    help: "power NODE on|off|reboot",
+    async run(argv, io) {
+      const { positionals } = parse(argv, {});
+      if (positionals.length !== 2) throw new Error("usage: teeth node power NODE on|off|reboot");
+      const [node, what] = positionals as [string, string];
+      const target = { on: "power on", off: "power off", reboot: "rebooting" }[what];
+      if (!target) throw new Error(`unknown power action '${what}' (on, off, reboot)`);
+      await io.api.request("PUT", `/v1/nodes/${enc(node)}/states/power`, { target });
+      if (!io.json) io.out(`${target} requested for ${node}\n`);
+      return 0;
+    },
+  },
+  inventory: {
+    help: "inventory NODE   (the hardware found by inspection)",
+    async run(argv, io) {
+      const { positionals } = parse(argv, {});
+      const inv = await io.api.request("GET", `/v1/nodes/${enc(one(positionals))}/inventory`);
+      emit(io, inv, () => {
+        const i = inv.inventory ?? {};
+        const lines = [
+          `system:  ${i.system_vendor?.manufacturer ?? "?"} ${i.system_vendor?.product_name ?? ""} (serial ${i.system_vendor?.serial_number ?? "?"})`,
+          `cpu:     ${i.cpu?.count ?? "?"} x ${i.cpu?.model_name ?? "?"} (${i.cpu?.architecture ?? "?"})`,
+          `memory:  ${i.memory?.physical_mb ?? "?"} MiB`,
+          `boot:    ${i.boot?.current_boot_mode ?? "?"}, PXE ${i.boot?.pxe_interface ?? "?"}`,
+          "",
+        ].join("\n");
+        const disks = table(["DISK", "SIZE (GiB)", "MODEL", "SERIAL", "ROTATIONAL"], (i.disks ?? []).map((d: any) => [d.name, (d.size / 1024 ** 3).toFixed(1), d.model, d.serial, d.rotational]));
+        const nics = table(["NIC", "MAC", "IPV4", "CARRIER"], (i.interfaces ?? []).map((n: any) => [n.name, n.mac_address, n.ipv4_address, n.has_carrier]));
+        return `${lines}\n${disks}\n${nics}`;
+      });
+      return 0;
+    },
+  },
+  maintenance: {
+    help: "maintenance NODE on|off [--reason TEXT]",
+    async run(argv, io) {
+      const { values, positionals } = parse(argv, { reason: { type: "string" } });
+      const [node, what] = positionals as [string, string];
+      if (!node || (what !== "on" && what !== "off")) throw new Error("usage: teeth node maintenance NODE on|off");
+      if (what === "on") await io.api.request("PUT", `/v1/nodes/${enc(node)}/maintenance`, values.reason ? { reason: values.reason } : {});
+      else await io.api.request("DELETE", `/v1/nodes/${enc(node)}/maintenance`);
+      if (!io.json) io.out(`maintenance ${what} for ${node}\n`);
+      return 0;
+    },
+  },
+};
