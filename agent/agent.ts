@@ -93,6 +93,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       return state.md5Allowed;
     },
     imageDownload: config.imageDownload,
+    guardSpecialFilesystems: config.guardSpecialFilesystems,
   });
   const contextBase = (command?: CommandContext, node?: Record<string, unknown> | null, ports?: Array<Record<string, unknown>>): ContextBase => ({
     exec,

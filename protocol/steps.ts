@@ -20,6 +20,8 @@ export const StepDefinitionSchema = z.object({
   requires_ramdisk: z.boolean().optional(),
 });
 export type StepDefinition = z.infer<typeof StepDefinitionSchema>;
+/** What a manager may write: the defaulted fields are optional. */
+export type StepDefinitionInput = z.input<typeof StepDefinitionSchema>;
 
 /** A step as the conductor sends it to `execute_*_step`. */
 export const StepRequestSchema = z

@@ -8,7 +8,7 @@
 import type { Exec } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { Inventory } from "../../protocol/inventory.ts";
-import type { StepDefinition, StepKind } from "../../protocol/steps.ts";
+import type { StepDefinitionInput, StepKind } from "../../protocol/steps.ts";
 
 /** How well a manager fits this machine. Higher wins; NONE drops the manager. */
 export const HardwareSupport = Object.freeze({
@@ -26,6 +26,8 @@ export interface ManagerConfig {
   readonly simulatePower: boolean;
   readonly insecure: boolean;
   readonly md5Allowed: boolean;
+  /** `ipa-guard-special-filesystems`: refuse to erase GPFS/VMFS/gfs2 unless the node allows it. */
+  readonly guardSpecialFilesystems?: boolean;
   readonly imageDownload: {
     readonly connectionTimeoutS: number;
     readonly connectionRetries: number;
@@ -63,9 +65,10 @@ export interface StepsInput {
   readonly node: Readonly<Record<string, unknown>>;
   readonly ports: ReadonlyArray<Readonly<Record<string, unknown>>>;
 }
+/** Steps a manager offers; `reboot_requested`, `abortable`, `argsinfo` default to false/false/null. */
 export type StepSource =
-  | readonly StepDefinition[]
-  | ((ctx: ManagerContext, input: StepsInput) => StepDefinition[] | Promise<StepDefinition[]>);
+  | readonly StepDefinitionInput[]
+  | ((ctx: ManagerContext, input: StepsInput) => StepDefinitionInput[] | Promise<StepDefinitionInput[]>);
 
 /** What a vendor writes. */
 export interface HardwareManager {

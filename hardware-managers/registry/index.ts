@@ -5,7 +5,7 @@
  */
 import { TeethError, isTeethError } from "../../common/branded-error.ts";
 import type { Logger } from "../../common/logger.ts";
-import type { StepDefinition, StepKind } from "../../protocol/steps.ts";
+import { StepDefinitionSchema, type StepDefinition, type StepDefinitionInput, type StepKind } from "../../protocol/steps.ts";
 import {
   DECLINED,
   HardwareSupport,
@@ -185,7 +185,7 @@ export function createManagerRegistry(options: { logger: Logger }): ManagerRegis
       for (const { manager, support } of requireActive()) {
         const source = manager[field];
         if (!source) continue;
-        let list: readonly StepDefinition[];
+        let list: readonly StepDefinitionInput[];
         try {
           list = typeof source === "function" ? await source(contextFor(manager, base), input) : source;
         } catch (error) {
@@ -194,12 +194,13 @@ export function createManagerRegistry(options: { logger: Logger }): ManagerRegis
           throw new TeethError("HardwareManagerError", `${manager.name} failed to list ${kind} steps`, { cause: error });
         }
         for (const raw of list) {
-          const step: StepDefinition = {
-            ...raw,
-            reboot_requested: raw.reboot_requested ?? false,
-            abortable: raw.abortable ?? false,
-            argsinfo: raw.argsinfo ?? null,
-          };
+          // Vendor steps are validated here, so a malformed one is skipped with a reason, not sent.
+          const parsed = StepDefinitionSchema.safeParse({ argsinfo: null, ...raw });
+          if (!parsed.success) {
+            base.logger.error({ manager: manager.name, step: raw, issues: parsed.error.issues }, "invalid step skipped");
+            continue;
+          }
+          const step = parsed.data;
           const seen = best.get(step.step);
           if (!seen || support > seen.support || (support === seen.support && step.priority > seen.step.priority)) {
             best.set(step.step, { manager: manager.name, support, step });

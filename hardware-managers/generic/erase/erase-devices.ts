@@ -97,7 +97,7 @@ export async function eraseDevices(
 ): Promise<EraseReport> {
   let settings: EraseSettings;
   try {
-    settings = resolveEraseSettings(args, ctx.node);
+    settings = resolveEraseSettings(args, ctx.node, ctx.config);
   } catch (error) {
     return ctx.fail(EraseErrors.invalidArgs, (error as Error).message);
   }

@@ -59,7 +59,7 @@ function toInt(value: unknown): number | undefined {
  * const s = resolveEraseSettings({ method: "zero", concurrency: 2 }, ctx.node);
  * // s.method === "zero", s.concurrency === 2, s.iterations === 1 unless the node says otherwise
  */
-export function resolveEraseSettings(args: Bag, node: Bag | null): EraseSettings {
+export function resolveEraseSettings(args: Bag, node: Bag | null, agent: { guardSpecialFilesystems?: boolean } = {}): EraseSettings {
   const sources = [args, bag(node?.driver_internal_info), bag(node?.driver_info), bag(node?.properties)];
   const pick = <T>(convert: (v: unknown) => T | undefined, ...keys: string[]): T | undefined => {
     for (const source of sources) {
@@ -90,7 +90,8 @@ export function resolveEraseSettings(args: Bag, node: Bag | null): EraseSettings
       pick(toBool, "allow_shred_fallback", "agent_continue_if_secure_erase_failed", "agent_continue_if_ata_erase_failed") ??
       false,
     skipReadOnly: pick(toBool, "skip_read_only", "agent_erase_skip_read_only") ?? false,
-    wipeSpecialFilesystems: pick(toBool, "wipe_special_filesystems") ?? false,
+    // The node or args decide first; else the agent's ipa-guard-special-filesystems (default on).
+    wipeSpecialFilesystems: pick(toBool, "wipe_special_filesystems") ?? agent.guardSpecialFilesystems === false,
     eraseRaidMembers: pick(toBool, "erase_raid_members") ?? false,
     verify: verify as ZeroVerify,
     skipList: Array.isArray(skip) ? skip.map(bag).map((b) => ({ ...b })) : [],
