@@ -1,0 +1,139 @@
+/**
+ * @module bench/conductor-scale/load
+ * Simulated agents against one conductor: enrolls N nodes with a port each (fast track, so
+ * they may look up and heartbeat while available), looks every one up for its token, then
+ *  1. heartbeats every node once per `interval` s (the fleet goal: 10,000 nodes @ 30 s) and
+ *     reads the conductor's CPU and RSS from /proc;
+ *  2. ramps open-loop heartbeat rates and reports the highest one sustained with p99 < 50 ms.
+ * Usage: bun load.ts URL CONDUCTOR_PID [nodes=10000] [interval=30] [phase1_s=20]
+ */
+const [url, pidArg, nArg, intervalArg, phaseArg] = process.argv.slice(2);
+if (!url || !pidArg) throw new Error("usage: load.ts URL PID [nodes] [interval] [phase1_s]");
+const PID = Number(pidArg);
+const N = Number(nArg ?? 10_000);
+const INTERVAL = Number(intervalArg ?? 30);
+const PHASE1 = Number(phaseArg ?? 20);
+const H = { "X-OpenStack-Ironic-API-Version": "1.68", "Content-Type": "application/json" };
+const CLK_TCK = 100;
+
+function procStat(pid: number): { cpuS: number; rssMiB: number } {
+  const stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8") as string;
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return { cpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK, rssMiB: rss / 1024 };
+}
+
+async function pool<T>(items: T[], concurrency: number, fn: (t: T) => Promise<void>) {
+  let i = 0;
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (i < items.length) await fn(items[i++]!);
+  }));
+}
+
+async function call(method: string, path: string, body?: unknown, expect = [200, 201, 202]) {
+  const r = await fetch(url + path, { method, headers: H, body: body === undefined ? undefined : JSON.stringify(body) });
+  const t = await r.text();
+  if (!expect.includes(r.status)) throw new Error(`${method} ${path}: ${r.status} ${t.slice(0, 200)}`);
+  return t ? JSON.parse(t) : null;
+}
+
+const mac = (i: number) => `52:54:${[(i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, "0")).join(":")}`;
+
+const base = procStat(PID);
+let t0 = performance.now();
+const nodes: { uuid: string; token: string; mac: string; body: string }[] = [];
+const idx = Array.from({ length: N }, (_, i) => i);
+await pool(idx, 64, async (i) => {
+  const n = await call("POST", "/v1/nodes", { name: `bench-${i}`, driver: "fake-hardware" });
+  await call("POST", "/v1/ports", { address: mac(i), node_uuid: n.uuid });
+  await call("PUT", `/v1/nodes/${n.uuid}/states/provision`, { target: "manage" });
+  nodes[i] = { uuid: n.uuid, token: "", mac: mac(i), body: "" };
+});
+// manage finishes in the background; provide once every node is manageable
+await pool(idx, 64, async (i) => {
+  for (;;) {
+    const r = await call("PUT", `/v1/nodes/${nodes[i]!.uuid}/states/provision`, { target: "provide" }, [202, 400, 409]);
+    if (r === null) return;
+    await Bun.sleep(20);
+  }
+});
+const enrollS = (performance.now() - t0) / 1000;
+t0 = performance.now();
+await pool(idx, 64, async (i) => {
+  const n = nodes[i]!;
+  const r = await call("GET", `/v1/lookup?addresses=${n.mac}`);
+  n.token = r.config.agent_token;
+  n.body = JSON.stringify({ callback_url: `http://127.0.0.1:${10000 + (i % 50000)}`, agent_token: n.token, agent_version: "bench" });
+});
+const lookupS = (performance.now() - t0) / 1000;
+console.log(`enrolled ${N} nodes (create+port+manage+provide) in ${enrollS.toFixed(1)} s; ${N} lookups in ${lookupS.toFixed(1)} s (${Math.round(N / lookupS)}/s)`);
+
+interface Sample { lat: number[]; errors: number; sent: number; done: number }
+
+async function openLoop(rate: number, seconds: number): Promise<Sample> {
+  const s: Sample = { lat: [], errors: 0, sent: 0, done: 0 };
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  let k = 0;
+  const inflight = new Set<Promise<void>>();
+  while (performance.now() < end) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate);
+    while (s.sent < due && inflight.size < 4000) {
+      const n = nodes[k++ % N]!;
+      const t = performance.now();
+      s.sent++;
+      const p = fetch(`${url}/v1/heartbeat/${n.uuid}`, { method: "POST", headers: H, body: n.body })
+        .then(async (r) => {
+          await r.arrayBuffer();
+          if (r.status !== 202) s.errors++;
+          s.lat.push(performance.now() - t);
+          s.done++;
+        })
+        .catch(() => void s.errors++)
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+    }
+    await Bun.sleep(2);
+  }
+  await Promise.all(inflight);
+  return s;
+}
+
+const pct = (a: number[], p: number) => {
+  const s = [...a].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+// Phase 1: the fleet at its normal heartbeat rate.
+const fleetRate = N / INTERVAL;
+const before = procStat(PID);
+const p1t = performance.now();
+const p1 = await openLoop(fleetRate, PHASE1);
+const after = procStat(PID);
+const cpuPct = ((after.cpuS - before.cpuS) / ((performance.now() - p1t) / 1000)) * 100;
+console.log(
+  `phase 1: ${N} nodes heartbeating every ${INTERVAL} s (${fleetRate.toFixed(0)} hb/s) for ${PHASE1} s: conductor CPU ${cpuPct.toFixed(1)}% of one core, ` +
+    `p50 ${pct(p1.lat, 50).toFixed(2)} ms, p99 ${pct(p1.lat, 99).toFixed(2)} ms, errors ${p1.errors}`,
+);
+console.log(`RSS: ${base.rssMiB.toFixed(1)} MiB empty, ${after.rssMiB.toFixed(1)} MiB with ${N} nodes -> ${(((after.rssMiB - base.rssMiB) / N) * 1000).toFixed(2)} MiB per 1,000 nodes`);
+
+// Phase 2: ramp.
+let best = 0;
+for (const rate of [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000]) {
+  const c0 = procStat(PID);
+  const t = performance.now();
+  const s = await openLoop(rate, 4);
+  const secs = (performance.now() - t) / 1000;
+  const achieved = s.done / secs;
+  const p99 = pct(s.lat, 99);
+  const cpu = ((procStat(PID).cpuS - c0.cpuS) / secs) * 100;
+  const ok = p99 < 50 && achieved >= rate * 0.95 && s.errors === 0;
+  console.log(`  target ${String(rate).padStart(5)} hb/s: achieved ${achieved.toFixed(0).padStart(5)}, p50 ${pct(s.lat, 50).toFixed(2)} ms, p99 ${p99.toFixed(2)} ms, errors ${s.errors}, conductor CPU ${cpu.toFixed(0)}% ${ok ? "ok" : "FAIL"}`);
+  if (!ok) break;
+  best = Math.round(achieved);
+  await Bun.sleep(500);
+}
+console.log(`sustained heartbeats/s at p99 < 50 ms: ${best}`);
+console.log(`RESULT nodes=${N} interval_s=${INTERVAL} cpu_pct_one_core=${cpuPct.toFixed(1)} rss_mib_per_1000_nodes=${(((after.rssMiB - base.rssMiB) / N) * 1000).toFixed(2)} sustained_hb_per_s=${best}`);
+process.exit(0);
