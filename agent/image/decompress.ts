@@ -12,7 +12,7 @@ import zlib from "node:zlib";
 import { ImageErrors } from "./errors.ts";
 import type { Compression } from "./format-detect.ts";
 
-const CHUNK = 1 << 20;
+const CHUNK = 256 << 10;
 
 interface Pipe {
   writable: Writable;

@@ -51,7 +51,7 @@ const MAX_ZERO_REQUEST = 1 << 30;
  * const stats = await writer.finish();
  */
 export function createDiskWriter(target: BlockTarget, options: DiskWriterOptions = {}): DiskWriter {
-  const size = options.bufferSize ?? 8 << 20;
+  const size = options.bufferSize ?? 4 << 20;
   const zeroBlockSize = options.zeroBlockSize ?? 64 << 10;
   const minZeroRun = options.minZeroRun ?? 256 << 10;
   const buffers = [allocAligned(size), allocAligned(size)];

@@ -2,8 +2,9 @@
  * @module agent/image/resumable-stream
  * The image's bytes as one continuous stream, whatever happens to the connection: a drop,
  * a short body or a stall (no byte for `connectionTimeoutS` while we wait for one) is
- * resumed with `Range: bytes=<position>-`, up to `connectionRetries` times, `retryIntervalS`
- * apart. A server that ignores Range is re-read and the bytes already delivered skipped.
+ * resumed with `Range: bytes=<position>-`, up to `connectionRetries` times in a row,
+ * `retryIntervalS` apart. A connection that delivered at least 1 MiB before breaking resets
+ * the count and is resumed at once: the server works, only that connection was lost. A server that ignores Range is re-read and the bytes already delivered skipped.
  * 4xx answers, a length that changes and an abort are final.
  */
 import type { Logger } from "../../common/logger.ts";
@@ -46,6 +47,9 @@ interface Attempt {
   /** Bytes of this response to drop because the server ignored our Range. */
   skip: number;
 }
+
+/** Bytes a connection must deliver for its loss to count as a new incident. */
+const PROGRESS_RESETS_RETRIES = 1 << 20;
 
 const CONTENT_RANGE = /^bytes (\d+)-(\d+)\/(\d+|\*)$/;
 
@@ -122,14 +126,20 @@ export async function openResumableStream(options: ResumableStreamOptions): Prom
     return ImageErrors.connection(url, error);
   };
 
+  // Where the last resume started: a connection that moved the stream on since then was
+  // working, so its loss is a fresh incident, resumed at once and not charged to the budget.
+  let resumedAt = 0;
   const onFailure = async (error: unknown) => {
     drop();
     if (!isRetryable(error) || closed) throw error;
+    const progressed = position - resumedAt >= PROGRESS_RESETS_RETRIES;
+    resumedAt = position;
+    if (progressed) failures = 0;
     failures += 1;
     if (failures > policy.connectionRetries) throw ImageErrors.retriesExhausted(url, failures, error);
-    logger.warn({ url, position, attempt: failures, err: error }, "image download interrupted; resuming");
+    logger.warn({ url, position, attempt: failures, code: (error as { code?: string }).code, reason: (error as Error).message }, "image download interrupted; resuming");
     options.onResume?.({ position, attempt: failures, error });
-    await sleep(policy.retryIntervalS * 1000, signal);
+    if (!progressed) await sleep(policy.retryIntervalS * 1000, signal);
   };
 
   const connectOnce = async () => {
@@ -287,7 +297,7 @@ export async function readRange(
       if (!isRetryable(e)) throw e;
       failures += 1;
       if (failures > policy.connectionRetries) throw ImageErrors.retriesExhausted(url, failures, e);
-      logger.warn({ url, offset, length, attempt: failures, err: e }, "range read failed; retrying");
+      logger.warn({ url, offset, length, attempt: failures, code: (e as { code?: string }).code, reason: (e as Error).message }, "range read failed; retrying");
       await sleep(policy.retryIntervalS * 1000, signal);
     } finally {
       clearTimeout(timer);

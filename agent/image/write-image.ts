@@ -156,7 +156,7 @@ export async function writeImage(options: WriteImageOptions): Promise<WriteImage
       bytes_zeroed: stats.bytesZeroed,
       checksum: { algo: expected.algo, value: expected.value, verified: true },
       resumes: attempt.resumes,
-      duration_s: Math.round((performance.now() - started) / 10) / 1000,
+      duration_s: Math.round(performance.now() - started) / 1000,
       configdrive: configResult,
     };
     logger.info({ result }, "image written");

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Image-write benchmark: Teeth's engine against the shell pipelines with the same
+# guarantees, images served by nginx on loopback, a loop device over a file as the disk.
+# Each case is timed end to end (including the final sync), BENCH_REPS times, medians.
+#
+#   bash bench/image-write/run.sh                      # 2 GiB images, 3 repetitions
+#   BENCH_SIZE_MB=256 BENCH_REPS=2 bash bench/image-write/run.sh   # quick
+#   BENCH_CASES="1 4" bash bench/image-write/run.sh    # some cases only
+#
+# Needs (Debian): nginx qemu-utils curl openssl zstd gzip util-linux coreutils time.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUN=${BUN:-$ROOT/node_modules/.bin/bun}
+SIZE_MB=${BENCH_SIZE_MB:-2048}
+REPS=${BENCH_REPS:-3}
+CASES=${BENCH_CASES:-1 2 3 4 5}
+WORK=${BENCH_DIR:-$ROOT/.bench/image-write}
+PORT=${BENCH_PORT:-18480}
+PROXY_PORT=$((PORT + 1))
+DROP_EVERY=$(( ${BENCH_DROP_EVERY_MB:-256} * 1048576 ))
+TMPFS=${BENCH_TMPFS:-/dev/shm}
+IMAGES=$WORK/images/$SIZE_MB
+BYTES=$((SIZE_MB * 1048576))
+
+for tool in nginx qemu-img curl openssl zstd gzip losetup dd /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install nginx qemu-utils curl openssl zstd gzip util-linux time" >&2; exit 1; }
+done
+[ -x "$BUN" ] || { echo "missing $BUN: run 'make npm-deps'" >&2; exit 1; }
+mkdir -p "$IMAGES" "$WORK/nginx/tmp" "$WORK/runs"
+
+LOOP=""
+NGINX_PID=""
+PROXY_PID=""
+cleanup() {
+  [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null || true
+  [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
+  [ -n "$LOOP" ] && losetup -d "$LOOP" 2>/dev/null || true
+  rm -f "$WORK/disk.img" "$TMPFS/teeth-bench.qcow2"
+}
+trap cleanup EXIT
+
+log() { echo "[bench] $*" >&2; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+# ---- images (cached per size) ---------------------------------------------------------
+if [ ! -s "$IMAGES/random.raw" ]; then
+  log "making $SIZE_MB MiB random image"
+  head -c "$BYTES" /dev/zero | openssl enc -aes-128-ctr -nosalt -K 000102030405060708090a0b0c0d0e0f \
+    -iv 00000000000000000000000000000000 > "$IMAGES/random.raw.tmp"
+  mv "$IMAGES/random.raw.tmp" "$IMAGES/random.raw"
+fi
+[ -s "$IMAGES/zeros60.raw" ] || { log "making 60%-zeros image"; "$BUN" "$ROOT/bench/image-write/make-images.ts" "$IMAGES/random.raw" "$IMAGES/zeros60.raw"; }
+[ -s "$IMAGES/zeros60.raw.zst" ] || { log "zstd"; zstd -q -T0 -3 -f -o "$IMAGES/zeros60.raw.zst" "$IMAGES/zeros60.raw"; }
+[ -s "$IMAGES/zeros60.raw.gz" ] || { log "gzip"; gzip -1 -c "$IMAGES/zeros60.raw" > "$IMAGES/zeros60.raw.gz.tmp" && mv "$IMAGES/zeros60.raw.gz.tmp" "$IMAGES/zeros60.raw.gz"; }
+[ -s "$IMAGES/zeros60.qcow2" ] || { log "qcow2"; qemu-img convert -f raw -O qcow2 "$IMAGES/zeros60.raw" "$IMAGES/zeros60.qcow2"; }
+for f in random.raw zeros60.raw.zst zeros60.raw.gz zeros60.qcow2; do
+  [ -s "$IMAGES/$f.sha256" ] || openssl dgst -sha256 -r "$IMAGES/$f" | cut -d' ' -f1 > "$IMAGES/$f.sha256"
+done
+[ -s "$IMAGES/zeros60.raw.sha256" ] || openssl dgst -sha256 -r "$IMAGES/zeros60.raw" | cut -d' ' -f1 > "$IMAGES/zeros60.raw.sha256"
+sum_of() { cat "$IMAGES/$1.sha256"; }
+
+# ---- nginx on loopback, its own prefix --------------------------------------------------
+cat > "$WORK/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  default_type application/octet-stream;
+  client_body_temp_path $WORK/nginx/tmp/body;
+  proxy_temp_path $WORK/nginx/tmp/proxy;
+  fastcgi_temp_path $WORK/nginx/tmp/fastcgi;
+  uwsgi_temp_path $WORK/nginx/tmp/uwsgi;
+  scgi_temp_path $WORK/nginx/tmp/scgi;
+  server { listen 127.0.0.1:$PORT; root $IMAGES; }
+}
+CONF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" &
+NGINX_PID=$!
+URL=http://127.0.0.1:$PORT
+for _ in $(seq 50); do curl -sf -r 0-0 -o /dev/null "$URL/random.raw" && break; sleep 0.1; done
+curl -sf -r 0-0 -o /dev/null "$URL/random.raw" || { log "nginx did not start"; cat "$WORK/nginx/error.log" >&2; exit 1; }
+
+# ---- the disk: a loop device over a preallocated file, warmed once ----------------------
+truncate -s 0 "$WORK/disk.img" 2>/dev/null || true
+fallocate -l $((BYTES + 128 * 1048576)) "$WORK/disk.img"
+LOOP=$(losetup -f --show "$WORK/disk.img")
+log "disk $LOOP; warming it up"
+dd if=/dev/zero of="$LOOP" bs=4M oflag=direct status=none || true
+sync
+
+# ---- runners: each prints "<seconds> <peak_rss_bytes or ->" -----------------------------
+teeth() { # url sha256 format [extra args]
+  local url=$1 sum=$2 format=$3; shift 3
+  local t0 t1 out
+  t0=$(now)
+  out=$("$BUN" "$ROOT/bench/image-write/teeth-write.ts" --device "$LOOP" --url "$url" --sha256 "$sum" --format "$format" "$@") || {
+    log "teeth failed: $out"; exit 1; }
+  t1=$(now)
+  echo "$out" > "$WORK/runs/last-teeth.json"
+  echo "$(elapsed "$t0" "$t1") $(grep -o '"peak_rss":[0-9]*' <<<"$out" | cut -d: -f2)"
+}
+baseline_hash_dd() { # url sha256
+  local t0 t1 got
+  rm -f "$WORK/runs/sum"
+  t0=$(now)
+  curl -sS --fail "$1" | tee >(openssl dgst -sha256 -r > "$WORK/runs/sum") |
+    dd of="$LOOP" bs=1M oflag=direct iflag=fullblock conv=fsync status=none
+  while [ ! -s "$WORK/runs/sum" ]; do sleep 0.005; done
+  t1=$(now)
+  got=$(cut -d' ' -f1 "$WORK/runs/sum")
+  [ "$got" = "$2" ] || { log "baseline checksum mismatch"; exit 1; }
+  echo "$(elapsed "$t0" "$t1") -"
+}
+baseline_decompress_dd() { # url tool
+  local t0 t1
+  t0=$(now)
+  curl -sS --fail "$1" | "$2" -d -c | dd of="$LOOP" bs=1M oflag=direct iflag=fullblock conv=fsync status=none
+  t1=$(now)
+  echo "$(elapsed "$t0" "$t1") -"
+}
+baseline_ipa_qcow2() { # url sha256
+  local t0 t1 f=$TMPFS/teeth-bench.qcow2 rss
+  rm -f "$WORK/runs/sum" "$f"
+  t0=$(now)
+  curl -sS --fail "$1" | tee >(openssl dgst -sha256 -r > "$WORK/runs/sum") > "$f"
+  while [ ! -s "$WORK/runs/sum" ]; do sleep 0.005; done
+  [ "$(cut -d' ' -f1 "$WORK/runs/sum")" = "$2" ] || { log "baseline checksum mismatch"; exit 1; }
+  rss=$( { /usr/bin/time -f '%M' qemu-img convert -f qcow2 -O host_device -t directsync -W "$f" "$LOOP"; } 2>&1 | tail -1)
+  t1=$(now)
+  # What IPA's method holds in RAM: the image in tmpfs plus qemu-img itself.
+  echo "$(elapsed "$t0" "$t1") $(( $(stat -c %s "$f") + rss * 1024 ))"
+  rm -f "$f"
+}
+verify() { # plain image file
+  local size
+  size=$(stat -c %s "$IMAGES/$1")
+  if cmp -s -n "$size" "$LOOP" "$IMAGES/$1"; then echo yes; else echo NO; fi
+}
+
+declare -A TIMES RSS VERIFIED
+record() { # key "seconds rss"
+  local s r
+  read -r s r <<<"$2"
+  TIMES[$1]="${TIMES[$1]:-} $s"
+  if [ "$r" != "-" ]; then
+    if [ -z "${RSS[$1]:-}" ] || [ "$r" -gt "${RSS[$1]}" ]; then RSS[$1]=$r; fi
+  fi
+}
+
+if [[ " $CASES " == *" 5 "* ]]; then
+  "$BUN" "$ROOT/bench/image-write/drop-proxy.ts" --listen "$PROXY_PORT" --upstream "$PORT" --every "$DROP_EVERY" 2>"$WORK/runs/proxy.log" &
+  PROXY_PID=$!
+  sleep 0.5
+fi
+
+for rep in $(seq "$REPS"); do
+  log "repetition $rep/$REPS"
+  for c in $CASES; do
+    case $c in
+      1)
+        record c1.teeth "$(teeth "$URL/random.raw" "$(sum_of random.raw)" raw)"
+        [ "$rep" = "$REPS" ] && VERIFIED[c1.teeth]=$(verify random.raw)
+        record c1.base "$(baseline_hash_dd "$URL/random.raw" "$(sum_of random.raw)")" ;;
+      2)
+        record c2.teeth "$(teeth "$URL/zeros60.raw" "$(sum_of zeros60.raw)" raw)"
+        [ "$rep" = "$REPS" ] && VERIFIED[c2.teeth]=$(verify zeros60.raw)
+        record c2.base "$(baseline_hash_dd "$URL/zeros60.raw" "$(sum_of zeros60.raw)")" ;;
+      3)
+        record c3z.teeth "$(teeth "$URL/zeros60.raw.zst" "$(sum_of zeros60.raw.zst)" raw)"
+        [ "$rep" = "$REPS" ] && VERIFIED[c3z.teeth]=$(verify zeros60.raw)
+        record c3z.base "$(baseline_decompress_dd "$URL/zeros60.raw.zst" zstd)"
+        record c3g.teeth "$(teeth "$URL/zeros60.raw.gz" "$(sum_of zeros60.raw.gz)" raw)"
+        [ "$rep" = "$REPS" ] && VERIFIED[c3g.teeth]=$(verify zeros60.raw)
+        record c3g.base "$(baseline_decompress_dd "$URL/zeros60.raw.gz" gzip)" ;;
+      4)
+        record c4.teeth "$(teeth "$URL/zeros60.qcow2" "$(sum_of zeros60.qcow2)" qcow2)"
+        [ "$rep" = "$REPS" ] && VERIFIED[c4.teeth]=$(verify zeros60.raw)
+        record c4.base "$(baseline_ipa_qcow2 "$URL/zeros60.qcow2" "$(sum_of zeros60.qcow2)")" ;;
+      5)
+        record c5.teeth "$(teeth "http://127.0.0.1:$PROXY_PORT/random.raw" "$(sum_of random.raw)" raw --retry-interval 10)"
+        resumes=$(grep -o '"resumes":[0-9]*' "$WORK/runs/last-teeth.json" | cut -d: -f2)
+        [ "$rep" = "$REPS" ] && VERIFIED[c5.teeth]="$(verify random.raw) ($resumes resumes)"
+        record c5.base "$(teeth "$URL/random.raw" "$(sum_of random.raw)" raw)" ;;
+    esac
+  done
+done
+
+# ---- table -----------------------------------------------------------------------------
+mb() { awk -v b="$BYTES" -v s="$1" 'BEGIN { printf "%.0f", b / 1048576 / s }'; }
+mib() { [ -n "$1" ] && awk -v r="$1" 'BEGIN { printf "%.0f MiB", r / 1048576 }' || echo "-"; }
+row() { # label key goal baseline-label
+  local key=$1 label=$2 base_label=$3 goal=$4 t b ratio ok
+  t=$(median <<<"${TIMES[$key.teeth]}")
+  b=$(median <<<"${TIMES[$key.base]}")
+  ratio=$(awk -v t="$t" -v b="$b" 'BEGIN { printf "%.2f", t / b }')
+  ok=$(awk -v r="$ratio" -v g="$goal" 'BEGIN { print (r <= g) ? "met" : "MISSED" }')
+  printf "| %s | %s | %s | %s | %s | %s | %s | <= %s %s | %s | %s |\n" "$label" "$t" "$(mb "$t")" "$base_label" "$b" "$(mb "$b")" \
+    "$ratio" "$goal" "$ok" "$(mib "${RSS[$key.teeth]:-}")" "${VERIFIED[$key.teeth]:-}"
+}
+{
+  echo
+  echo "Image write benchmark: ${SIZE_MB} MiB images, $REPS repetitions, medians; MB/s = image MiB / s; $(nproc) cores"
+  echo
+  echo "| case | Teeth s | Teeth MB/s | baseline | baseline s | baseline MB/s | ratio | goal | Teeth peak RSS | byte-identical |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  for c in $CASES; do
+    case $c in
+      1) row c1 "1 raw random" "curl\|tee openssl\|dd direct" 1.05 ;;
+      2) row c2 "2 raw 60% zeros" "curl\|tee openssl\|dd direct" 0.6 ;;
+      3) row c3z "3 zstd raw" "curl\|zstd -d\|dd" 1.1
+         row c3g "3 gzip raw" "curl\|gzip -d\|dd" 1.1 ;;
+      4) row c4 "4 qcow2" "IPA: tmpfs + qemu-img convert (RAM $(mib "${RSS[c4.base]:-}"))" 0.6 ;;
+      5) row c5 "5 raw, cut every $((DROP_EVERY / 1048576)) MiB" "Teeth clean run" 1.3 ;;
+    esac
+  done
+} | tee "$WORK/results.md"
