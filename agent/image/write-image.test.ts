@@ -56,14 +56,14 @@ function expectWiped() {
   expect(loop.read(0, MiB).every((b) => b === 0)).toBe(true);
 }
 
-async function expectFailure(opts: WriteImageOptions, code: string) {
+async function expectFailure(opts: WriteImageOptions, code: string | string[]) {
   let error: unknown;
   try {
     await writeImage(opts);
   } catch (e) {
     error = e;
   }
-  expect((error as { code?: string })?.code).toBe(code);
+  expect([code].flat()).toContain((error as { code?: string })?.code);
   expectWiped();
 }
 
@@ -219,7 +219,8 @@ describe("broken transfers", () => {
 
   test("a Content-Length larger than the body fails, and wipes", async () => {
     server.put("/lie.img", image, { lieLength: 4096 });
-    await expectFailure(options("/lie.img", image), "IMAGE_HTTP_STATUS");
+    // Depending on where the resume lands: 416 for the missing tail, or a size that changed.
+    await expectFailure(options("/lie.img", image), ["IMAGE_HTTP_STATUS", "IMAGE_LENGTH_MISMATCH"]);
   });
 
   test("a Content-Length smaller than the body fails, and wipes", async () => {
