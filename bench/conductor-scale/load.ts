@@ -7,6 +7,8 @@
  *  2. ramps open-loop heartbeat rates and reports the highest one sustained with p99 < 50 ms.
  * Usage: bun load.ts URL CONDUCTOR_PID [nodes=10000] [interval=30] [phase1_s=20]
  */
+import { readFileSync } from "node:fs";
+
 const [url, pidArg, nArg, intervalArg, phaseArg] = process.argv.slice(2);
 if (!url || !pidArg) throw new Error("usage: load.ts URL PID [nodes] [interval] [phase1_s]");
 const PID = Number(pidArg);
@@ -17,9 +19,9 @@ const H = { "X-OpenStack-Ironic-API-Version": "1.68", "Content-Type": "applicati
 const CLK_TCK = 100;
 
 function procStat(pid: number): { cpuS: number; rssMiB: number } {
-  const stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8") as string;
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const status = require("node:fs").readFileSync(`/proc/${pid}/status`, "utf8") as string;
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return { cpuS: (Number(f[11]) + Number(f[12])) / CLK_TCK, rssMiB: rss / 1024 };
 }
