@@ -77,7 +77,9 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   let cached: Promise<Inventory> | null = null;
   const inventory = (options?: { refresh?: boolean }) => {
     if (!cached || options?.refresh) {
-      const next = collectInventory({ exec, logger, allowLoopDevices: config.allowLoopDevices, bootif: config.bootif });
+      const next = collectInventory({ exec, logger, allowLoopDevices: config.allowLoopDevices, bootif: config.bootif }).then(
+        (inv) => (config.onlyDisks ? { ...inv, disks: inv.disks.filter((d) => config.onlyDisks!.includes(d.name)) } : inv),
+      );
       next.catch(() => {
         if (cached === next) cached = null;
       });

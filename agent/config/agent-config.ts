@@ -37,6 +37,8 @@ export interface AgentConfig {
   readonly guardSpecialFilesystems: boolean;
   readonly bootif: string | null;
   readonly allowLoopDevices: boolean;
+  /** When set, every other disk is hidden from inventory, erase and image writing. */
+  readonly onlyDisks: readonly string[] | null;
   readonly simulatePower: boolean;
   readonly autoTls: boolean;
   readonly tlsDir: string;
@@ -117,6 +119,7 @@ export function buildAgentConfig(raw: readonly RawParameter[]): BuildResult {
     guardSpecialFilesystems: Boolean(v["ipa-guard-special-filesystems"]),
     bootif: (v.BOOTIF as string | undefined) ?? null,
     allowLoopDevices: Boolean(v["teeth-allow-loop-devices"]),
+    onlyDisks: (v["teeth-only-disks"] as string[] | undefined) ?? null,
     simulatePower: Boolean(v["teeth-simulate-power"]),
     autoTls: Boolean(v["teeth-auto-tls"]),
     tlsDir: v["teeth-tls-dir"] as string,

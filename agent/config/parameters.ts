@@ -102,6 +102,17 @@ export const PARAMETERS = {
   "ipa-guard-special-filesystems": { schema: bool, default: "1", help: "refuse to erase disks holding GPFS/VMFS/gfs2" },
   BOOTIF: { schema: mac, help: "MAC of the PXE boot interface" },
   "teeth-allow-loop-devices": { schema: bool, default: "0", help: "count loop devices as disks (tests, demos)" },
+  "teeth-only-disks": {
+    schema: z.string().transform((s, ctx) => {
+      const names = s.split(",").map((n) => n.trim()).filter(Boolean).map((n) => (n.startsWith("/dev/") ? n : `/dev/${n}`));
+      if (!names.length) {
+        ctx.addIssue({ code: "custom", message: "expected a comma-separated list of disks, e.g. /dev/loop3,/dev/sdb" });
+        return z.NEVER;
+      }
+      return names;
+    }),
+    help: "the agent sees only these disks (labs sharing a host: nothing else can be written or erased)",
+  },
   "teeth-simulate-power": { schema: bool, default: "0", help: "log power-off/reboot/NIC-down instead of doing them" },
   "teeth-auto-tls": { schema: bool, default: "1", help: "serve the command API on https with a self-signed certificate" },
   "teeth-tls-dir": { schema: text, default: "/run/teeth", help: "where the auto-TLS certificate and key are written" },

@@ -5,9 +5,9 @@
  * (cleaning with metadata erase), deploy of a served image (bytes on the loop device match),
  * undeploy, and a bad-checksum deploy landing in `deploy failed` with the reason.
  *
- * Runs only as root with dist/teeth built and TEETH_E2E_REAL_AGENT=1: the agent sees the
- * host's block devices, so every device but the test's loop device goes into the node's
- * `skip_block_devices`; opt in where no one else's loop devices can appear meanwhile.
+ * Runs as root with dist/teeth built. The agent is confined to the test's loop device with
+ * `--teeth-only-disks`, so nothing else on the host can be erased or written; every other
+ * device also goes into the node's `skip_block_devices`, as an operator would do.
  */
 import { afterAll, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -17,7 +17,7 @@ import { freePort } from "./helpers/harness.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const TEETH = join(ROOT, "dist/teeth");
-const ENABLED = process.env.TEETH_E2E_REAL_AGENT === "1" && process.getuid?.() === 0 && existsSync(TEETH);
+const ENABLED = process.getuid?.() === 0 && existsSync(TEETH);
 const cleanups: (() => void)[] = [];
 afterAll(() => cleanups.reverse().forEach((f) => { try { f(); } catch {} }));
 
@@ -52,7 +52,7 @@ case "$1 $2" in
   "power on"|"power reboot")
     kill_agent
     if [ "$(cat $st/bootdev 2>/dev/null)" = pxe ]; then
-      setsid ${TEETH} agent --ipa-api-url=${url} --teeth-allow-loop-devices=1 --teeth-simulate-power=1 --teeth-auto-tls=0 \\
+      setsid ${TEETH} agent --ipa-api-url=${url} --teeth-allow-loop-devices=1 --teeth-only-disks=${loop} --teeth-simulate-power=1 --teeth-tls-dir=$st/tls \\
         --ipa-listen-host=127.0.0.1 --ipa-listen-port=${agentPort} --ipa-advertise-host=127.0.0.1 --teeth-cmdline-file=/dev/null \\
         --ipa-lookup-interval=0.2 >> $st/agent.log 2>&1 < /dev/null &
       echo $! > $st/agent.pid
