@@ -4,8 +4,8 @@ BUN := node_modules/.bin/bun
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
 # Debian packages the tests and demo use (real peers, real tools).
-DEBS := util-linux gdisk nvme-cli hdparm e2fsprogs dosfstools parted openssl curl xz-utils zstd gzip \
-        pciutils dmidecode ipmitool lshw kmod iproute2 procps
+DEBS := util-linux fdisk gdisk nvme-cli hdparm e2fsprogs dosfstools parted openssl curl xz-utils zstd gzip tar \
+        pciutils dmidecode ipmitool kmod iproute2 procps qemu-utils nginx python3-ironicclient
 
 .PHONY: all deps npm-deps debs build test unit-test integration-test demo bench-image bench-conductor typecheck clean plugins
 
@@ -20,7 +20,7 @@ debs:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages: $$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  apt-get -o DPkg::Lock::Timeout=900 update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends $$missing; \
 	fi
 
 deps: npm-deps debs
