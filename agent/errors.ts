@@ -34,12 +34,15 @@ export const AgentErrors = {
 };
 
 /**
- * Serialises any thrown value as IPA's RESTError dict. Unknown errors become
- * `CommandExecutionError` (code 500) with the message as details, as IPA does.
+ * Serialises any thrown value as IPA's RESTError dict. `details` is always a string, as IPA's:
+ * Ironic copies it into the node's `last_error`, so it must read well (structured details of
+ * an error go to the agent's log instead). Unknown errors become `CommandExecutionError` (code
+ * 500) with the message as details, as IPA does.
  */
 export function serializeCommandError(error: unknown): CommandError {
   if (isTeethError(error)) {
-    return { type: error.code, code: error.status, message: error.message, details: error.details ?? error.message };
+    const details = typeof error.details === "string" && error.details ? error.details : error.message;
+    return { type: error.code, code: error.status, message: error.message, details };
   }
   const message = error instanceof Error ? error.message : String(error);
   return { type: "CommandExecutionError", code: 500, message: "Command execution failed", details: message };

@@ -59,6 +59,18 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
   const requireToken = (c: Context) => {
     if (!tokenMatches(deps.token(), c.req.query("agent_token"))) throw AgentErrors.tokenInvalid();
   };
+  // IPA's rule for reads: Ironic before 2023 polls GET /v1/commands/ without the token, so
+  // reads need it only once some read has carried one (IPA's security_get_token_support).
+  // From then on a token-less read is refused, and every command (POST) always needs it.
+  let readsCarryToken = false;
+  const requireTokenForRead = (c: Context) => {
+    if (c.req.query("agent_token") !== undefined) {
+      requireToken(c);
+      readsCarryToken = true;
+    } else if (readsCarryToken || !deps.token()) {
+      throw AgentErrors.tokenInvalid();
+    }
+  };
 
   const root = (c: Context) =>
     c.json({
@@ -77,11 +89,11 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
     });
   const status = (c: Context) => c.json(deps.status());
   const listCommands = (c: Context) => {
-    requireToken(c);
+    requireTokenForRead(c);
     return c.json({ commands: deps.runner.list() });
   };
   const getCommand = async (c: Context) => {
-    requireToken(c);
+    requireTokenForRead(c);
     const id = c.req.param("id") ?? "";
     const handle = deps.runner.get(id);
     if (!handle) throw AgentErrors.resultNotFound(id.slice(0, 64));

@@ -8,6 +8,7 @@ import { createStandbyExtension } from "./standby.ts";
 import { createStepsExtension } from "./steps-extension.ts";
 import {
   createHardwareExtension,
+  createImageExtension,
   createLogExtension,
   createPollExtension,
   createSystemExtension,
@@ -25,5 +26,6 @@ export function createExtensions(services: AgentServices): Extension[] {
     createPollExtension(services),
     createSystemExtension(services),
     createHardwareExtension(services),
+    createImageExtension(services),
   ];
 }

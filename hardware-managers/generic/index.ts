@@ -8,6 +8,7 @@ import { inventoryOperations } from "./inventory-ops.ts";
 import { imageOperations, imageDeploySteps } from "./image-ops.ts";
 import { eraseOperations, eraseCleanSteps, eraseDeploySteps } from "./erase-ops.ts";
 import { firmwareOperations, firmwareCleanSteps } from "./firmware-ops.ts";
+import { bootloaderOperations } from "./bootloader-ops.ts";
 
 export const GENERIC_MANAGER_NAME = "generic_hardware_manager";
 export const GENERIC_MANAGER_VERSION = "1.2";
@@ -24,5 +25,6 @@ export const genericHardwareManager = defineHardwareManager({
     ...imageOperations,
     ...eraseOperations,
     ...firmwareOperations,
+    ...bootloaderOperations,
   },
 });

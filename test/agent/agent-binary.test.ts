@@ -86,14 +86,20 @@ describe("agent with plugins, plain http", () => {
     }
   }, 40_000);
 
-  test("commands without the token, or with a wrong one, get 401", async () => {
-    for (const path of ["/v1/commands/", "/v1/commands/x", `/v1/commands/?agent_token=${"x".repeat(43)}`]) {
-      const r = await call(agent, "GET", path);
-      expect(r.status).toBe(401);
-      expect(r.json).toEqual({ faultcode: "Client", faultstring: "Token invalid.", debuginfo: null });
+  test("commands need the token; reads need it once a read has carried it (IPA's rule)", async () => {
+    const fault = { faultcode: "Client", faultstring: "Token invalid.", debuginfo: null };
+    // Ironic 21.4 polls GET /v1/commands/ without the token: allowed until a read carries one.
+    expect((await call(agent, "GET", "/v1/commands/")).status).toBe(200);
+    const wrong = `agent_token=${"x".repeat(43)}`;
+    for (const [method, path] of [["GET", `/v1/commands/?${wrong}`], ["GET", `/v1/commands/x?${wrong}`], ["POST", "/v1/commands/"], ["POST", `/v1/commands/?${wrong}`]] as const) {
+      const r = await call(agent, method, path, method === "POST" ? { name: "standby.sync", params: {} } : undefined);
+      expect({ method, path, status: r.status, json: r.json }).toEqual({ method, path, status: 401, json: fault });
     }
-    const post = await call(agent, "POST", "/v1/commands/", { name: "standby.sync", params: {} });
-    expect(post.status).toBe(401);
+    expect((await call(agent, "GET", `/v1/commands/?agent_token=${conductor.token}`)).status).toBe(200);
+    // From now on, token-less reads are refused.
+    const after = await call(agent, "GET", "/v1/commands/");
+    expect(after.status).toBe(401);
+    expect(after.json).toEqual(fault);
   });
 
   test("GET /, /v1/ and /v1/status need no token", async () => {
@@ -173,7 +179,7 @@ describe("agent with plugins, plain http", () => {
       params: { step, node: {}, ports: [] },
     });
     expect(r.json.command_status).toBe("FAILED");
-    expect(r.json.command_error).toEqual({ type: "AcmeFailure", code: 500, message: "acme_sleep was asked to fail", details: { seconds: 0 } });
+    expect(r.json.command_error).toEqual({ type: "AcmeFailure", code: 500, message: "acme_sleep was asked to fail", details: "acme_sleep was asked to fail" });
     expect(r.json.command_result).toBeNull();
     const unknownStep = await call(agent, "POST", `/v1/commands/?wait=true&agent_token=${t}`, {
       name: "deploy.execute_deploy_step",
