@@ -10,6 +10,21 @@ import { ImageErrors, partitionUuids, writeImage, type WriteImageResult } from "
 import { PrepareImageParamsSchema } from "../../protocol/image-info.ts";
 import type { StepDefinition } from "../../protocol/steps.ts";
 import type { ManagerContext, Operation } from "../contract/index.ts";
+import { gatherDeviceFacts } from "./erase/device-facts.ts";
+import { realHostFs } from "./erase/host.ts";
+
+/** Never write over a disk that is in use: mounted, swap, or held by dm/md (e.g. the host's own). */
+async function refuseIfInUse(ctx: ManagerContext, device: string): Promise<void> {
+  const facts = await gatherDeviceFacts(ctx.exec, realHostFs, device);
+  const reasons = [
+    ...facts.mounts.map((m) => `${m.device} is mounted at ${m.mountpoint}`),
+    ...(facts.holders.length ? [`in use by ${facts.holders.join(", ")}`] : []),
+    ...(facts.readOnly ? ["the device is read-only"] : []),
+  ];
+  if (reasons.length) {
+    ctx.fail("IMAGE_DEVICE_IN_USE", `Refusing to write the image to ${device}: ${reasons.join("; ")}`, { device, reasons });
+  }
+}
 
 async function installDevice(ctx: ManagerContext): Promise<string> {
   const device = await ctx.dispatch("get_os_install_device", {});
@@ -30,6 +45,7 @@ async function runWrite(ctx: ManagerContext, args: Record<string, unknown>, with
     ? (parsed.data.configdrive ?? (typeof parsed.data.image_info.configdrive === "string" ? parsed.data.image_info.configdrive : null))
     : null;
   const device = await installDevice(ctx);
+  await refuseIfInUse(ctx, device);
   try {
     return await writeImage({
       device,

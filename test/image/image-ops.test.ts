@@ -111,4 +111,28 @@ describe("image operations", () => {
     });
     expect(result.format).toBe("raw");
   });
+
+  test("a mounted disk is refused before a byte is written, and keeps its filesystem", async () => {
+    const sh = (cmd: string[]) => {
+      const r = Bun.spawnSync(cmd);
+      if (r.exitCode !== 0) throw new Error(`${cmd.join(" ")}: ${r.stderr}`);
+      return r.stdout.toString().trim();
+    };
+    sh(["mkfs.ext4", "-q", "-F", loop.path]);
+    const mnt = sh(["mktemp", "-d"]);
+    sh(["mount", loop.path, mnt]);
+    try {
+      const img = randomImage(MiB);
+      server.put("/over-mounted.img", img);
+      await expect(
+        registry.dispatch("prepare_image", base, {
+          image_info: { id: "m", urls: [server.url("/over-mounted.img")], os_hash_algo: "sha256", os_hash_value: sha256(img) },
+        }),
+      ).rejects.toMatchObject({ code: "IMAGE_DEVICE_IN_USE" });
+    } finally {
+      sh(["umount", mnt]);
+      sh(["rmdir", mnt]);
+    }
+    expect(sh(["blkid", "-p", "-o", "value", "-s", "TYPE", loop.path])).toBe("ext4");
+  });
 });
