@@ -23,7 +23,6 @@ export function sh(cmd: string[], input?: Uint8Array): string {
   return r.stdout.toString();
 }
 
-const dir = mkdtempSync(join(tmpdir(), "teeth-loop-"));
 let counter = 0;
 
 /**
@@ -32,6 +31,9 @@ let counter = 0;
  * afterAll(() => dev.detach());
  */
 export function createLoopDevice(sizeMiB: number, options: { readOnly?: boolean; partscan?: boolean } = {}): LoopDevice {
+  // A directory per device: test files share this module (one Bun process), so nothing here
+  // may be removed by one file's cleanup while another file still uses it.
+  const dir = mkdtempSync(join(tmpdir(), "teeth-loop-"));
   const backing = join(dir, `disk${counter++}.img`);
   sh(["truncate", "-s", `${sizeMiB}M`, backing]);
   const flags = [...(options.readOnly ? ["-r"] : []), ...(options.partscan ? ["-P"] : [])];
@@ -53,7 +55,7 @@ export function createLoopDevice(sizeMiB: number, options: { readOnly?: boolean;
       for (const node of Array.from(new Bun.Glob(`${path.replace("/dev/", "")}p*`).scanSync({ cwd: "/dev", onlyFiles: false }))) {
         rmSync(`/dev/${node}`, { force: true });
       }
-      rmSync(backing, { force: true });
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -85,9 +87,4 @@ export function makePartitionNodes(path: string): string[] {
     made.push(node);
   }
   return made;
-}
-
-/** Removes the temp dir of backing files once every device is detached. */
-export function cleanupLoopDir(): void {
-  rmSync(dir, { recursive: true, force: true });
 }

@@ -12,7 +12,7 @@ import { isTeethError } from "../../common/branded-error.ts";
 import { createEraseOperations, type EraseReport } from "../../hardware-managers/generic/erase-ops.ts";
 import { realHostFs } from "../../hardware-managers/generic/erase/host.ts";
 import { createHarness, managerWith } from "./context.ts";
-import { cleanupLoopDir, createLoopDevice, fillRandom, firstNonZero, makePartitionNodes, sh, type LoopDevice } from "./loop-device.ts";
+import { createLoopDevice, fillRandom, firstNonZero, makePartitionNodes, sh, type LoopDevice } from "./loop-device.ts";
 
 const devices: LoopDevice[] = [];
 const loop = (mib: number, opts?: Parameters<typeof createLoopDevice>[1]) => {
@@ -24,7 +24,6 @@ const mountDir = mkdtempSync(join(tmpdir(), "teeth-mnt-"));
 afterAll(() => {
   Bun.spawnSync(["umount", "-l", mountDir]);
   for (const d of devices) d.detach();
-  cleanupLoopDir();
   rmSync(mountDir, { recursive: true, force: true });
 });
 

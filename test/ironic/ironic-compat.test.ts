@@ -23,7 +23,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cleanupLoopDir, createLoopDevice, sh, type LoopDevice } from "../erase/loop-device.ts";
+import { createLoopDevice, sh, type LoopDevice } from "../erase/loop-device.ts";
 import type { AgentProcess } from "../support/agent-process.ts";
 import { AGENT_BIN, hostMacs, ironicMissing, startAgent, startIronic, type IronicServer } from "./ironic-server.ts";
 
@@ -145,7 +145,6 @@ describe.skipIf(SKIP !== null)("real Ironic 21.4 (standalone, fake-hardware, dir
     imageServer?.stop(true);
     await ironic?.stop();
     disk?.detach();
-    cleanupLoopDir();
     for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
     if (observed.size) console.warn(`known Ironic incompatibilities still present: ${[...observed].join(", ")}`);
   }, 60_000);
