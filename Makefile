@@ -8,7 +8,7 @@ DEBS := util-linux fdisk gdisk nvme-cli hdparm e2fsprogs dosfstools parted opens
         pciutils dmidecode ipmitool kmod iproute2 procps qemu-utils nginx time \
         ironic-api ironic-conductor python3-ironicclient
 
-.PHONY: all deps npm-deps debs build test unit-test integration-test demo bench-image bench-conductor typecheck clean plugins
+.PHONY: all deps npm-deps debs build test demo bench-image bench-conductor typecheck clean plugins ramdisk
 
 all: build
 
@@ -34,6 +34,11 @@ dist/teeth: npm-deps $(shell find main.ts agent common conductor hardware-manage
 	  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile dist/teeth
 
 build: dist/teeth
+
+# The RAM disk the agent boots in: build/ramdisk/vmlinuz + initramfs.img, from Debian packages.
+.PHONY: ramdisk
+ramdisk: deps build plugins
+	bash image-build/build-ramdisk.sh
 
 # Vendor plugins bundled as self-contained .js files (loaded at runtime by the agent).
 plugins: npm-deps

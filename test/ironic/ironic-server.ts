@@ -157,37 +157,7 @@ export function hostMacs(): string[] {
  */
 export const AGENT_BIN = process.env.TEETH_IRONIC_AGENT_BIN || TEETH_BIN;
 
-/** Starts the agent the way test/support/agent-process.ts does, from AGENT_BIN. */
-export async function startAgent(args: string[], options: { https?: boolean } = {}): Promise<AgentProcess> {
-  if (AGENT_BIN === TEETH_BIN) return startAgentProcess(args, options);
-  const port = await freePort();
-  const proc = spawn(
-    [AGENT_BIN, "agent", "--teeth-cmdline-file=/dev/null", "--ipa-listen-host=127.0.0.1", `--ipa-listen-port=${port}`,
-      "--teeth-simulate-power=1", "--teeth-allow-loop-devices=1", "--ipa-lookup-interval=0.2", ...args],
-    { stdout: "pipe", stderr: "pipe", cwd: "/tmp" },
-  );
-  let out = "";
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const dec = new TextDecoder();
-    for await (const chunk of stream) out += dec.decode(chunk);
-  };
-  void pump(proc.stdout as ReadableStream<Uint8Array>);
-  void pump(proc.stderr as ReadableStream<Uint8Array>);
-  const base = `${options.https ? "https" : "http"}://127.0.0.1:${port}`;
-  return {
-    proc, port, base,
-    logs: () => out,
-    async waitForStatus() {
-      throw new Error("not used by the Ironic tests");
-    },
-    async rssKiB() {
-      return Number(/VmRSS:\s+(\d+)/.exec(await Bun.file(`/proc/${proc.pid}/status`).text())?.[1] ?? NaN);
-    },
-    async stop() {
-      proc.kill("SIGTERM");
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 5000);
-      await proc.exited;
-      clearTimeout(timer);
-    },
-  };
+/** Starts the agent the way every agent test does, from AGENT_BIN. */
+export function startAgent(args: string[], options: { https?: boolean } = {}): Promise<AgentProcess> {
+  return startAgentProcess(args, { ...options, bin: AGENT_BIN });
 }

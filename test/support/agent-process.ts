@@ -30,11 +30,12 @@ export interface AgentProcess {
   stop(): Promise<void>;
 }
 
-export async function startAgentProcess(args: string[], options: { https?: boolean } = {}): Promise<AgentProcess> {
+/** Starts `dist/teeth agent` (or `options.bin`, another build of it) with the test defaults plus `args`. */
+export async function startAgentProcess(args: string[], options: { https?: boolean; bin?: string } = {}): Promise<AgentProcess> {
   const port = await freePort();
   const proc = spawn(
     [
-      TEETH_BIN,
+      options.bin ?? TEETH_BIN,
       "agent",
       "--teeth-cmdline-file=/dev/null",
       "--ipa-listen-host=127.0.0.1",
