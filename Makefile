@@ -8,7 +8,7 @@ DEBS := util-linux fdisk gdisk nvme-cli hdparm e2fsprogs dosfstools parted opens
         pciutils dmidecode ipmitool kmod iproute2 procps qemu-utils nginx time \
         ironic-api ironic-conductor python3-ironicclient
 
-.PHONY: all deps npm-deps debs build test demo bench-image bench-conductor typecheck clean plugins ramdisk
+.PHONY: all deps npm-deps debs build test demo bench-image bench-conductor bench-agent typecheck clean plugins ramdisk
 
 all: build
 
@@ -60,6 +60,9 @@ bench-image: deps build
 
 bench-conductor: deps build
 	bash bench/conductor-scale/run.sh
+
+bench-agent: deps build
+	$(BUN) bench/agent-startup/run.ts
 
 clean:
 	rm -rf dist build .bench
