@@ -59,8 +59,11 @@ export async function runAgent(argv: string[], _env: NodeJS.ProcessEnv): Promise
   await agent.stopped;
   if (agent.state.lockedDown) {
     // Locked down: stay alive (IPA keeps the process) but do nothing more.
-    logger.warn("agent locked down; idling");
-    await new Promise(() => {});
+    logger.warn("agent locked down; idling until the machine is powered off");
+    await new Promise<void>((resolve) => {
+      process.once("SIGTERM", resolve);
+      process.once("SIGINT", resolve);
+    });
   }
   return 0;
 }

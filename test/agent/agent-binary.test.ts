@@ -298,3 +298,53 @@ describe("agent parameters", () => {
     expect(top.out).toContain("teeth conductor");
   });
 });
+
+describe("agent logs, power and lockdown", () => {
+  const token = "lockdown-test-token-0123456789abcdefghijkl";
+  let agent: AgentProcess;
+  beforeAll(async () => {
+    agent = await startAgentProcess(["--teeth-auto-tls=0", `--ipa-agent-token=${token}`]);
+    await agent.waitForStatus();
+  }, 60_000);
+  afterAll(async () => {
+    await agent?.stop();
+  });
+
+  test("collect_system_logs returns a gzip tarball with the agent log, dmesg and tool output; no token inside", async () => {
+    const r = await call(agent, "POST", `/v1/commands/?agent_token=${token}`, { name: "log.collect_system_logs", params: {} });
+    expect(r.json.command_status).toBe("SUCCEEDED");
+    const tgz = Buffer.from(r.json.command_result.system_logs, "base64");
+    expect([tgz[0], tgz[1]]).toEqual([0x1f, 0x8b]);
+    const dir = `/tmp/teeth-logs-test-${process.pid}`;
+    await Bun.$`mkdir -p ${dir}`;
+    await Bun.write(`${dir}/logs.tgz`, tgz);
+    const list = (await Bun.$`tar -tzf ${dir}/logs.tgz`.text()).split("\n");
+    expect(list).toEqual(expect.arrayContaining(["teeth-agent.log", "dmesg.txt", "lsblk.txt", "ip-addr.txt", "cmdline.txt"]));
+    const log = await Bun.$`tar -xzOf ${dir}/logs.tgz teeth-agent.log`.text();
+    expect(log).toContain("command API listening");
+    expect(log).not.toContain(token);
+    await Bun.$`rm -rf ${dir}`;
+  });
+
+  test("power_off answers SUCCEEDED, then (simulated) powers off; the agent lives on", async () => {
+    const r = await call(agent, "POST", `/v1/commands/?wait=true&agent_token=${token}`, { name: "standby.power_off", params: {} });
+    expect(r.json).toMatchObject({ command_name: "power_off", command_status: "SUCCEEDED", command_result: { result: "power_off: powering off" } });
+    for (let i = 0; i < 50 && !agent.logs().includes("simulated power off"); i++) await Bun.sleep(100);
+    expect(agent.logs()).toContain("simulated power off (teeth-simulate-power=1): not executed");
+    expect((await call(agent, "GET", "/v1/status")).status).toBe(200);
+  });
+
+  test("lockdown stops the command API and takes NICs down (simulated), the process stays", async () => {
+    const r = await call(agent, "POST", `/v1/commands/?agent_token=${token}`, { name: "system.lockdown", params: {} });
+    expect(r.status).toBe(200);
+    expect(r.json.command_name).toBe("lockdown");
+    let refused = false;
+    for (let i = 0; i < 50 && !refused; i++) {
+      await Bun.sleep(100);
+      refused = await fetch(`${agent.base}/v1/status`).then(() => false, () => true);
+    }
+    expect(refused).toBe(true);
+    expect(agent.logs()).toContain("simulated: interface would be taken down");
+    expect(agent.proc.exitCode).toBeNull();
+  });
+});
