@@ -5,6 +5,7 @@
  */
 import type { PowerAction } from "../drivers/types.ts";
 import type { NodeRecord } from "../store/node-record.ts";
+import { CLEAN_FAILURE } from "./clean-failure.ts";
 import type { ConductorContext } from "./context.ts";
 
 /** Fields that forget the node's agent. */
@@ -43,19 +44,39 @@ export async function bootRamdisk(ctx: ConductorContext, node: NodeRecord): Prom
     ctx.log.info({ node: node.uuid }, "fast track: reusing the running agent");
     return node;
   }
-  const driver = ctx.drivers.get(node.driver);
   node = ctx.store.nodes.update(node.uuid, { ...WIPE_AGENT });
+  return powerCycleIntoRamdisk(ctx, node);
+}
+
+/**
+ * Reboots the node back into the agent ramdisk after a step that asked for it (Ironic's
+ * `reboot_to_finish_step`); with fast track the node is powered off first, so the agent
+ * really restarts. The caller has already forgotten the old agent.
+ * @example
+ * node = await rebootIntoRamdisk(ctx, node); // fake-hardware records "power: rebooting"
+ */
+export async function rebootIntoRamdisk(ctx: ConductorContext, node: NodeRecord): Promise<NodeRecord> {
+  if (ctx.config.agent.fast_track) node = await setPower(ctx, node, "power off");
+  return powerCycleIntoRamdisk(ctx, node);
+}
+
+async function powerCycleIntoRamdisk(ctx: ConductorContext, node: NodeRecord): Promise<NodeRecord> {
+  const driver = ctx.drivers.get(node.driver);
   await driver.boot.prepareRamdisk(node, { kernelParams: { "ipa-api-url": ctx.config.public_url } });
   await driver.management.setBootDevice(node, "pxe");
   const on = (await driver.power.getPowerState(node)) === "power on";
   return setPower(ctx, node, on ? "rebooting" : "power on");
 }
 
-/** Powers the node off and cleans up the ramdisk boot (end of inspection/cleaning). */
+/**
+ * Powers the node off and cleans up the ramdisk boot (end of inspection/cleaning). A node
+ * that failed cleaning (fault `clean failure`) keeps its power, as in Ironic, so an operator
+ * can look at the ramdisk before anything is power-cycled.
+ */
 export async function tearDownRamdisk(ctx: ConductorContext, node: NodeRecord): Promise<NodeRecord> {
   if (ctx.config.agent.fast_track) return node;
   const driver = ctx.drivers.get(node.driver);
-  node = await setPower(ctx, node, "power off");
+  if (node.fault !== CLEAN_FAILURE) node = await setPower(ctx, node, "power off");
   await driver.boot.cleanUpRamdisk(node);
   return ctx.store.nodes.update(node.uuid, { ...WIPE_AGENT });
 }

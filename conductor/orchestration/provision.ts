@@ -11,7 +11,7 @@ import { S, VERB_ALIASES, VERBS, type ProvisionState } from "../state-machine/st
 import type { NodeRecord } from "../store/node-record.ts";
 import { bootRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import type { ConductorContext } from "./context.ts";
-import { runKeys } from "./step-kinds.ts";
+import { runKeys, withoutRunKeys } from "./step-kinds.ts";
 
 const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild"]);
 
@@ -117,7 +117,10 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
         if (to === S.VERIFYING) bg = (n) => verify(ctx, n);
         break;
       case "provide":
-        moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.AVAILABLE, last_error: null } });
+        moved = ctx.move(node.uuid, {
+          from, to, reason,
+          fields: { target_provision_state: S.AVAILABLE, last_error: null, driver_internal_info: without(node.driver_internal_info, runKeys("clean")) },
+        });
         bg = (n) => startCleaning(ctx, n, false);
         break;
       case "clean":
@@ -148,7 +151,10 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
       case "abort":
         moved = ctx.move(node.uuid, {
           from, to, reason: "aborted by operator",
-          fields: { last_error: `${from} aborted by operator`, target_provision_state: null, clean_step: null, deploy_step: null, ...WIPE_AGENT },
+          fields: {
+            last_error: `${from} aborted by operator`, target_provision_state: null, clean_step: null, deploy_step: null, ...WIPE_AGENT,
+            driver_internal_info: withoutRunKeys(node.driver_internal_info, "clean", "deploy"),
+          },
         });
         if (to === S.CLEANFAIL || to === S.INSPECTFAIL) bg = async (n) => void (await tearDownRamdisk(ctx, n));
         break;

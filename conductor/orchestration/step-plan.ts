@@ -109,14 +109,14 @@ export function planDeploy(
   const steps: PlannedStep[] = CONDUCTOR_DEPLOY_STEPS.map((s) => ({ ...s }));
   for (const a of agentSteps) {
     if (a.priority > 0 && !steps.some((s) => s.step === a.step)) {
-      steps.push({ interface: a.interface, step: a.step, args: {}, priority: a.priority, agent: true });
+      steps.push({ interface: a.interface, step: a.step, args: {}, priority: a.priority, agent: true, reboot_requested: a.reboot_requested, abortable: a.abortable });
     }
   }
   for (const r of requested) {
     const a = agentSteps.find((s) => s.step === r.step && s.interface === r.interface);
     if (!a) return { ok: false, reason: `Deploy step ${r.interface}.${r.step} is not supported by the agent on this node.` };
     const existing = steps.findIndex((s) => s.step === r.step);
-    const planned = { interface: r.interface, step: r.step, args: r.args ?? {}, priority: r.priority ?? a.priority, agent: true };
+    const planned: PlannedStep = { interface: r.interface, step: r.step, args: r.args ?? {}, priority: r.priority ?? a.priority, agent: true, reboot_requested: a.reboot_requested, abortable: a.abortable };
     if (existing >= 0) steps[existing] = { ...steps[existing]!, args: planned.args };
     else if (planned.priority > 0) steps.push(planned);
   }

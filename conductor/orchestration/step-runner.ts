@@ -12,9 +12,10 @@ import type { NodeRecord } from "../store/node-record.ts";
 import { agentParams } from "./agent-params.ts";
 import type { ConductorContext } from "./context.ts";
 import { runConductorStep } from "./conductor-steps.ts";
-import { KIND_STATES, kindOf, runKeys } from "./step-kinds.ts";
+import { KIND_STATES, kindOf, rebootFlag, runKeys } from "./step-kinds.ts";
 import { flattenAgentSteps, planClean, planDeploy, type PlannedStep } from "./step-plan.ts";
-import { tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
+import { rebootIntoRamdisk, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
+import { cleanFailureFields } from "./clean-failure.ts";
 import { S } from "../state-machine/states.ts";
 
 type Kind = "clean" | "deploy";
@@ -47,6 +48,7 @@ function ensureActive(ctx: ConductorContext, node: NodeRecord, kind: Kind, reaso
  */
 export async function failRun(ctx: ConductorContext, node: NodeRecord, kind: Kind, reason: string): Promise<NodeRecord> {
   const k = KIND_STATES[kind];
+  node = ctx.store.nodes.get(node.uuid) ?? node;
   const from = node.provision_state;
   if (from !== k.active && from !== k.wait) return node;
   const failed = ctx.move(node.uuid, {
@@ -59,6 +61,7 @@ export async function failRun(ctx: ConductorContext, node: NodeRecord, kind: Kin
       [`${kind}_step`]: null,
       driver_internal_info: withoutKeys(node.driver_internal_info, runKeys(kind)),
       ...WIPE_AGENT,
+      ...(kind === "clean" ? cleanFailureFields(node, reason) : {}),
     },
   });
   if (kind === "clean") {
@@ -157,6 +160,7 @@ async function onResult(ctx: ConductorContext, node: NodeRecord, kind: Kind, ste
       return "running";
     case "SUCCEEDED":
       ctx.log.info({ node: node.uuid, kind, step: step.step }, "step succeeded");
+      if (step.reboot_requested) return rebootAfterStep(ctx, node.uuid, kind, step);
       return "next";
     case "CLEAN_VERSION_MISMATCH": {
       // The agent's hardware managers changed: re-plan from its current steps, as Ironic.
@@ -168,6 +172,55 @@ async function onResult(ctx: ConductorContext, node: NodeRecord, kind: Kind, ste
       await failRun(ctx, ctx.store.nodes.get(node.uuid)!, kind, `Agent returned error for ${kind} step ${step.step}: ${describeError(r)}`);
       return "failed";
   }
+}
+
+/**
+ * A finished step asked for a reboot (Ironic's `_post_step_reboot`): forget the agent (token,
+ * URL, certificate: the rebooted ramdisk looks up afresh), mark `cleaning_reboot` /
+ * `deployment_reboot`, wait, and power-cycle the node into the ramdisk. The next heartbeat
+ * continues with the following step.
+ */
+async function rebootAfterStep(ctx: ConductorContext, uuid: string, kind: Kind, step: PlannedStep): Promise<StepOutcome> {
+  const k = KIND_STATES[kind];
+  let node = ctx.store.nodes.get(uuid)!;
+  const dii = withoutKeys(node.driver_internal_info, [`agent_cached_${kind}_steps`, `${kind}_progress`]);
+  const fields: Partial<NodeRecord> = { ...WIPE_AGENT, driver_internal_info: { ...dii, [rebootFlag(kind)]: true } };
+  const reason = `${kind} step ${step.step} requested a reboot`;
+  node = node.provision_state === k.active
+    ? ctx.move(uuid, { from: k.active, to: k.wait, reason, fields })
+    : ctx.store.nodes.update(uuid, { ...fields, provision_updated_at: Date.now() }, k.wait);
+  ctx.log.info({ node: uuid, kind, step: step.step }, "rebooting the node into the ramdisk after the step");
+  try {
+    await rebootIntoRamdisk(ctx, node);
+  } catch (e) {
+    const err = isTeethError(e) ? e.message : (e as Error).message;
+    await failRun(ctx, node, kind, `Reboot requested by ${kind} step ${step.step} failed for node ${uuid}: ${err}`);
+    return "failed";
+  }
+  return "running";
+}
+
+/**
+ * The first heartbeat after a step's reboot: the step is done, so refresh the agent's steps
+ * (its hardware manager versions may have changed, e.g. after a firmware update) and start
+ * the next step; the finished one is never sent again.
+ */
+async function resumeAfterReboot(ctx: ConductorContext, node: NodeRecord, kind: Kind): Promise<StepOutcome> {
+  const commands = await ctx.agent.listCommands(node);
+  const fresh = commands.every((c) => c.command_name === `get_${kind}_steps`);
+  if (!fresh) ctx.log.warn({ node: node.uuid, kind, commands: commands.length }, "the agent after the reboot is not freshly booted; continuing with the next step");
+  node = ensureActive(ctx, node, kind, `agent is back after the reboot; continuing ${kind} steps`);
+  const r = await ctx.agent.execute(node, `${kind}.get_${kind}_steps`, agentParams(ctx, node), { wait: true });
+  if (r.command_status !== "SUCCEEDED") {
+    await failRun(ctx, node, kind, `Agent failed to return ${kind} steps after the reboot: ${describeError(r)}`);
+    return "failed";
+  }
+  const hwm = (r.command_result as Record<string, unknown> | null)?.hardware_manager_version ?? null;
+  const dii = withoutKeys(node.driver_internal_info, [rebootFlag(kind)]);
+  node = ctx.store.nodes.update(node.uuid, {
+    driver_internal_info: { ...dii, [`agent_cached_${kind}_steps`]: flattenAgentSteps(r.command_result, kind), hardware_manager_version: hwm },
+  });
+  return advance(ctx, node, kind);
 }
 
 function saveProgress(ctx: ConductorContext, uuid: string, kind: Kind, step: PlannedStep, r: CommandResult): void {
@@ -221,6 +274,7 @@ export async function processAgentSteps(ctx: ConductorContext, uuid: string): Pr
     const dii = node.driver_internal_info;
     const plan = dii[`${kind}_steps`] as PlannedStep[] | undefined;
     if (!plan) return await planAndStart(ctx, node, kind);
+    if (dii[rebootFlag(kind)]) return await resumeAfterReboot(ctx, node, kind);
     const current = plan[Number(dii[`${kind}_step_index`] ?? -1)];
     if (!current || !current.agent) return await advance(ctx, node, kind);
     const last = (await ctx.agent.listCommands(node)).filter((c) => c.command_name === `execute_${kind}_step`).at(-1);

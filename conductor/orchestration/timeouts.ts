@@ -5,7 +5,9 @@
  */
 import { S, WAIT_FAILURE } from "../state-machine/states.ts";
 import { WIPE_AGENT } from "./agent-lifecycle.ts";
+import { cleanFailureFields } from "./clean-failure.ts";
 import type { ConductorContext } from "./context.ts";
+import { withoutRunKeys } from "./step-kinds.ts";
 
 /**
  * Runs one sweep; returns the UUIDs it failed.
@@ -33,7 +35,12 @@ export function sweepTimeouts(ctx: ConductorContext, now = Date.now()): string[]
         from: node.provision_state,
         to: WAIT_FAILURE[node.provision_state as keyof typeof WAIT_FAILURE]!,
         reason,
-        fields: { last_error: reason, target_provision_state: null, clean_step: null, deploy_step: null, ...WIPE_AGENT },
+        fields: {
+          last_error: reason, target_provision_state: null, clean_step: null, deploy_step: null, ...WIPE_AGENT,
+          driver_internal_info: withoutRunKeys(node.driver_internal_info, "clean", "deploy"),
+          // Ironic's clean-wait timeout goes through cleaning_error_handler: maintenance when a step was running.
+          ...(node.provision_state === S.CLEANWAIT ? cleanFailureFields(node, reason) : {}),
+        },
       });
       failed.push(node.uuid);
     } catch (e) {

@@ -19,6 +19,11 @@ export interface FakeAction {
 export interface FakeHardware extends HardwareType {
   /** Everything asked so far, oldest first. */
   readonly actions: readonly FakeAction[];
+  /**
+   * Calls `listener` on every action (a test's "machine" reacting to its BMC, as the power
+   * script does for a process). Returns the unsubscribe function.
+   */
+  onAction(listener: (action: FakeAction) => void): () => void;
 }
 
 export interface FakeHardwareOptions {
@@ -39,10 +44,13 @@ export function createFakeHardware(options: FakeHardwareOptions): FakeHardware {
   const actions: FakeAction[] = [];
   const power = new Map<string, PowerState>();
   const boot = new Map<string, BootDevice>();
+  const listeners = new Set<(action: FakeAction) => void>();
 
   async function record(node: NodeRecord, kind: FakeAction["kind"], value: string, scriptArgs?: string[]) {
-    actions.push({ node: node.uuid, kind, value, at: Date.now() });
+    const action = { node: node.uuid, kind, value, at: Date.now() };
+    actions.push(action);
     if (actions.length > 10_000) actions.splice(0, actions.length - 10_000);
+    for (const l of listeners) l(action);
     options.logger.debug({ node: node.uuid, kind, value }, "fake-hardware action");
     if (options.powerScript && scriptArgs) {
       const r = await options.exec(options.powerScript, [node.uuid, ...scriptArgs], { timeoutMs: 30_000 });
@@ -53,6 +61,10 @@ export function createFakeHardware(options: FakeHardwareOptions): FakeHardware {
   return {
     name: "fake-hardware",
     actions,
+    onAction(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
     validate: () => null,
     power: {
       async getPowerState(node) {

@@ -15,6 +15,22 @@ export interface StandInOptions {
   writeImagePolls?: number;
   heartbeatMs?: number;
   tls?: { cert: string; key: string };
+  /** More steps to advertise, by kind (e.g. a vendor step with reboot_requested). */
+  extraSteps?: { clean?: AgentStepDef[]; deploy?: AgentStepDef[] };
+  /** Steps (by name) that end FAILED with this message. */
+  failSteps?: Record<string, string>;
+  /** Clean steps (by name) that stay RUNNING for this many polls before they end. */
+  slowSteps?: Record<string, number>;
+  /** Look up again when a heartbeat is refused (400/404), as a torn-down ramdisk would. Default true. */
+  relookupOnReject?: boolean;
+}
+
+export interface AgentStepDef {
+  step: string;
+  priority: number;
+  interface: string;
+  reboot_requested: boolean;
+  abortable: boolean;
 }
 
 export interface StandInAgent {
@@ -23,6 +39,12 @@ export interface StandInAgent {
   readonly heartbeats: { status: number }[];
   token: string | null;
   nodeUuid: string | null;
+  /** Every token this agent received from a lookup, oldest first. */
+  readonly tokens: string[];
+  /** How many times the "machine" rebooted (a new agent process: no token, no results, new port). */
+  readonly boots: number;
+  /** Simulates a reboot: forgets token and command results, listens on a new port, looks up again. */
+  reboot(): void;
   stop(): void;
 }
 
@@ -43,17 +65,18 @@ const INVENTORY = (macs: string[]) => ({
  * const agent = await startStandInAgent({ apiUrl: "http://127.0.0.1:6385", macs: ["52:54:00:00:00:01"] });
  */
 export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent> {
-  const results: CommandResult[] = [];
+  let results: CommandResult[] = [];
+  let boots = 1;
   const commands: { name: string; params: Record<string, unknown> }[] = [];
   const heartbeats: { status: number }[] = [];
-  let running: { r: CommandResult; polls: number; fail?: string } | null = null;
+  let running: { r: CommandResult; polls: number; fail?: string; kind: string; step: string } | null = null;
 
   const step = (r: CommandResult, kind: string, stepName: string) => {
     r.command_status = "SUCCEEDED";
     r.command_result = { [`${kind}_result`]: null, [`${kind}_step`]: { step: stepName, interface: "deploy" } };
   };
 
-  const server = Bun.serve({
+  const serve = () => Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
     tls: o.tls,
@@ -68,9 +91,9 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
               running.r.command_status = "FAILED";
               running.r.command_error = { type: "ImageChecksumError", code: 500, message: "Command execution failed", details: running.fail };
               running.r.command_result = null;
-            } else step(running.r, "deploy", "write_image");
+            } else step(running.r, running.kind, running.step);
             running = null;
-          } else {
+          } else if (running.step === "write_image") {
             const total = 1000 * (o.writeImagePolls ?? 3);
             running.r.command_result = { bytes_written: total - 1000 * running.polls, total_bytes: total, rate_bytes_per_s: 1000, eta_s: running.polls, stage: "writing" };
           }
@@ -85,21 +108,32 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
       const r: CommandResult = { id: randomUUID(), command_name: cmd!, command_status: "SUCCEEDED", command_error: null, command_result: null };
       results.push(r);
       const hwm = { generic_hardware_manager: "1.2" };
+      const failure = cmd?.startsWith("execute_") ? o.failSteps?.[(body.params.step as { step: string }).step] : undefined;
       if (cmd === "get_clean_steps") {
         r.command_result = { clean_steps: { GenericHardwareManager: [
           { step: "erase_devices", priority: 10, interface: "deploy", reboot_requested: false, abortable: true },
           { step: "erase_devices_metadata", priority: 99, interface: "deploy", reboot_requested: false, abortable: true },
           { step: "update_firmware", priority: 0, interface: "management", reboot_requested: false, abortable: false },
-        ] }, hardware_manager_version: hwm };
+        ], ...(o.extraSteps?.clean ? { VendorHardwareManager: o.extraSteps.clean } : {}) }, hardware_manager_version: hwm };
       } else if (cmd === "get_deploy_steps") {
-        r.command_result = { deploy_steps: { GenericHardwareManager: [{ step: "write_image", priority: 0, interface: "deploy", reboot_requested: false, abortable: false }] }, hardware_manager_version: hwm };
+        r.command_result = { deploy_steps: {
+          GenericHardwareManager: [{ step: "write_image", priority: 0, interface: "deploy", reboot_requested: false, abortable: false }],
+          ...(o.extraSteps?.deploy ? { VendorHardwareManager: o.extraSteps.deploy } : {}),
+        }, hardware_manager_version: hwm };
+      } else if (cmd === "execute_clean_step" && o.slowSteps?.[(body.params.step as { step: string }).step]) {
+        const name = (body.params.step as { step: string }).step;
+        r.command_status = "RUNNING";
+        running = { r, polls: o.slowSteps[name]!, fail: failure, kind: "clean", step: name };
+      } else if (failure !== undefined) {
+        r.command_status = "FAILED";
+        r.command_error = { type: "CommandExecutionError", code: 500, message: "Command execution failed", details: failure };
       } else if (cmd === "execute_clean_step") {
         step(r, "clean", String((body.params.step as { step: string }).step));
       } else if (cmd === "execute_deploy_step") {
         const s = body.params.step as { step: string };
         if (s.step === "write_image") {
           r.command_status = "RUNNING";
-          running = { r, polls: o.writeImagePolls ?? 3, fail: o.failWriteImage };
+          running = { r, polls: o.writeImagePolls ?? 3, fail: o.failWriteImage, kind: "deploy", step: "write_image" };
         } else step(r, "deploy", s.step);
       } else if (body.name === "poll.get_hardware_info") {
         r.command_result = INVENTORY(o.macs);
@@ -110,13 +144,28 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
     },
   });
 
+  let server = serve();
   const proto = o.tls ? "https" : "http";
   const state: StandInAgent = {
-    port: server.port!,
+    get port() {
+      return server.port!;
+    },
     commands,
     heartbeats,
+    tokens: [],
     token: null,
     nodeUuid: null,
+    get boots() {
+      return boots;
+    },
+    reboot() {
+      server.stop(true);
+      results = [];
+      running = null;
+      state.token = null;
+      boots++;
+      server = serve();
+    },
     stop() {
       clearInterval(timer);
       server.stop(true);
@@ -134,6 +183,7 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
         const j = (await r.json()) as { node: { uuid: string }; config: { agent_token: string } };
         if (j.config.agent_token === "******") return;
         state.token = j.config.agent_token;
+        state.tokens.push(j.config.agent_token);
         state.nodeUuid = j.node.uuid;
       }
       const r = await fetch(`${o.apiUrl}/v1/heartbeat/${state.nodeUuid}`, {
@@ -142,7 +192,7 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
         body: JSON.stringify({ callback_url: `${proto}://127.0.0.1:${server.port}`, agent_token: state.token, agent_version: "stand-in", ...(o.tls ? { agent_verify_ca: o.tls.cert } : {}) }),
       });
       heartbeats.push({ status: r.status });
-      if (r.status === 400 || r.status === 404) state.token = null; // torn down: look up again, like a rebooted ramdisk
+      if ((r.status === 400 || r.status === 404) && o.relookupOnReject !== false) state.token = null; // torn down: look up again, like a rebooted ramdisk
     } catch {
       // conductor restarting
     } finally {
