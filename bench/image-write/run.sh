@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Image-write benchmark: Teeth's engine against the shell pipelines with the same
-# guarantees, images served by nginx on loopback, a loop device over a file as the disk.
-# Each case is timed end to end (including the final sync), BENCH_REPS times, medians.
+# Image-write benchmark: the compiled agent (dist/teeth, `make build`) against the shell
+# pipelines with the same guarantees, images served by nginx on loopback, a loop device over
+# a file as the disk. One agent runs for the whole bench; each repetition POSTs
+# standby.prepare_image and is timed from the POST to the command's end (the engine syncs
+# before it succeeds). Peak RSS is the agent's own: its VmHWM, reset before each case.
+# Each case runs BENCH_REPS times; the table shows medians.
 #
 #   bash bench/image-write/run.sh                      # 2 GiB images, 3 repetitions
 #   BENCH_SIZE_MB=256 BENCH_REPS=2 bash bench/image-write/run.sh   # quick
 #   BENCH_CASES="1 4" bash bench/image-write/run.sh    # some cases only
 #
-# Needs (Debian): nginx qemu-utils curl openssl zstd gzip util-linux coreutils time.
+# Needs (Debian): nginx qemu-utils curl jq openssl zstd gzip util-linux coreutils time.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUN=${BUN:-$ROOT/node_modules/.bin/bun}
+TEETH=${TEETH:-$ROOT/dist/teeth}
 SIZE_MB=${BENCH_SIZE_MB:-2048}
 REPS=${BENCH_REPS:-3}
 CASES=${BENCH_CASES:-1 2 3 4 5}
@@ -19,22 +23,26 @@ WORK=${BENCH_DIR:-$ROOT/.bench/image-write}
 PORT=${BENCH_PORT:-18480}
 PROXY_PORT=$((PORT + 1))
 CLEAN_PROXY_PORT=$((PORT + 2))
+AGENT_PORT=$((PORT + 3))
 DROP_EVERY=$(( ${BENCH_DROP_EVERY_MB:-256} * 1048576 ))
 TMPFS=${BENCH_TMPFS:-/dev/shm}
 IMAGES=$WORK/images/$SIZE_MB
 BYTES=$((SIZE_MB * 1048576))
 
-for tool in nginx qemu-img curl openssl zstd gzip losetup dd /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install nginx qemu-utils curl openssl zstd gzip util-linux time" >&2; exit 1; }
+for tool in nginx qemu-img curl jq openssl zstd gzip losetup dd /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: apt-get install nginx qemu-utils curl jq openssl zstd gzip util-linux time" >&2; exit 1; }
 done
 [ -x "$BUN" ] || { echo "missing $BUN: run 'make npm-deps'" >&2; exit 1; }
+[ -x "$TEETH" ] || { echo "missing $TEETH: run 'make build'" >&2; exit 1; }
 mkdir -p "$IMAGES" "$WORK/nginx/tmp" "$WORK/runs"
 
 LOOP=""
 NGINX_PID=""
 PROXY_PID=""
 CLEAN_PROXY_PID=""
+AGENT_PID=""
 cleanup() {
+  [ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null || true
   [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null || true
   [ -n "$CLEAN_PROXY_PID" ] && kill "$CLEAN_PROXY_PID" 2>/dev/null || true
   [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null || true
@@ -92,23 +100,48 @@ for _ in $(seq 50); do curl -sf -r 0-0 -o /dev/null "$URL/random.raw" && break; 
 curl -sf -r 0-0 -o /dev/null "$URL/random.raw" || { log "nginx did not start"; cat "$WORK/nginx/error.log" >&2; exit 1; }
 
 # ---- the disk: a loop device over a preallocated file, warmed once ----------------------
+# At least 4 GiB: with no root device hints the agent installs to the smallest disk of at
+# least 4 GiB, and --teeth-only-disks makes this loop device its only disk.
+DISK_BYTES=$((BYTES + 128 * 1048576))
+[ "$DISK_BYTES" -ge $((4096 * 1048576)) ] || DISK_BYTES=$((4096 * 1048576 + 64 * 1048576))
 truncate -s 0 "$WORK/disk.img" 2>/dev/null || true
-fallocate -l $((BYTES + 128 * 1048576)) "$WORK/disk.img"
+fallocate -l "$DISK_BYTES" "$WORK/disk.img"
 LOOP=$(losetup -f --show "$WORK/disk.img")
-log "disk $LOOP; warming it up"
-dd if=/dev/zero of="$LOOP" bs=4M oflag=direct status=none || true
+log "disk $LOOP; warming up the part the images cover"
+dd if=/dev/zero of="$LOOP" bs=4M count=$(((BYTES + 128 * 1048576) / 4194304)) oflag=direct status=none || true
 sync
 
+# ---- the agent: the compiled binary, standalone, confined to the loop device ------------
+TOKEN=bench-image-write-token-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+AGENT=http://127.0.0.1:$AGENT_PORT
+rss_kib() { awk '/VmRSS/ { print $2 }' "/proc/$AGENT_PID/status" 2>/dev/null; }
+"$TEETH" agent --teeth-cmdline-file=/dev/null --ipa-listen-host=127.0.0.1 --ipa-listen-port="$AGENT_PORT" \
+  --teeth-auto-tls=0 --ipa-agent-token="$TOKEN" --teeth-allow-loop-devices=1 --teeth-only-disks="$LOOP" \
+  --teeth-simulate-power=1 >"$WORK/runs/agent.log" 2>&1 &
+AGENT_PID=$!
+for _ in $(seq 100); do curl -sf -o /dev/null "$AGENT/v1/status" && break; sleep 0.1; done
+curl -sf -o /dev/null "$AGENT/v1/status" || { log "agent did not start"; cat "$WORK/runs/agent.log" >&2; exit 1; }
+log "agent pid $AGENT_PID on $AGENT, idle RSS $(rss_kib) kB"
+
 # ---- runners: each prints "<seconds> <peak_rss_bytes or ->" -----------------------------
-teeth() { # url sha256 format [extra args]
-  local url=$1 sum=$2 format=$3; shift 3
-  local t0 t1 out
-  t0=$(now)
-  out=$("$BUN" "$ROOT/bench/image-write/teeth-write.ts" --device "$LOOP" --url "$url" --sha256 "$sum" --format "$format" "$@") || {
-    log "teeth failed: $out"; exit 1; }
-  t1=$(now)
-  echo "$out" > "$WORK/runs/last-teeth.json"
-  echo "$(elapsed "$t0" "$t1") $(grep -o '"peak_rss":[0-9]*' <<<"$out" | cut -d: -f2)"
+teeth() { # url sha256 format: one standby.prepare_image through the agent's command API
+  local url=$1 sum=$2 format=$3 seconds status hwm before
+  jq -nc --arg url "$url" --arg sum "$sum" --arg format "$format" \
+    '{name: "standby.prepare_image", params: {image_info: {id: "bench", urls: [$url], disk_format: $format, os_hash_algo: "sha256", os_hash_value: $sum}}}' \
+    > "$WORK/runs/request.json"
+  before=$(rss_kib)
+  [ -n "$before" ] || { log "agent is gone: $(tail -5 "$WORK/runs/agent.log")"; exit 1; }
+  # The peak is the case's own: reset the kernel's high-water mark to the current RSS.
+  echo 5 > "/proc/$AGENT_PID/clear_refs"
+  # wait=true answers when the command has ended; curl's time_total spans POST to answer.
+  seconds=$(curl -sS --max-time 250 -o "$WORK/runs/last-teeth.json" -w '%{time_total}' \
+    -H 'content-type: application/json' --data-binary @"$WORK/runs/request.json" \
+    "$AGENT/v1/commands/?agent_token=$TOKEN&wait=true")
+  hwm=$(awk '/VmHWM/ { print $2 * 1024 }' "/proc/$AGENT_PID/status")
+  status=$(jq -r .command_status "$WORK/runs/last-teeth.json")
+  [ "$status" = SUCCEEDED ] || { log "teeth failed: $(cat "$WORK/runs/last-teeth.json")"; exit 1; }
+  log "$(basename "$url"): $seconds s, agent RSS before $before kB, peak $((hwm / 1024)) kB, after $(rss_kib) kB"
+  printf "%.3f %s\n" "$seconds" "$hwm"
 }
 baseline_hash_dd() { # url sha256
   local t0 t1 got
@@ -151,6 +184,8 @@ verify() { # plain image file
 declare -A TIMES RSS VERIFIED
 record() { # key "seconds rss"
   local s r
+  # A runner that failed printed nothing (its exit only left the command substitution).
+  [ -n "$2" ] || { log "$1 failed; stopping"; exit 1; }
   read -r s r <<<"$2"
   TIMES[$1]="${TIMES[$1]:-} $s"
   if [ "$r" != "-" ]; then
@@ -192,8 +227,8 @@ for rep in $(seq "$REPS"); do
         [ "$rep" = "$REPS" ] && VERIFIED[c4.teeth]=$(verify zeros60.raw)
         record c4.base "$(baseline_ipa_qcow2 "$URL/zeros60.qcow2" "$(sum_of zeros60.qcow2)")" ;;
       5)
-        record c5.teeth "$(teeth "http://127.0.0.1:$PROXY_PORT/random.raw" "$(sum_of random.raw)" raw --retry-interval 10)"
-        resumes=$(grep -o '"resumes":[0-9]*' "$WORK/runs/last-teeth.json" | cut -d: -f2)
+        record c5.teeth "$(teeth "http://127.0.0.1:$PROXY_PORT/random.raw" "$(sum_of random.raw)" raw)"
+        resumes=$(jq -r .command_result.resumes "$WORK/runs/last-teeth.json")
         [ "$rep" = "$REPS" ] && VERIFIED[c5.teeth]="$(verify random.raw) ($resumes resumes)"
         record c5.base "$(teeth "http://127.0.0.1:$CLEAN_PROXY_PORT/random.raw" "$(sum_of random.raw)" raw)" ;;
     esac
@@ -216,7 +251,7 @@ row() { # label key goal baseline-label
   echo
   echo "Image write benchmark: ${SIZE_MB} MiB images, $REPS repetitions, medians; MB/s = image MiB / s; $(nproc) cores"
   echo
-  echo "| case | Teeth s | Teeth MB/s | baseline | baseline s | baseline MB/s | ratio | goal | Teeth peak RSS | byte-identical |"
+  echo "| case | Teeth s | Teeth MB/s | baseline | baseline s | baseline MB/s | ratio | goal | agent peak RSS | byte-identical |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
   for c in $CASES; do
     case $c in

@@ -1,7 +1,9 @@
 /**
  * @module bench/image-write/teeth-write
- * Drives the image engine once, as the agent would, and prints one JSON line: the result,
- * wall time and the process's peak RSS (VmHWM). Only this entry point reads argv.
+ * Drives the image engine once, in a plain bun process without the agent around it, and
+ * prints one JSON line: the result, wall time and this process's peak RSS (VmHWM). For
+ * profiling the engine alone (`bun --inspect`, perf); the benchmark (run.sh) drives the
+ * compiled agent instead. Only this entry point reads argv.
  *
  * @example
  * bun bench/image-write/teeth-write.ts --device /dev/loop3 --url http://127.0.0.1:8080/img.raw \
