@@ -27,7 +27,8 @@ export async function peek(source: AsyncIterable<Uint8Array>, n: number): Promis
       done = true;
       break;
     }
-    held.push(r.value);
+    // A copy: the source may hand out views of a buffer it reuses (native-decoder).
+    held.push(r.value.slice());
     size += r.value.length;
   }
   const head = held.length === 1 ? held[0]! : Buffer.concat(held);

@@ -1,9 +1,10 @@
 /**
  * @module agent/image/decompress
- * Streams bytes through a decompressor with backpressure both ways: gzip and zstd with
- * node:zlib in process, xz with the `xz` tool through a pipe (node:zlib has no xz; the Exec
- * seam buffers whole outputs, so this one place spawns directly). zstd falls back to the
- * `zstd` tool when the runtime's zlib lacks it.
+ * Streams bytes through a decompressor: gzip and zstd in process on the system's libz and
+ * libzstd, through one reused output buffer (native-decoder); node:zlib when a library is
+ * missing; xz with the `xz` tool through a pipe (node:zlib has no xz; the Exec seam buffers
+ * whole outputs, so this one place spawns directly). zstd falls back to the `zstd` tool when
+ * neither libzstd nor the runtime's zlib has it.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -11,6 +12,7 @@ import type { Readable, Writable } from "node:stream";
 import zlib from "node:zlib";
 import { ImageErrors } from "./errors.ts";
 import type { Compression } from "./format-detect.ts";
+import { createNativeDecoder, type NativeDecoder } from "./native-decoder.ts";
 
 const CHUNK = 256 << 10;
 
@@ -51,13 +53,40 @@ function createPipe(kind: Compression): Pipe {
   return processPipe("xz", ["-d", "-c", "-q"]);
 }
 
+/** Decodes in process: the next input is read only once every output of this one is taken. */
+async function* decodeNatively(kind: Compression, decoder: NativeDecoder, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const pull = () => {
+    try {
+      return decoder.pull();
+    } catch (error) {
+      throw ImageErrors.decompress(kind, error);
+    }
+  };
+  try {
+    for await (const chunk of input) {
+      decoder.push(chunk);
+      for (let out = pull(); out; out = pull()) yield out;
+    }
+    try {
+      decoder.finish();
+    } catch (error) {
+      throw ImageErrors.decompress(kind, error);
+    }
+  } finally {
+    decoder.close();
+  }
+}
+
 /**
  * Decompresses `input` lazily; an error of the input (download) comes out unchanged, an
- * error of the decompressor as IMAGE_DECOMPRESS_FAILED.
+ * error of the decompressor as IMAGE_DECOMPRESS_FAILED. A yielded chunk may be a view of a
+ * reused buffer: it is valid until the next one is asked for (copy it to keep it).
  * @example
- * for await (const plain of decompress("zstd", download)) writer.write(pos, plain);
+ * for await (const plain of decompress("zstd", download)) await writer.write(pos, plain);
  */
 export async function* decompress(kind: Compression, input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const native = kind === "gzip" || kind === "zstd" ? createNativeDecoder(kind) : null;
+  if (native) return yield* decodeNatively(kind, native, input);
   const pipe = createPipe(kind);
   const stop = new AbortController();
   let inputError: unknown = null;

@@ -18,6 +18,7 @@ import { createDiskWriter, type DiskWriter, type DiskWriterOptions } from "./dis
 import { ImageErrors, isRetryable } from "./errors.ts";
 import { checkDeclared, detectFormat, isCompression, DETECT_BYTES, type Compression } from "./format-detect.ts";
 import { fetchBytes, fetchText, type HttpSettings } from "./http-request.ts";
+import { createMemoryPacer, type MemoryPacer } from "./memory-pacer.ts";
 import { createProgressTracker, type ProgressTracker } from "./progress.ts";
 import { createClusterMap } from "./qcow2/cluster-map.ts";
 import { parseQcow2Header, QCOW2_HEADER_BYTES } from "./qcow2/header.ts";
@@ -45,6 +46,8 @@ export interface WriteImageOptions {
   insecure?: boolean;
   /** Tuning of the disk writer (buffer sizes); defaults suit disks. */
   writer?: DiskWriterOptions;
+  /** Downloaded bytes between garbage collections (memory-pacer); default 128 MiB. */
+  gcEveryBytes?: number;
 }
 
 export interface WriteImageResult {
@@ -115,6 +118,7 @@ export async function writeImage(options: WriteImageOptions): Promise<WriteImage
     : null;
 
   const target = openBlockTarget(options.device);
+  const memory = createMemoryPacer(options.gcEveryBytes);
   let writer: DiskWriter | null = null;
   try {
     let attempt: Attempt | null = null;
@@ -124,7 +128,7 @@ export async function writeImage(options: WriteImageOptions): Promise<WriteImage
       url = candidate;
       writer = createDiskWriter(target, { ...options.writer, onWritten: (n) => progress.written(n) });
       try {
-        attempt = await writeFromUrl({ url, info, settings, download, expected, target, writer, progress, logger, signal });
+        attempt = await writeFromUrl({ url, info, settings, download, expected, target, writer, progress, memory, logger, signal });
         break;
       } catch (error) {
         lastError = error;
@@ -168,6 +172,7 @@ export async function writeImage(options: WriteImageOptions): Promise<WriteImage
     throw signal.aborted && !isTeethError(error) ? ImageErrors.aborted() : error;
   } finally {
     target.close();
+    memory.release();
   }
 }
 
@@ -192,6 +197,7 @@ interface UrlJob {
   target: BlockTarget;
   writer: DiskWriter;
   progress: ProgressTracker;
+  memory: MemoryPacer;
   logger: Logger;
   signal: AbortSignal;
 }
@@ -207,6 +213,7 @@ async function writeFromUrl(job: UrlJob): Promise<Attempt> {
     const wire = tap(stream, (chunk) => {
       hasher.update(chunk);
       progress.downloaded(chunk.length);
+      job.memory.add(chunk.length);
     });
     const outer = await peek(wire, DETECT_BYTES);
     const outerFormat = detectFormat(outer.head);

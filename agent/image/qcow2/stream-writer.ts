@@ -98,7 +98,8 @@ export async function writeQcow2Stream(chunks: AsyncIterable<Uint8Array>, option
     const ce = pos + chunk.length;
     pos = ce;
     if (!complete()) {
-      lookback.push({ host: cs, bytes: chunk });
+      // A copy: decompressed chunks are views of a buffer that is reused for the next one.
+      lookback.push({ host: cs, bytes: chunk.slice() });
       lookbackSize += chunk.length;
       while (lookbackSize - lookback[0]!.bytes.length >= lookbackLimit) lookbackSize -= lookback.shift()!.bytes.length;
     } else if (lookback.length) {
