@@ -1,7 +1,7 @@
 # Sourced by build-ramdisk.sh. Copies programs from the unpacked Debian tree into the RAM
-# disk's root together with every shared library they need, found by reading ELF NEEDED
-# entries (readelf) recursively and looking each name up in the tree's library directories,
-# never on the build host.
+# disk's root together with every shared library they need. The list comes from the tree's
+# own loader (`ld.so --list`, what ldd does) with the tree's library directories first; a
+# library found anywhere else (the build host) is an error, never copied.
 
 MULTIARCH=x86_64-linux-gnu
 declare -A ELF_DONE=()
@@ -44,21 +44,29 @@ deref() {
   echo "$p"
 }
 
-elf_needed() {
-  readelf -d "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
+# tree_ldso ARGS...: the tree's glibc loader, searching the tree's library directories.
+tree_ldso() {
+  "$(deref "$(tree_lib ld-linux-x86-64.so.2)")" --library-path "$TREE/usr/lib/$MULTIARCH:$TREE/lib/$MULTIARCH" "$@"
 }
 
-# copy_libs_of FILE: copies FILE's libraries (recursively) into $ROOTFS/usr/lib/$MULTIARCH.
+# copy_libs_of FILE: copies every library FILE loads into $ROOTFS/usr/lib/$MULTIARCH (nothing
+# for a static program).
 copy_libs_of() {
-  local lib src
-  for lib in $(elf_needed "$1"); do
+  local out lib path
+  out=$(tree_ldso --list "$1" 2>&1) || return 0 # static, or not a program
+  while read -r lib arrow path _; do
+    # Lines are "libX.so.N => /path (0x...)"; skip the vdso, "statically linked", and the
+    # loader (listed by absolute path, copied on its own).
+    [ "$arrow" = "=>" ] || continue
+    case $lib in /*) continue ;; esac
     [ -n "${ELF_DONE[$lib]:-}" ] && continue
+    case $path in
+      "$TREE"/*) ;;
+      *) die "library $lib (needed by ${1#"$ROOT"/}) is in none of the unpacked packages (resolved to: $path)" ;;
+    esac
     ELF_DONE[$lib]=1
-    src=$(tree_lib "$lib") || die "library $lib (needed by ${1#"$ROOT"/}) is in none of the unpacked packages"
-    src=$(deref "$src")
-    install -D -m 0755 "$src" "$ROOTFS/usr/lib/$MULTIARCH/$lib"
-    copy_libs_of "$src"
-  done
+    install -D -m 0755 "$(deref "$path")" "$ROOTFS/usr/lib/$MULTIARCH/$lib"
+  done <<<"$out"
 }
 
 # copy_program SRC [DEST-NAME]: copies a program into /usr/bin with its libraries.

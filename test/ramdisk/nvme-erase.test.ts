@@ -20,6 +20,8 @@ import { startVm, type Vm } from "./qemu-vm.ts";
 
 const DISK_MIB = 64;
 const SERIAL = "TEETHNVME01";
+const BOOT_MAC = "52:54:00:7e:e7:01";
+const OTHER_MAC = "52:54:00:7e:e7:02";
 const PATTERN = "TEETH-NVME-PATTERN-";
 const FIXTURE = resolve(REPO, "test/fixtures/nvme/id-ctrl-qemu.json");
 const CONSOLE_LOG = resolve(REPO, "build/ramdisk/test-logs/nvme-erase-console.log");
@@ -112,9 +114,17 @@ describe.skipIf(!built.ok)("RAM disk in QEMU with an emulated NVMe drive", () =>
         "teeth-simulate-power=0", // power_off really powers the VM off: QEMU exits
         "ipa-debug=1",
         "teeth-ramdisk-dump-nvme=1",
+        `BOOTIF=01-${BOOT_MAC.replaceAll(":", "-")}`, // DHCP on this NIC only, not on the e1000
       ].join(" "),
       agentPort,
-      extra: ["-drive", `file=${diskPath},if=none,id=nvm,format=raw`, "-device", `nvme,serial=${SERIAL},drive=nvm`],
+      bootMac: BOOT_MAC,
+      extra: [
+        "-drive", `file=${diskPath},if=none,id=nvm,format=raw`,
+        "-device", `nvme,serial=${SERIAL},drive=nvm`,
+        // A second NIC, with a link, that /init must leave alone because of BOOTIF.
+        "-netdev", "user,id=n1",
+        "-device", `e1000,netdev=n1,mac=${OTHER_MAC}`,
+      ],
       consoleLog: CONSOLE_LOG,
     });
     console.log(`[ramdisk] QEMU started; console in ${CONSOLE_LOG}`);
@@ -169,8 +179,10 @@ describe.skipIf(!built.ok)("RAM disk in QEMU with an emulated NVMe drive", () =>
     const disk = inv.disks.find((d: any) => d.name === "/dev/nvme0n1");
     expect(disk).toBeDefined();
     expect(disk).toMatchObject({ serial: SERIAL, size: DISK_MIB * 1024 * 1024 });
-    // What /init set up: the NIC with its DHCP lease, and the tools reading DMI and CPUs.
-    expect(inv.interfaces).toContainEqual(expect.objectContaining({ name: "eth0", mac_address: "52:54:00:12:34:56", ipv4_address: "10.0.2.15" }));
+    // What /init set up: DHCP on the BOOTIF NIC only, the e1000 driver, tools reading DMI and CPUs.
+    const nic = (mac: string) => inv.interfaces.find((i: any) => i.mac_address === mac);
+    expect(nic(BOOT_MAC)).toMatchObject({ ipv4_address: "10.0.2.15", has_carrier: true });
+    expect(nic(OTHER_MAC)).toMatchObject({ ipv4_address: null, driver: "e1000" });
     expect(inv.system_vendor.manufacturer).toBe("QEMU");
     expect(inv.cpu.count).toBe(2);
     console.log(`[ramdisk] inventory: ${inv.cpu.model_name}, ${inv.cpu.count} CPUs, ${Math.round(inv.memory.total / 1048576)} MiB, ${inv.system_vendor.product_name}, disks ${inv.disks.map((d: any) => `${d.name} ${d.model}`).join(", ")}`);

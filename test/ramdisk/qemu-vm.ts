@@ -14,7 +14,9 @@ export interface VmOptions {
   append: string;
   /** Host loopback port forwarded to the guest's 9999 (the agent's command API). */
   agentPort: number;
-  /** Extra QEMU arguments (disks). */
+  /** MAC of the virtio NIC carrying the forwarded port (QEMU's default when absent). */
+  bootMac?: string;
+  /** Extra QEMU arguments (disks, more NICs). */
   extra: string[];
   consoleLog: string;
   memoryMiB?: number;
@@ -51,7 +53,7 @@ export function startVm(o: VmOptions): Vm {
     "-initrd", o.initrd,
     "-append", o.append,
     "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${o.agentPort}-:9999`,
-    "-device", "virtio-net-pci,netdev=n0",
+    "-device", `virtio-net-pci,netdev=n0${o.bootMac ? `,mac=${o.bootMac}` : ""}`,
     ...o.extra,
   ];
   const startedAt = performance.now();
