@@ -150,6 +150,6 @@ install -m 0644 "$CACHE/kernel/boot/vmlinuz-$KVER" "$OUT/vmlinuz"
 
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
 size() { stat -c %s "$1"; }
-echo "ramdisk: kernel $KVER: build/ramdisk/vmlinuz $(mib "$(size "$OUT/vmlinuz")")"
-echo "ramdisk: build/ramdisk/initramfs.img $(mib "$(size "$OUT/initramfs.img")") ($COMPRESS), $(mib "$(size "$OUT/initramfs.cpio")") uncompressed"
+echo "ramdisk: kernel $KVER: ${OUT#"$ROOT"/}/vmlinuz $(mib "$(size "$OUT/vmlinuz")")"
+echo "ramdisk: ${OUT#"$ROOT"/}/initramfs.img $(mib "$(size "$OUT/initramfs.img")") ($COMPRESS), $(mib "$(size "$OUT/initramfs.cpio")") uncompressed"
 echo "ramdisk: of which teeth $(mib "$(size "$ROOTFS/usr/bin/teeth")"), modules $(du -sb "$ROOTFS/usr/lib/modules" | awk '{printf "%.1f MiB", $1/1048576}'), $(find "$ROOTFS/usr/lib/modules" -name '*.ko' | wc -l) modules"
