@@ -87,6 +87,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
   const app = createApiApp(ctx);
   let server: Server<unknown> | null = null;
   let sweep: ReturnType<typeof setInterval> | null = null;
+  let flush: ReturnType<typeof setInterval> | null = null;
 
   return {
     ctx,
@@ -104,6 +105,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
         maxRequestBodySize: 100 * 1024 * 1024,
         idleTimeout: 120,
       });
+      flush = setInterval(() => store.nodes.flushHeartbeats(), 1000);
       sweep = setInterval(() => {
         try {
           sweepTimeouts(ctx);
@@ -120,6 +122,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     async stop() {
       poller.stop();
       if (sweep) clearInterval(sweep);
+      if (flush) clearInterval(flush);
       await server?.stop(true);
       await Promise.allSettled([...running]);
       store.close();

@@ -5,6 +5,7 @@
  */
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import { Hono } from "hono";
+import type { Logger } from "../../common/logger.ts";
 import { bodyLimit } from "hono/body-limit";
 import { ironicErrorBody, REQUEST_ID_HEADER } from "../../protocol/ironic-api.ts";
 import { allowsNoAuth } from "../config/load.ts";
@@ -30,6 +31,21 @@ function tokenMatches(given: string | undefined, expected: string): boolean {
 }
 
 /**
+ * The request's child logger, made on first use: pino's `child()` serialises (and redacts)
+ * the bindings, a cost a heartbeat that logs nothing should not pay.
+ */
+function lazyChild(log: Logger, bindings: Record<string, unknown>): Logger {
+  let real: Logger | null = null;
+  return new Proxy(log, {
+    get(_, prop) {
+      real ??= log.child(bindings);
+      const v = Reflect.get(real, prop, real);
+      return typeof v === "function" ? v.bind(real) : v;
+    },
+  });
+}
+
+/**
  * Builds the Hono app over a conductor context.
  * @example
  * Bun.serve({ port: 6385, fetch: createApiApp(ctx).fetch });
@@ -42,12 +58,13 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
     const incoming = c.req.header(REQUEST_ID_HEADER);
     const reqId = incoming && /^req-[0-9a-f-]{36}$/.test(incoming) ? incoming : `req-${randomUUID()}`;
     c.set("reqId", reqId);
-    c.set("log", ctx.log.child({ req_id: reqId }));
+    c.set("log", lazyChild(ctx.log, { req_id: reqId }));
     c.header(REQUEST_ID_HEADER, reqId);
     c.header("Openstack-Request-Id", reqId);
     const start = performance.now();
     await next();
     const status = c.res.status;
+    if (status < 400 && !ctx.log.isLevelEnabled("debug")) return;
     const line = { method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - start) * 10) / 10 };
     if (status >= 500) c.get("log").error(line, "request failed");
     else if (status >= 400) c.get("log").info(line, "request refused");

@@ -88,7 +88,8 @@ export function handleLookup(ctx: ConductorContext, macs: string[], nodeUuid: st
  * handleHeartbeat(ctx, uuid, { callback_url: "https://10.0.0.5:9999", agent_token, agent_version: "0.1.0" });
  */
 export function handleHeartbeat(ctx: ConductorContext, ident: string, body: HeartbeatBody): void {
-  const node = ctx.store.nodes.find(ident);
+  // the hot path of a large fleet: read only the agent columns, buffer unchanged agents' times
+  const node = ctx.store.nodes.heartbeatTarget(ident);
   if (!node) throw conductorError("NODE_NOT_FOUND", { node: ident });
   if (!body.agent_token || !node.agent_token || !tokensMatch(body.agent_token, node.agent_token)) {
     throw conductorError("AGENT_TOKEN_INVALID");
@@ -99,7 +100,7 @@ export function handleHeartbeat(ctx: ConductorContext, ident: string, body: Hear
   const ca = body.agent_verify_ca ?? null;
   if (node.agent_url && (node.agent_verify_ca ?? null) !== ca) throw conductorError("AGENT_CA_CHANGED", { node: node.uuid });
   if (!lookupAllowed(ctx, node.provision_state)) throw conductorError("NOT_WAITING_FOR_AGENT", { node: node.uuid, state: node.provision_state });
-  ctx.store.nodes.recordHeartbeat(node.uuid, { url: body.callback_url, version: body.agent_version ?? null, verifyCa: ca, at: Date.now() });
+  ctx.store.nodes.recordHeartbeat(node, { url: body.callback_url, version: body.agent_version ?? null, verifyCa: ca, at: Date.now() });
   const state = node.provision_state;
   if (state !== S.INSPECTWAIT && state !== S.CLEANWAIT && state !== S.DEPLOYWAIT) return;
   const release = ctx.locks.tryLock(node.uuid, "heartbeat");

@@ -26,13 +26,17 @@ export interface Store {
  */
 export function createStore(path: string): Store {
   const db = openDatabase(path);
+  const nodes = createNodeStore(db);
   return {
     db,
-    nodes: createNodeStore(db),
+    nodes,
     ports: createPortStore(db),
     inventories: createInventoryStore(db),
     tx: (fn) => db.transaction(fn)(),
-    close: () => db.close(),
+    close: () => {
+      nodes.flushHeartbeats();
+      db.close();
+    },
   };
 }
 

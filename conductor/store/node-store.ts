@@ -20,6 +20,16 @@ export interface ListNodesQuery {
   sort_dir?: "asc" | "desc";
 }
 
+/** The columns a heartbeat checks, read without parsing the node's JSON columns. */
+export interface HeartbeatTarget {
+  uuid: string;
+  provision_state: string;
+  agent_token: string | null;
+  agent_url: string | null;
+  agent_verify_ca: string | null;
+  agent_version: string | null;
+}
+
 export interface NodeStore {
   insert(node: NodeRecord): void;
   get(uuid: string): NodeRecord | null;
@@ -30,8 +40,16 @@ export interface NodeStore {
   listInStates(states: readonly string[]): NodeRecord[];
   /** Writes `fields`; when `expectState` is given, only if the node is still in it. Returns the new record. */
   update(uuid: string, fields: Partial<NodeRecord>, expectState?: string): NodeRecord;
-  /** Heartbeat fast path: only the agent columns. */
-  recordHeartbeat(uuid: string, agent: { url: string; version: string | null; verifyCa: string | null; at: number }): void;
+  /** Heartbeat fast path: by UUID or name, only the agent columns. */
+  heartbeatTarget(ident: string): HeartbeatTarget | null;
+  /**
+   * Records a heartbeat. A changed agent (URL, version, certificate) is written at once; a
+   * heartbeat that only moves `agent_last_heartbeat` is buffered (reads see it) and written
+   * with the others by `flushHeartbeats()`, one transaction for many nodes.
+   */
+  recordHeartbeat(target: HeartbeatTarget, agent: { url: string; version: string | null; verifyCa: string | null; at: number }): void;
+  /** Writes buffered heartbeat times; the conductor calls it every second and at stop. */
+  flushHeartbeats(): void;
   delete(uuid: string): boolean;
   count(): number;
 }
@@ -48,13 +66,33 @@ export function createNodeStore(db: Database): NodeStore {
   const heartbeat = db.query(
     "UPDATE nodes SET agent_url = ?, agent_version = ?, agent_verify_ca = ?, agent_last_heartbeat = ? WHERE uuid = ?",
   );
+  const hbCols = "uuid, provision_state, agent_token, agent_url, agent_verify_ca, agent_version";
+  const hbByUuid = db.query<HeartbeatTarget, [string]>(`SELECT ${hbCols} FROM nodes WHERE uuid = ?`);
+  const hbByName = db.query<HeartbeatTarget, [string]>(`SELECT ${hbCols} FROM nodes WHERE name = ?`);
+  // Only while the agent is the one that heartbeated: a wiped or replaced agent is not revived.
+  const beatTime = db.query("UPDATE nodes SET agent_last_heartbeat = ? WHERE uuid = ? AND agent_url = ?");
+  const pending = new Map<string, { url: string; at: number }>();
+  // Heartbeat targets by UUID. This store is the only writer of `nodes`, and every write
+  // below drops the node's entry, so the cache is never stale.
+  const targets = new Map<string, HeartbeatTarget>();
+  const flushPending = db.transaction(() => {
+    for (const [uuid, p] of pending) beatTime.run(p.at, uuid, p.url);
+  });
   const del = db.query("DELETE FROM nodes WHERE uuid = ?");
   const countQ = db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM nodes");
   const updateCache = new Map<string, Statement>();
 
+  /** Row -> record, with a buffered heartbeat time applied. */
+  function load(row: NodeRow): NodeRecord {
+    const node = nodeFromRow(row);
+    const p = pending.size ? pending.get(node.uuid) : undefined;
+    if (p && p.url === node.agent_url) node.agent_last_heartbeat = p.at;
+    return node;
+  }
+
   function get(uuid: string): NodeRecord | null {
     const row = byUuid.get(uuid);
-    return row ? nodeFromRow(row) : null;
+    return row ? load(row) : null;
   }
 
   return {
@@ -75,7 +113,7 @@ export function createNodeStore(db: Database): NodeStore {
     get,
     find(ident) {
       const row = byUuid.get(ident) ?? byName.get(ident);
-      return row ? nodeFromRow(row) : null;
+      return row ? load(row) : null;
     },
     list(query = {}) {
       const where: string[] = [];
@@ -98,16 +136,18 @@ export function createNodeStore(db: Database): NodeStore {
       if (where.length) sql += ` WHERE ${where.join(" AND ")}`;
       sql += ` ORDER BY ${key} ${dir}, uuid ${dir}`;
       if (query.limit) (sql += " LIMIT ?"), args.push(query.limit);
-      return db.query<NodeRow, (string | number)[]>(sql).all(...args).map(nodeFromRow);
+      return db.query<NodeRow, (string | number)[]>(sql).all(...args).map(load);
     },
     listInStates(states) {
       if (!states.length) return [];
       return db
         .query<NodeRow, string[]>(`SELECT * FROM nodes WHERE provision_state IN (${states.map(() => "?").join(",")})`)
         .all(...states)
-        .map(nodeFromRow);
+        .map(load);
     },
     update(uuid, fields, expectState) {
+      targets.delete(uuid);
+      if (fields.agent_url !== undefined || fields.agent_last_heartbeat !== undefined) pending.delete(uuid);
       const cols = nodeToColumns({ ...fields, updated_at: fields.updated_at ?? Date.now() });
       const names = Object.keys(cols);
       const sqlKey = `${names.join(",")}|${expectState !== undefined}`;
@@ -135,10 +175,30 @@ export function createNodeStore(db: Database): NodeStore {
       }
       return now;
     },
-    recordHeartbeat(uuid, a) {
-      heartbeat.run(a.url, a.version, a.verifyCa, a.at, uuid);
+    heartbeatTarget(ident) {
+      const cached = targets.get(ident);
+      if (cached) return cached;
+      const t = hbByUuid.get(ident);
+      if (t) targets.set(ident, t);
+      return t ?? hbByName.get(ident);
+    },
+    recordHeartbeat(t, a) {
+      if (t.agent_url === a.url && t.agent_version === a.version && t.agent_verify_ca === a.verifyCa) {
+        pending.set(t.uuid, { url: a.url, at: a.at });
+        return;
+      }
+      pending.delete(t.uuid);
+      targets.delete(t.uuid);
+      heartbeat.run(a.url, a.version, a.verifyCa, a.at, t.uuid);
+    },
+    flushHeartbeats() {
+      if (!pending.size) return;
+      flushPending();
+      pending.clear();
     },
     delete(uuid) {
+      pending.delete(uuid);
+      targets.delete(uuid);
       return del.run(uuid).changes > 0;
     },
     count() {
