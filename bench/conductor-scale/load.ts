@@ -131,7 +131,7 @@ console.log(`RSS: ${base.rssMiB.toFixed(1)} MiB empty, ${after.rssMiB.toFixed(1)
 // Phase 2: ramp.
 let best = 0;
 const RAMP_S = Number(process.env.RAMP_S ?? 4);
-for (const rate of [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000, 15000, 20000]) {
+for (const rate of [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000, 10000, 12000, 15000, 20000, 25000, 30000, 40000]) {
   const s = await openLoop(rate, RAMP_S);
   const achieved = s.done / RAMP_S;
   const p99 = pct(s.lat, 99);
