@@ -193,6 +193,17 @@ record() { # key "seconds rss"
   fi
 }
 
+# curl into a file on tmpfs, resuming with -C - until it has everything: "seconds -".
+curl_resume_loop() {
+  local out="$TMPFS/teeth-bench-curl.part" t0 t1 n=0
+  rm -f "$out"
+  t0=$(now)
+  until curl -sf -C - -o "$out" "$1"; do n=$((n + 1)); [ "$n" -gt 100 ] && break; done
+  t1=$(now)
+  rm -f "$out"
+  echo "$(elapsed "$t0" "$t1") -"
+}
+
 if [[ " $CASES " == *" 5 "* ]]; then
   "$BUN" "$ROOT/bench/image-write/drop-proxy.ts" --listen "$PROXY_PORT" --upstream "$PORT" --every "$DROP_EVERY" 2>"$WORK/runs/proxy.log" &
   PROXY_PID=$!
@@ -230,7 +241,11 @@ for rep in $(seq "$REPS"); do
         record c5.teeth "$(teeth "http://127.0.0.1:$PROXY_PORT/random.raw" "$(sum_of random.raw)" raw)"
         resumes=$(jq -r .command_result.resumes "$WORK/runs/last-teeth.json")
         [ "$rep" = "$REPS" ] && VERIFIED[c5.teeth]="$(verify random.raw) ($resumes resumes)"
-        record c5.base "$(teeth "http://127.0.0.1:$CLEAN_PROXY_PORT/random.raw" "$(sum_of random.raw)" raw)" ;;
+        record c5.base "$(teeth "http://127.0.0.1:$CLEAN_PROXY_PORT/random.raw" "$(sum_of random.raw)" raw)"
+        # Reference: what the cuts cost curl itself (resume loop with -C -, no disk), to tell
+        # the proxy's reconnection cost from Teeth's.
+        record c5ref.cut "$(curl_resume_loop "http://127.0.0.1:$PROXY_PORT/random.raw")"
+        record c5ref.clean "$(curl_resume_loop "http://127.0.0.1:$CLEAN_PROXY_PORT/random.raw")" ;;
     esac
   done
 done
@@ -263,4 +278,10 @@ row() { # label key goal baseline-label
       5) row c5 "5 raw, cut every $((DROP_EVERY / 1048576)) MiB" "Teeth clean run, same proxy" 1.3 ;;
     esac
   done
+  if [[ " $CASES " == *" 5 "* ]]; then
+    cut=$(median <<<"${TIMES[c5ref.cut]}"); clean=$(median <<<"${TIMES[c5ref.clean]}")
+    echo
+    echo "Case 5 reference, the proxy's own cost: curl with a -C - resume loop takes $cut s through the cutting proxy" \
+      "vs $clean s through the clean one (ratio $(awk -v a="$cut" -v b="$clean" 'BEGIN { printf "%.2f", a / b }'))."
+  fi
 } | tee "$WORK/results.md"
