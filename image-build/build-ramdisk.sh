@@ -77,6 +77,8 @@ mknod -m 666 "$ROOTFS/dev/null" c 1 3
 copy_library ld-linux-x86-64.so.2
 ln -s ../lib/$MULTIARCH/ld-linux-x86-64.so.2 "$ROOTFS/usr/lib64/ld-linux-x86-64.so.2"
 for lib in libnss_files.so.2 libnss_dns.so.2 libresolv.so.2 libgcc_s.so.1; do copy_library "$lib"; done
+# What the agent itself dlopens (bun:ffi): its in-process gzip and zstd decoders.
+for lib in libz.so.1 libzstd.so.1; do copy_library "$lib"; done
 
 while read -r prog aliases; do
   src=$(tree_bin "$prog") || die "$prog is in none of the packages of image-build/packages.list"
