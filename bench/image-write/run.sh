@@ -106,7 +106,9 @@ DISK_BYTES=$((BYTES + 128 * 1048576))
 [ "$DISK_BYTES" -ge $((4096 * 1048576)) ] || DISK_BYTES=$((4096 * 1048576 + 64 * 1048576))
 truncate -s 0 "$WORK/disk.img" 2>/dev/null || true
 fallocate -l "$DISK_BYTES" "$WORK/disk.img"
-LOOP=$(losetup -f --show "$WORK/disk.img")
+# BENCH_LOOP_DIRECT_IO=1: the loop device writes through to the backing disk instead of the
+# page cache, so one run's writeback does not slow the next (steadier, slower figures).
+LOOP=$(losetup -f --show ${BENCH_LOOP_DIRECT_IO:+--direct-io=on} "$WORK/disk.img")
 log "disk $LOOP; warming up the part the images cover"
 dd if=/dev/zero of="$LOOP" bs=4M count=$(((BYTES + 128 * 1048576) / 4194304)) oflag=direct status=none || true
 sync
