@@ -2,27 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { isTeethError } from "../../common/branded-error.ts";
 import type { Disk } from "../../protocol/inventory.ts";
 import { parseRootDeviceHints, selectInstallDevice } from "./root-device-hints.ts";
+import { testDisk } from "./test-support.ts";
 
-const GIB = 1024 ** 3;
-function disk(name: string, sizeGib: number, extra: Partial<Disk> = {}): Disk {
-  return {
-    name,
-    model: null,
-    size: sizeGib * GIB,
-    rotational: false,
-    wwn: null,
-    serial: null,
-    vendor: null,
-    wwn_with_extension: null,
-    wwn_vendor_extension: null,
-    hctl: null,
-    by_path: null,
-    logical_sectors: 512,
-    physical_sectors: 512,
-    tran: null,
-    ...extra,
-  };
-}
+const disk = testDisk;
 
 const DISKS: Disk[] = [
   disk("/dev/sda", 1863, {

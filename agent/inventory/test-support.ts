@@ -3,6 +3,7 @@
  * Test doubles shared by the inventory tests: a logger that keeps its records and an Exec
  * that answers from a table, so tests can say "lsblk is missing" without touching PATH.
  */
+import type { Disk } from "../../protocol/inventory.ts";
 import pino from "pino";
 import type { Exec, ExecResult } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
@@ -37,4 +38,27 @@ export function fakeExec(table: Record<string, FakeAnswer> = {}): Exec & { calls
     return { command, exitCode: 0, stdout: "", stderr: "", failed: false, timedOut: false, ...answer };
   };
   return Object.assign(exec, { calls });
+}
+
+export const GIB = 1024 ** 3;
+
+/** A disk as the inventory reports it, every identifier unknown unless given. */
+export function testDisk(name: string, sizeGib: number, extra: Partial<Disk> = {}): Disk {
+  return {
+    name,
+    model: null,
+    size: sizeGib * GIB,
+    rotational: false,
+    wwn: null,
+    serial: null,
+    vendor: null,
+    wwn_with_extension: null,
+    wwn_vendor_extension: null,
+    hctl: null,
+    by_path: null,
+    logical_sectors: 512,
+    physical_sectors: 512,
+    tran: null,
+    ...extra,
+  };
 }

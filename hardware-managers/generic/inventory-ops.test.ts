@@ -3,24 +3,9 @@ import { createSilentLogger } from "../../common/logger.ts";
 import type { Disk, Inventory } from "../../protocol/inventory.ts";
 import type { ManagerContext } from "../contract/index.ts";
 import { inventoryOperations } from "./inventory-ops.ts";
+import { testDisk } from "../../agent/inventory/test-support.ts";
 
-const GIB = 1024 ** 3;
-const disk = (name: string, gib: number, serial: string): Disk => ({
-  name,
-  model: null,
-  size: gib * GIB,
-  rotational: false,
-  wwn: null,
-  serial,
-  vendor: null,
-  wwn_with_extension: null,
-  wwn_vendor_extension: null,
-  hctl: null,
-  by_path: null,
-  logical_sectors: 512,
-  physical_sectors: 512,
-  tran: null,
-});
+const disk = (name: string, gib: number, serial: string): Disk => testDisk(name, gib, { serial });
 const DISKS = [disk("/dev/sda", 100, "AAA"), disk("/dev/sdb", 50, "BBB"), disk("/dev/sdc", 200, "CCC")];
 
 function context(node: Record<string, unknown> | null) {
