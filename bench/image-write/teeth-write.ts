@@ -7,7 +7,7 @@
  *
  * @example
  * bun bench/image-write/teeth-write.ts --device /dev/loop3 --url http://127.0.0.1:8080/img.raw \
- *   --sha256 <hex> [--format raw|qcow2] [--retry-interval 0]
+ *   --sha256 <hex> [--format raw|qcow2] [--retry-interval 0] [--gc-every-mib 32]
  */
 import fs from "node:fs";
 import { parseArgs } from "node:util";
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     format: { type: "string" },
     "retry-interval": { type: "string", default: "10" },
     retries: { type: "string", default: "9" },
+    "gc-every-mib": { type: "string" },
   },
 });
 if (!values.device || !values.url || !values.sha256) {
@@ -47,6 +48,7 @@ try {
       disk_format: values.format ?? null,
     },
     logger: createLogger({ level: "warn", destination: 2 }),
+    ...(values["gc-every-mib"] ? { gcEveryBytes: Number(values["gc-every-mib"]) * 1048576 } : {}),
     exec: createExec(),
     download: {
       connectionTimeoutS: 60,
