@@ -11,7 +11,7 @@ import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { DELETE_ALLOWED, S, TRANSIENT_FAILURE, type ProvisionState } from "../state-machine/states.ts";
 import type { NodeRecord } from "../store/node-record.ts";
-import { baseUrl, type ApiEnv } from "./env.ts";
+import { baseUrl, page, type ApiEnv } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
 import { ATTR_FIELDS, LIST_FIELDS, NODE_FIELDS, nodeView } from "./node-view.ts";
 import { readBody, readQuery } from "./validate.ts";
@@ -70,14 +70,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     const nodes = ctx.store.nodes.list({ ...q, limit });
     const base = baseUrl(c);
     const fields = q.fields ?? (detail || q.detail ? undefined : LIST_FIELDS);
-    const body: Record<string, unknown> = { nodes: nodes.map((n) => nodeView(n, base, fields, ctx.hostname)) };
-    if (nodes.length === limit) {
-      const next = new URL(c.req.url);
-      next.searchParams.set("limit", String(limit));
-      next.searchParams.set("marker", nodes.at(-1)!.uuid);
-      body.next = next.toString();
-    }
-    return c.json(body);
+    return c.json(page(c, "nodes", nodes.map((n) => nodeView(n, base, fields, ctx.hostname)), limit, nodes.at(-1)?.uuid));
   };
   app.get("/", list(false));
   app.get("/detail", list(true));

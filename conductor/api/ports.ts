@@ -9,7 +9,7 @@ import { JsonPatchSchema, MacAddressSchema, PortCreateSchema } from "../../proto
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import type { PortRecord } from "../store/port-store.ts";
-import { baseUrl, type ApiEnv } from "./env.ts";
+import { baseUrl, type ApiEnv, page } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
 import { PORT_LIST_FIELDS, portView } from "./port-view.ts";
 import { readBody, readQuery } from "./validate.ts";
@@ -48,14 +48,7 @@ function listPorts(ctx: ConductorContext, c: import("hono").Context<ApiEnv>, for
   const ports = ctx.store.ports.list({ node_uuid: ident ? nodeUuid(ctx, ident) : undefined, address: q.address, limit, marker: q.marker });
   const fields = q.fields ?? (q.detail ? undefined : PORT_LIST_FIELDS);
   const base = baseUrl(c);
-  const body: Record<string, unknown> = { ports: ports.map((p) => portView(p, base, fields)) };
-  if (ports.length === limit) {
-    const next = new URL(c.req.url);
-    next.searchParams.set("limit", String(limit));
-    next.searchParams.set("marker", ports.at(-1)!.uuid);
-    body.next = next.toString();
-  }
-  return c.json(body);
+  return c.json(page(c, "ports", ports.map((p) => portView(p, base, fields)), limit, ports.at(-1)?.uuid));
 }
 
 /**

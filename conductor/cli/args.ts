@@ -40,3 +40,15 @@ export function keyValues(items: string[] | undefined): Record<string, unknown> 
   }
   return out;
 }
+
+/** The single positional argument a verb takes (NODE, PORT...), or a usage error. */
+export function one(positionals: string[], what: string): string {
+  if (positionals.length !== 1) throw new Error(`expected exactly one ${what}`);
+  return positionals[0]!;
+}
+
+/** At least one positional argument, or a usage error. */
+export function some(positionals: string[], what: string): string[] {
+  if (!positionals.length) throw new Error(`expected at least one ${what}`);
+  return positionals;
+}

@@ -3,7 +3,7 @@
  * `teeth node <verb>`: create, list, show, set, delete, the provision verbs (with `--wait`),
  * deploy with a live progress bar, power, inventory, erase, flash-firmware, maintenance.
  */
-import { keyValues, parse } from "./args.ts";
+import { keyValues, one as oneArg, parse, some } from "./args.ts";
 import { fields, table } from "./format.ts";
 import { emit, type CliIo, type Command } from "./io.ts";
 import { waitForState, type WaitOptions } from "./wait.ts";
@@ -11,10 +11,7 @@ import { waitForState, type WaitOptions } from "./wait.ts";
 const enc = encodeURIComponent;
 const multi = { type: "string", multiple: true } as const;
 
-function one(positionals: string[], what = "NODE"): string {
-  if (positionals.length !== 1) throw new Error(`expected exactly one ${what}`);
-  return positionals[0]!;
-}
+const one = (positionals: string[], what = "NODE") => oneArg(positionals, what);
 
 async function finish(io: CliIo, node: string, wait: boolean, o: WaitOptions, doneMsg: string): Promise<number> {
   if (!wait) {
@@ -134,8 +131,7 @@ export const NODE_COMMANDS: Record<string, { help: string; run: Command }> = {
     help: "delete NODE...",
     async run(argv, io) {
       const { positionals } = parse(argv, {});
-      if (!positionals.length) throw new Error("expected at least one NODE");
-      for (const n of positionals) {
+      for (const n of some(positionals, "NODE")) {
         await io.api.request("DELETE", `/v1/nodes/${enc(n)}`);
         if (!io.json) io.out(`deleted ${n}\n`);
       }

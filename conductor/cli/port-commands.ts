@@ -2,7 +2,7 @@
  * @module conductor/cli/port-commands
  * `teeth port <verb>`: create, list, show, delete.
  */
-import { parse } from "./args.ts";
+import { one, parse, some } from "./args.ts";
 import { fields, table } from "./format.ts";
 import { emit, type Command } from "./io.ts";
 
@@ -32,7 +32,7 @@ export const PORT_COMMANDS: Record<string, { help: string; run: Command }> = {
     help: "show PORT|MAC",
     async run(argv, io) {
       const { positionals } = parse(argv, {});
-      const port = await io.api.request("GET", `/v1/ports/${encodeURIComponent(positionals[0] ?? "")}`);
+      const port = await io.api.request("GET", `/v1/ports/${encodeURIComponent(one(positionals, "PORT or MAC"))}`);
       emit(io, port, () => fields(port));
       return 0;
     },
@@ -41,7 +41,7 @@ export const PORT_COMMANDS: Record<string, { help: string; run: Command }> = {
     help: "delete PORT|MAC...",
     async run(argv, io) {
       const { positionals } = parse(argv, {});
-      for (const p of positionals) {
+      for (const p of some(positionals, "PORT or MAC")) {
         await io.api.request("DELETE", `/v1/ports/${encodeURIComponent(p)}`);
         if (!io.json) io.out(`deleted ${p}\n`);
       }

@@ -67,3 +67,26 @@ test("failures exit non-zero with the reason", async () => {
   expect(r.code).toBe(0);
   expect(r.out).toContain("flash-firmware");
 });
+
+test("verbs that take a PORT refuse to run without one (no silent list, no silent no-op)", async () => {
+  for (const verb of ["show", "delete"]) {
+    const r = await teeth("port", verb);
+    expect({ verb, code: r.code }).toEqual({ verb, code: 2 });
+    expect(r.err).toContain("PORT or MAC");
+  }
+});
+
+test("collections page with limit and a next link that resumes after the marker", async () => {
+  for (const name of ["pg-1", "pg-2", "pg-3"]) expect((await teeth("node", "create", "--name", name)).code).toBe(0);
+  const seen: string[] = [];
+  let url: string | undefined = `${tc.url}/v1/nodes?limit=2`;
+  while (url) {
+    const body = (await (await fetch(url)).json()) as { nodes: Array<{ uuid: string }>; next?: string };
+    expect(body.nodes.length).toBeLessThanOrEqual(2);
+    seen.push(...body.nodes.map((n) => n.uuid));
+    url = body.next;
+  }
+  const all = ((await (await fetch(`${tc.url}/v1/nodes`)).json()) as { nodes: Array<{ uuid: string }> }).nodes.map((n) => n.uuid);
+  expect(seen.sort()).toEqual(all.sort());
+  expect(new Set(seen).size).toBe(seen.length);
+});
