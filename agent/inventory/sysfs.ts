@@ -37,62 +37,30 @@ export interface SysFs {
 export function createSysFs(root = "/"): SysFs {
   const base = path.resolve(root);
   const abs = (p: string) => path.join(base, p);
+  /** Any read error means "not there": the fallback. */
+  const orElse = async <T>(read: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await read();
+    } catch {
+      return fallback;
+    }
+  };
   return {
     root: base,
-    async text(p) {
-      try {
-        return (await readFile(abs(p), "utf8")).trim();
-      } catch {
-        return null;
-      }
-    },
-    async bytes(p) {
-      try {
-        return new Uint8Array(await readFile(abs(p)));
-      } catch {
-        return null;
-      }
-    },
-    async list(p) {
-      try {
-        return (await readdir(abs(p))).sort();
-      } catch {
-        return [];
-      }
-    },
-    async link(p) {
-      try {
-        return await readlink(abs(p));
-      } catch {
-        return null;
-      }
-    },
-    async resolve(p) {
-      try {
+    text: (p) => orElse(async () => (await readFile(abs(p), "utf8")).trim(), null),
+    bytes: (p) => orElse(async () => new Uint8Array(await readFile(abs(p))), null),
+    list: (p) => orElse(async () => (await readdir(abs(p))).sort(), [] as string[]),
+    link: (p) => orElse(() => readlink(abs(p)), null),
+    resolve: (p) =>
+      orElse(async () => {
         const real = await realpath(abs(p));
         if (base === "/") return real;
         // Links in a fake tree point inside it; anything else is not part of the tree.
         if (real !== base && !real.startsWith(base + path.sep)) return null;
         return "/" + path.relative(base, real);
-      } catch {
-        return null;
-      }
-    },
-    async exists(p) {
-      try {
-        await lstat(abs(p));
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    async isDir(p) {
-      try {
-        return (await stat(abs(p))).isDirectory();
-      } catch {
-        return false;
-      }
-    },
+      }, null),
+    exists: (p) => orElse(async () => (await lstat(abs(p)), true), false),
+    isDir: (p) => orElse(async () => (await stat(abs(p))).isDirectory(), false),
   };
 }
 
