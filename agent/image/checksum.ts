@@ -5,6 +5,7 @@
  * is either a value whose algorithm follows from its length or the URL of a checksum file.
  */
 import { ImageErrors } from "./errors.ts";
+import { createParallelHasher } from "./parallel-hasher.ts";
 
 export type HashAlgo = "md5" | "sha256" | "sha384" | "sha512";
 
@@ -110,17 +111,22 @@ export interface StreamHasher {
   update(chunk: Uint8Array): void;
   /** Lower-case hex; call once. */
   digest(): string;
+  /** Releases what the hasher holds (its thread); safe to call twice. */
+  close(): void;
 }
 
 /**
+ * The hash on its own thread (parallel-hasher) when `threaded`, else on the caller's.
+ * Bun's hasher is BoringSSL: SHA-256 with SHA-NI at ~2 GB/s.
  * @example
- * const h = createStreamHasher("sha256"); h.update(bytes); h.digest();
+ * const h = createStreamHasher("sha256"); h.update(bytes); h.digest(); h.close();
  */
-export function createStreamHasher(algo: HashAlgo): StreamHasher {
-  // Bun's hasher is BoringSSL with SHA-NI: ~1.4 GB/s, faster than the disk.
+export function createStreamHasher(algo: HashAlgo, threaded = false): StreamHasher {
+  if (threaded) return createParallelHasher(algo);
   const hasher = new Bun.CryptoHasher(algo);
   return {
     update: (chunk) => void hasher.update(chunk),
     digest: () => hasher.digest("hex"),
+    close: () => {},
   };
 }

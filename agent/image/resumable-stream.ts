@@ -9,7 +9,7 @@
  */
 import type { Logger } from "../../common/logger.ts";
 import { ImageErrors, isRetryable } from "./errors.ts";
-import { assertOk, sendRequest, type HttpSettings } from "./http-request.ts";
+import { assertOk, openBody, type HttpBody, type HttpSettings } from "./http-request.ts";
 
 export interface DownloadPolicy {
   readonly connectionRetries: number;
@@ -43,7 +43,7 @@ export interface ResumableStream extends AsyncIterable<Uint8Array> {
 
 interface Attempt {
   controller: AbortController;
-  reader: { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(): Promise<void> };
+  body: HttpBody;
   /** Bytes of this response to drop because the server ignored our Range. */
   skip: number;
 }
@@ -111,7 +111,7 @@ export async function openResumableStream(options: ResumableStreamOptions): Prom
     current = null;
     if (!a) return;
     a.controller.abort();
-    a.reader.cancel().catch(() => {});
+    a.body.cancel();
   };
 
   /** Turns whatever a read threw into a catalogue error. */
@@ -146,7 +146,7 @@ export async function openResumableStream(options: ResumableStreamOptions): Prom
     const controller = new AbortController();
     const onAbort = () => controller.abort(ImageErrors.aborted());
     signal.addEventListener("abort", onAbort, { once: true });
-    const res = await sendRequest(url, settings, position > 0 ? { range: `bytes=${position}-` } : {}, controller.signal);
+    const res = await openBody(url, settings, position > 0 ? { range: `bytes=${position}-` } : {}, controller.signal);
     assertOk(url, res);
     let skip = 0;
     const length = res.headers.get("content-length");
@@ -167,8 +167,7 @@ export async function openResumableStream(options: ResumableStreamOptions): Prom
       if (position === 0) acceptsRanges = res.headers.get("accept-ranges")?.toLowerCase() === "bytes";
       skip = position;
     }
-    if (!res.body) throw ImageErrors.connection(url, new Error("response without body"));
-    current = { controller, reader: res.body.getReader() as unknown as Attempt["reader"], skip };
+    current = { controller, body: res, skip };
   };
 
   const connect = async () => {
@@ -195,10 +194,10 @@ export async function openResumableStream(options: ResumableStreamOptions): Prom
       for (;;) {
         if (!current) await connect();
         const attempt = current!;
-        let result: { done: boolean; value?: Uint8Array };
+        let chunk: Uint8Array | null;
         waitingSince = Date.now();
         try {
-          result = await attempt.reader.read();
+          chunk = await attempt.body.read();
         } catch (error) {
           waitingSince = 0;
           const e = classify(error);
@@ -209,7 +208,7 @@ export async function openResumableStream(options: ResumableStreamOptions): Prom
           continue;
         }
         waitingSince = 0;
-        if (result.done) {
+        if (chunk === null) {
           drop();
           if (total !== null && position < total) {
             await onFailure(ImageErrors.shortRead(url, position, total));
@@ -218,7 +217,6 @@ export async function openResumableStream(options: ResumableStreamOptions): Prom
           }
           return;
         }
-        let chunk = result.value!;
         if (attempt.skip > 0) {
           if (chunk.length <= attempt.skip) {
             attempt.skip -= chunk.length;
@@ -264,6 +262,18 @@ export async function openResumableStream(options: ResumableStreamOptions): Prom
   };
 }
 
+/** The whole body, refusing one longer than `max`. */
+async function readAll(url: string, res: HttpBody, max: number): Promise<Uint8Array> {
+  const out = new Uint8Array(max);
+  let size = 0;
+  for (let chunk = await res.read(); chunk; chunk = await res.read()) {
+    if (size + chunk.length > max) throw ImageErrors.lengthMismatch(url, `range answer longer than the ${max} bytes asked for`);
+    out.set(chunk, size);
+    size += chunk.length;
+  }
+  return out.subarray(0, size);
+}
+
 /**
  * Reads `length` bytes at `offset` with one Range request (retried like the stream).
  * Used for qcow2 metadata; refuses a server that answers 200 instead of 206.
@@ -286,10 +296,15 @@ export async function readRange(
       Math.max(settings.connectionTimeoutS * 1000, 1000) * 4,
     );
     try {
-      const res = await sendRequest(url, settings, { range: `bytes=${offset}-${offset + length - 1}` }, controller.signal);
-      assertOk(url, res);
-      if (res.status !== 206) throw ImageErrors.lengthMismatch(url, `range request answered ${res.status}`);
-      const body = new Uint8Array(await res.arrayBuffer());
+      const res = await openBody(url, settings, { range: `bytes=${offset}-${offset + length - 1}` }, controller.signal);
+      let body: Uint8Array;
+      try {
+        assertOk(url, res);
+        if (res.status !== 206) throw ImageErrors.lengthMismatch(url, `range request answered ${res.status}`);
+        body = await readAll(url, res, length);
+      } finally {
+        res.cancel();
+      }
       if (body.length !== length) throw ImageErrors.shortRead(url, offset + body.length, offset + length);
       return body;
     } catch (error) {
