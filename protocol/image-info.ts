@@ -1,11 +1,27 @@
 /**
  * @module protocol/image-info
  * IPA's `image_info`, as Ironic's `AgentDeploy.write_image` builds it. Validation here is
- * structural; the image engine (`agent/image`) adds the policy checks (md5 allowed, formats).
+ * structural, plus what a partition image (`image_type: "partition"`) cannot do without; the
+ * image engine (`agent/image`) adds the policy checks (md5 allowed, formats, disk layout).
  */
 import { z } from "zod";
 
 const hexOrUrl = z.string().min(1).max(4096);
+
+/** Filesystems the ephemeral partition of a partition image may get (IPA: `mkfs -t <format>`). */
+export const EPHEMERAL_FORMATS = ["ext4", "ext3", "ext2", "vfat", "xfs"] as const;
+
+/** A size in MiB (GiB for `root_gb`): Ironic sends integers, sometimes as strings. */
+const mebibytes = z
+  .union([z.number().int().nonnegative(), z.string().trim().regex(/^\d+$/, "must be a whole number").transform(Number)])
+  .nullable()
+  .optional();
+
+/** A boolean, or the strings oslo's `bool_from_string` most often sees. */
+const flag = z
+  .union([z.boolean(), z.enum(["true", "false", "True", "False", "1", "0"]).transform((v) => v === "true" || v === "True" || v === "1")])
+  .nullable()
+  .optional();
 
 /** Formats Glance can declare; the engine writes raw and qcow2 (raw possibly compressed). */
 export const DiskFormatSchema = z.string().max(32);
@@ -30,16 +46,31 @@ export const ImageInfoSchema = z
     no_proxy: z.string().nullable().optional(),
     node_uuid: z.string().nullable().optional(),
     configdrive: z.unknown().optional(),
-    root_mb: z.union([z.number(), z.string()]).nullable().optional(),
-    root_gb: z.union([z.number(), z.string()]).nullable().optional(),
-    swap_mb: z.union([z.number(), z.string()]).nullable().optional(),
-    ephemeral_mb: z.union([z.number(), z.string()]).nullable().optional(),
-    disk_label: z.string().nullable().optional(),
-    deploy_boot_mode: z.string().nullable().optional(),
+    root_mb: mebibytes,
+    root_gb: mebibytes,
+    swap_mb: mebibytes,
+    ephemeral_mb: mebibytes,
+    ephemeral_format: z.enum(EPHEMERAL_FORMATS).nullable().optional(),
+    preserve_ephemeral: flag,
+    disk_label: z.enum(["gpt", "msdos"]).nullable().optional(),
+    deploy_boot_mode: z.enum(["uefi", "bios"]).nullable().optional(),
+    /** Accepted as an alias of `deploy_boot_mode`. */
+    boot_mode: z.enum(["uefi", "bios"]).nullable().optional(),
+    /** `local` (default) adds the boot partitions; `netboot` (old Ironic) does not. */
+    boot_option: z.string().max(32).nullable().optional(),
   })
   .loose()
   .refine((i) => i.checksum || (i.os_hash_algo && i.os_hash_value), {
     message: "image_info needs 'checksum' or both 'os_hash_algo' and 'os_hash_value'",
+  })
+  .superRefine((i, ctx) => {
+    if (i.image_type !== "partition") return;
+    if (!i.root_mb && !i.root_gb) {
+      ctx.addIssue({ code: "custom", path: ["root_mb"], message: "partition images need root_mb (or root_gb) greater than 0" });
+    }
+    if (i.preserve_ephemeral && !i.ephemeral_mb) {
+      ctx.addIssue({ code: "custom", path: ["preserve_ephemeral"], message: "preserve_ephemeral needs an ephemeral partition (ephemeral_mb > 0)" });
+    }
   });
 export type ImageInfo = z.infer<typeof ImageInfoSchema>;
 

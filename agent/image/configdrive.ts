@@ -4,6 +4,7 @@
  * gzip+base64, or the raw ISO), at most 64 MiB, copied into a `config-2` partition. An
  * existing `config-2` partition is reused; otherwise one is created in the last 64 MiB of
  * the disk (sgdisk on GPT, after moving the backup header to the real end; parted on MBR).
+ * A partition image's layout hands over the partition it made for it.
  * The bytes go to the partition's offset on the whole disk, so no partition node or udev
  * is needed.
  */
@@ -13,7 +14,7 @@ import type { Exec } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
 import { flushBuffers, rereadPartitions } from "./block-ioctl.ts";
 import { ImageErrors } from "./errors.ts";
-import { readPartitionTable, type PartitionTable } from "./partition-table.ts";
+import { readPartitionTable, type Partition, type PartitionTable } from "./partition-table.ts";
 
 export const CONFIGDRIVE_MAX_BYTES = 64 << 20;
 const CONFIGDRIVE_LABEL = "config-2";
@@ -78,25 +79,38 @@ async function createPartition(device: string, table: PartitionTable, exec: Exec
   await run(exec, "parted", ["-a", "optimal", "-s", "--", device, "mkpart", "primary", "fat32", "-64MiB", "-0"]);
 }
 
+/** The image's `config-2` partition, or a new one at the end of the disk. */
+async function findOrCreatePartition(device: string, exec: Exec): Promise<{ part: Partition; created: boolean }> {
+  const table = await readPartitionTable(device, exec);
+  if (!table) throw ImageErrors.configdriveWrite("the image has no partition table to add a config drive to", { device });
+  const existing = table.partitions.find((p) => p.name === CONFIGDRIVE_LABEL);
+  if (existing) return { part: existing, created: false };
+  const before = new Set(table.partitions.map((p) => p.number));
+  await createPartition(device, table, exec);
+  const part = (await readPartitionTable(device, exec))?.partitions.find((p) => !before.has(p.number));
+  if (!part) throw ImageErrors.configdriveWrite("the new config drive partition does not show up", { device });
+  return { part, created: true };
+}
+
+export interface WriteConfigDriveOptions {
+  device: string;
+  data: Uint8Array;
+  exec: Exec;
+  logger: Logger;
+  /** The partition to use, when the caller made it (a partition image's layout). */
+  partition?: Pick<Partition, "node" | "startBytes" | "sizeBytes">;
+}
+
 /**
  * Writes `data` into the disk's `config-2` partition, creating it if needed.
  * @example
  * const r = await writeConfigDrive({ device: "/dev/sda", data: iso, exec, logger }); // { partition: "/dev/sda4", ... }
  */
-export async function writeConfigDrive(options: { device: string; data: Uint8Array; exec: Exec; logger: Logger }): Promise<ConfigDriveResult> {
+export async function writeConfigDrive(options: WriteConfigDriveOptions): Promise<ConfigDriveResult> {
   const { device, data, exec, logger } = options;
-  let table = await readPartitionTable(device, exec);
-  if (!table) throw ImageErrors.configdriveWrite("the image has no partition table to add a config drive to", { device });
-  let part = table.partitions.find((p) => p.name === CONFIGDRIVE_LABEL);
-  let created = false;
-  if (!part) {
-    const before = new Set(table.partitions.map((p) => p.number));
-    await createPartition(device, table, exec);
-    table = await readPartitionTable(device, exec);
-    part = table?.partitions.find((p) => !before.has(p.number));
-    created = true;
-    if (!part) throw ImageErrors.configdriveWrite("the new config drive partition does not show up", { device });
-  }
+  const { part, created } = options.partition
+    ? { part: options.partition, created: true }
+    : await findOrCreatePartition(device, exec);
   if (part.sizeBytes < data.length) {
     throw ImageErrors.configdriveWrite(`partition ${part.node} holds ${part.sizeBytes} bytes, config drive is ${data.length}`);
   }

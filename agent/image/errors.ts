@@ -110,8 +110,26 @@ export const ImageErrors = {
     imageError("CONFIGDRIVE_INVALID", `Config drive: ${message}`, { status: 400 }),
   configdriveWrite: (message: string, details?: ImageErrorDetails) =>
     imageError("CONFIGDRIVE_WRITE_FAILED", `Config drive: ${message}`, { details }),
-  partitionImageUnsupported: () =>
-    imageError("IMAGE_TYPE_UNSUPPORTED", "Partition images are not supported yet; use a whole-disk image", {
+  rootPartitionTooSmall: (partition: string, needed: number, size: number, cause?: unknown) =>
+    imageError(
+      "IMAGE_DISK_FULL",
+      `Image needs ${needed >= 0 ? `${needed} bytes` : "more space"} but the root partition ${partition} holds ${size} bytes (root_mb=${Math.floor(size / 2 ** 20)})`,
+      { details: { device: partition, needed, size, root_partition: true }, cause },
+    ),
+  layoutTooLarge: (device: string, needed: number, size: number) =>
+    imageError("IMAGE_DISK_FULL", `The partition layout needs ${needed} bytes but ${device} holds ${size}`, {
+      details: { device, needed, size },
+    }),
+  partitioning: (message: string, details?: ImageErrorDetails) =>
+    imageError("IMAGE_PARTITIONING_FAILED", `Partitioning: ${message}`, { details }),
+  toolMissing: (tools: string[], why: string) =>
+    imageError("IMAGE_TOOL_MISSING", `${tools.join(", ")} not found in this ramdisk (needed ${why})`, {
       status: 400,
+      details: { tools },
+    }),
+  preserveEphemeral: (message: string, details?: ImageErrorDetails) =>
+    imageError("IMAGE_PRESERVE_EPHEMERAL_FAILED", `Cannot preserve the ephemeral partition: ${message}`, {
+      status: 400,
+      details,
     }),
 };

@@ -1,10 +1,12 @@
 /**
  * @module agent/image/partition-table
  * The disk's partition table as `sfdisk --json` reports it, in bytes, plus the IPA view of
- * it that `get_partition_uuids` returns. An unreadable or absent table is `null`, a value.
+ * it that `get_partition_uuids` returns (for partition-image deploys through
+ * `partition-image-uuids.ts`). An unreadable or absent table is `null`, a value.
  */
 import fs from "node:fs";
 import type { Exec } from "../../common/exec.ts";
+import { partitionImageNodes, readPartitionImageUuids } from "./partition-image-uuids.ts";
 
 export interface Partition {
   number: number;
@@ -95,13 +97,20 @@ export interface PartitionUuids {
 }
 
 /**
- * IPA's `standby.get_partition_uuids` for a whole-disk image.
+ * IPA's `standby.get_partition_uuids`. For a partition-image deploy: the root filesystem's
+ * UUID, the ESP's, and the partitions by role; for a whole-disk image: the disk identifier.
  * @example
  * await partitionUuids("/dev/sda", exec) // { "root uuid": "0x1a2b3c4d", "efi system partition uuid": "…", ... }
  */
 export async function partitionUuids(device: string, exec: Exec): Promise<PartitionUuids> {
   const table = await readPartitionTable(device, exec);
   const parts = table?.partitions ?? [];
+  const prepUuid = parts.find((p) => PREP.has(p.type))?.uuid ?? null;
+  const deployed = table && (await partitionImageNodes(device, table, exec));
+  if (deployed) {
+    const uuids = await readPartitionImageUuids(deployed, exec);
+    return { ...uuids, "PReP Boot partition uuid": prepUuid, partitions: { ...uuids.partitions } };
+  }
   const partitions: Record<string, string> = {};
   const config = parts.find((p) => p.name === "config-2");
   if (config) partitions.configdrive = config.node;
@@ -110,7 +119,7 @@ export async function partitionUuids(device: string, exec: Exec): Promise<Partit
   return {
     "root uuid": diskIdentifier(device),
     "efi system partition uuid": esp?.uuid ?? null,
-    "PReP Boot partition uuid": parts.find((p) => PREP.has(p.type))?.uuid ?? null,
+    "PReP Boot partition uuid": prepUuid,
     partitions,
   };
 }

@@ -6,7 +6,7 @@
  */
 import type { ImageProgress } from "../../protocol/image-info.ts";
 
-export type Stage = "checksum" | "connect" | "download" | "metadata" | "zeroing" | "sync" | "configdrive" | "done" | "wipe";
+export type Stage = "checksum" | "partition" | "connect" | "download" | "metadata" | "zeroing" | "sync" | "configdrive" | "done" | "wipe";
 
 export interface ProgressTracker {
   downloaded(bytes: number): void;

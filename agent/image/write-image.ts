@@ -2,7 +2,9 @@
  * @module agent/image/write-image
  * The orchestrator: validate, resolve the checksum, then for each URL in turn stream the
  * image through hash -> (decompress) -> format check -> raw or qcow2 writer -> disk, verify,
- * sync. Any failure once the disk is open leaves it wiped (no bootable table).
+ * sync. A partition image first gets its partitions (`partition-image.ts`) and is streamed
+ * into the root partition. Any failure once the disk is open leaves it wiped (no bootable
+ * table).
  */
 import fs from "node:fs";
 import type { Exec } from "../../common/exec.ts";
@@ -24,6 +26,9 @@ import { createClusterMap } from "./qcow2/cluster-map.ts";
 import { parseQcow2Header, QCOW2_HEADER_BYTES } from "./qcow2/header.ts";
 import { loadClusterMap } from "./qcow2/range-map.ts";
 import { writeQcow2Stream } from "./qcow2/stream-writer.ts";
+import { asRootPartitionError, createPartitions, planPartitionImage, wipePartitionedDisk, type PartitionedDisk } from "./partition-image.ts";
+import { readPartitionImageUuids } from "./partition-image-uuids.ts";
+import { partitionUuids } from "./partition-table.ts";
 import { openResumableStream, readRange } from "./resumable-stream.ts";
 import { DEFAULT_DOWNLOAD, httpSettingsFor, imageFileName, type DownloadSettings } from "./source-settings.ts";
 import { wipeHeadAndTail } from "./wipe.ts";
@@ -46,8 +51,10 @@ export interface WriteImageOptions {
   insecure?: boolean;
   /** Tuning of the disk writer (buffer sizes); defaults suit disks. */
   writer?: DiskWriterOptions;
-  /** Downloaded bytes between garbage collections (memory-pacer); default 128 MiB. */
+  /** Downloaded bytes between garbage collections (memory-pacer); default 16 MiB. */
   gcEveryBytes?: number;
+  /** Partition images: how long to wait for the kernel's partition nodes; default 30 s. */
+  partitionNodeTimeoutMs?: number;
 }
 
 export interface WriteImageResult {
@@ -67,6 +74,12 @@ export interface WriteImageResult {
   resumes: number;
   duration_s: number;
   configdrive: ConfigDriveResult | null;
+  image_type: "partition" | "whole-disk";
+  /** Partition image: the root filesystem's UUID (else PARTUUID); whole disk: the disk identifier. */
+  "root uuid": string | null;
+  "efi system partition uuid": string | null;
+  /** Partition image: IPA's map of `root`, `swap`, `ephemeral`, `efi system partition`, `configdrive`, `bios boot` to nodes. */
+  partitions: Record<string, string>;
 }
 
 interface Attempt {
@@ -84,7 +97,6 @@ function parseImageInfo(raw: unknown): ImageInfo {
     const issue = parsed.error.issues[0];
     throw ImageErrors.invalidImageInfo(`${issue?.path.join(".") || "image_info"}: ${issue?.message}`, parsed.error.issues);
   }
-  if (parsed.data.image_type === "partition") throw ImageErrors.partitionImageUnsupported();
   return parsed.data;
 }
 
@@ -117,18 +129,35 @@ export async function writeImage(options: WriteImageOptions): Promise<WriteImage
     ? await loadConfigDrive(options.configdrive, (url, max) => fetchBytes(url, settings, signal, max))
     : null;
 
-  const target = openBlockTarget(options.device);
+  // A partition image's layout is checked against the disk before anything is written.
+  const plan =
+    info.image_type === "partition"
+      ? await planPartitionImage({ device: options.device, info, configdriveBytes: configdrive?.length ?? 0, exec: options.exec })
+      : null;
+
   const memory = createMemoryPacer(options.gcEveryBytes);
+  let target: BlockTarget | null = null;
   let writer: DiskWriter | null = null;
+  let disk: PartitionedDisk | null = null;
+  const closeTarget = () => {
+    target?.close();
+    target = null;
+  };
   try {
+    if (plan) {
+      progress.stage("partition");
+      disk = await createPartitions(plan, { configdrive, exec: options.exec, logger, signal, nodeTimeoutMs: options.partitionNodeTimeoutMs });
+    }
+    const opened = openBlockTarget(disk?.root ?? options.device);
+    target = opened;
     let attempt: Attempt | null = null;
     let url = "";
     let lastError: unknown = null;
     for (const candidate of info.urls) {
       url = candidate;
-      writer = createDiskWriter(target, { ...options.writer, onWritten: (n) => progress.written(n) });
+      writer = createDiskWriter(opened, { ...options.writer, onWritten: (n) => progress.written(n) });
       try {
-        attempt = await writeFromUrl({ url, info, settings, download, expected, target, writer, progress, memory, logger, signal });
+        attempt = await writeFromUrl({ url, info, settings, download, expected, target: opened, writer, progress, memory, logger, signal });
         break;
       } catch (error) {
         lastError = error;
@@ -141,12 +170,13 @@ export async function writeImage(options: WriteImageOptions): Promise<WriteImage
     if (!attempt) throw lastError;
     progress.stage("sync");
     const stats = await writer!.finish();
-    let configResult: ConfigDriveResult | null = null;
-    if (configdrive) {
+    let configResult: ConfigDriveResult | null = disk?.configdrive ?? null;
+    if (configdrive && !disk) {
       progress.stage("configdrive");
       configResult = await writeConfigDrive({ device: options.device, data: configdrive, exec: options.exec, logger });
     }
-    rereadPartitionTable(target);
+    if (!disk) rereadPartitionTable(opened);
+    const uuids = disk ? await readPartitionImageUuids(disk.nodes, options.exec) : await partitionUuids(options.device, options.exec);
     progress.stage("done");
     const result: WriteImageResult = {
       device: options.device,
@@ -162,16 +192,25 @@ export async function writeImage(options: WriteImageOptions): Promise<WriteImage
       resumes: attempt.resumes,
       duration_s: Math.round(performance.now() - started) / 1000,
       configdrive: configResult,
+      image_type: disk ? "partition" : "whole-disk",
+      "root uuid": uuids["root uuid"],
+      "efi system partition uuid": uuids["efi system partition uuid"],
+      partitions: uuids.partitions,
     };
     logger.info({ result }, "image written");
     return result;
   } catch (error) {
-    progress.stage("wipe");
     await writer?.settle();
-    wipeHeadAndTail(options.device, target.size, logger);
-    throw signal.aborted && !isTeethError(error) ? ImageErrors.aborted() : error;
+    const size = target?.size ?? 0;
+    // Closed first: an open partition would keep the kernel from dropping the wiped table.
+    closeTarget();
+    if (plan || size) progress.stage("wipe");
+    if (plan) wipePartitionedDisk(plan, logger);
+    else if (size) wipeHeadAndTail(options.device, size, logger);
+    const failure = disk ? asRootPartitionError(error, disk.root, size) : error;
+    throw signal.aborted && !isTeethError(failure) ? ImageErrors.aborted() : failure;
   } finally {
-    target.close();
+    closeTarget();
     memory.release();
   }
 }

@@ -65,19 +65,28 @@ async function runWrite(ctx: ManagerContext, args: Record<string, unknown>, with
   }
 }
 
-function summary(r: WriteImageResult): Record<string, unknown> {
+/**
+ * The command result: Teeth's fields, a readable `message`, and IPA's `result` line, which
+ * Ironic parses for `root_uuid=` (and `efi_system_partition_uuid=` in UEFI mode).
+ */
+function summary(command: "prepare_image" | "cache_image", r: WriteImageResult, args: Record<string, unknown>): Record<string, unknown> {
   const how = r.compression ? `${r.compression}-compressed ${r.format}` : r.format;
+  const info = (args.image_info ?? {}) as Record<string, unknown>;
+  const verb = command === "prepare_image" ? "written to" : "cached to";
+  const uefi = (info.deploy_boot_mode ?? info.boot_mode) === "uefi";
+  const efi = uefi && r["efi system partition uuid"] ? ` efi_system_partition_uuid=${r["efi system partition uuid"]}` : "";
   return {
     message: `image (${how}, ${r.image_size} bytes) written to device ${r.device} in ${r.duration_s} s, ${r.checksum.algo} verified`,
+    result: `${command}: image (${String(info.id)}) ${verb} device ${r.device} root_uuid=${r["root uuid"] ?? "None"}${efi}`,
     ...r,
   };
 }
 
 export const imageOperations: Record<string, Operation> = {
   /** IPA `standby.prepare_image`: write the image (and config drive) to the install disk. */
-  prepare_image: async (ctx, args) => summary(await runWrite(ctx, args, true)),
+  prepare_image: async (ctx, args) => summary("prepare_image", await runWrite(ctx, args, true), args),
   /** IPA `standby.cache_image`: the same write, without a config drive. */
-  cache_image: async (ctx, args) => summary(await runWrite(ctx, args, false)),
+  cache_image: async (ctx, args) => summary("cache_image", await runWrite(ctx, args, false), args),
   /** IPA `standby.get_partition_uuids` for the install disk. */
   get_partition_uuids: async (ctx) => partitionUuids(await installDevice(ctx), ctx.exec),
   /** The deploy step: Ironic's `write_image` is `prepare_image` run as a step. */

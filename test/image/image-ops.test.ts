@@ -1,7 +1,7 @@
 /**
  * The generic manager's image operations through the real registry: `write_image` as Ironic
- * drives it (deploy step -> `prepare_image`), the config drive, `get_partition_uuids`, and
- * failures that leave the agent answering and the disk unbootable.
+ * drives it (deploy step -> `prepare_image`), the config drive, partition images and
+ * `get_partition_uuids`, and failures that leave the agent answering and the disk unbootable.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import zlib from "node:zlib";
@@ -10,7 +10,7 @@ import { createSilentLogger } from "../../common/logger.ts";
 import { HardwareSupport, defineHardwareManager, type ManagerConfig } from "../../hardware-managers/contract/index.ts";
 import { genericHardwareManager } from "../../hardware-managers/generic/index.ts";
 import { createManagerRegistry, type ContextBase } from "../../hardware-managers/registry/index.ts";
-import { gptImage, randomImage, sha256 } from "../../agent/image/testing/fixtures.ts";
+import { configDriveImage, ext4Image, gptImage, randomImage, sha256 } from "../../agent/image/testing/fixtures.ts";
 import { startImageServer, type ImageServer } from "../../agent/image/testing/image-server.ts";
 import { createLoopDevice, hasPartitionTable, type LoopDevice } from "../../agent/image/testing/loop-device.ts";
 
@@ -31,7 +31,7 @@ const config: ManagerConfig = Object.freeze({
 let base: ContextBase;
 
 beforeAll(async () => {
-  loop = createLoopDevice(96 * MiB);
+  loop = createLoopDevice(96 * MiB, { partscan: true });
   server = await startImageServer();
   registry.register(
     defineHardwareManager({
@@ -92,6 +92,44 @@ describe("image operations", () => {
     expect(uuids).toHaveProperty("root uuid");
     expect(uuids["efi system partition uuid"]).toMatch(/^[0-9A-F-]{36}$/i);
     expect((uuids.partitions as Record<string, string>).configdrive).toBe(cd.partition);
+  });
+
+  test("write_image of a partition image: root_uuid in IPA's result line, then get_partition_uuids", async () => {
+    const rootUuid = "0c7e2a1d-3f4b-4e5a-8c6d-9b0a1f2e3d4c";
+    const img = ext4Image(4 * MiB, rootUuid);
+    server.put("/part.img", img);
+    const iso = configDriveImage(MiB);
+    const { result } = await registry.dispatch<Record<string, unknown>>("write_image", base, {
+      image_info: {
+        id: "part",
+        urls: [server.url("/part.img")],
+        os_hash_algo: "sha256",
+        os_hash_value: sha256(img),
+        image_type: "partition",
+        root_gb: null,
+        root_mb: 8,
+        swap_mb: 4,
+        ephemeral_mb: 0,
+        ephemeral_format: null,
+        preserve_ephemeral: false,
+        deploy_boot_mode: "bios",
+        boot_option: "local",
+      },
+      configdrive: zlib.gzipSync(iso).toString("base64"),
+    });
+    // Ironic (agent_base._get_uuid_from_result) splits this line and takes the word after root_uuid=.
+    expect(result.result).toBe(`prepare_image: image (part) written to device ${loop.path} root_uuid=${rootUuid}`);
+    const partitions = result.partitions as Record<string, string>;
+    expect(Object.keys(partitions).sort()).toEqual(["configdrive", "root", "swap"]);
+    expect(sha256(loop.read(MiB + 4 * MiB + MiB, img.length))).toBe(sha256(img));
+
+    const { result: uuids } = await registry.dispatch<Record<string, unknown>>("get_partition_uuids", base, {});
+    expect(uuids).toEqual({
+      "root uuid": rootUuid,
+      "efi system partition uuid": null,
+      "PReP Boot partition uuid": null,
+      partitions,
+    });
   });
 
   test("invalid params fail before the disk is touched; a failed write wipes; the registry still answers", async () => {

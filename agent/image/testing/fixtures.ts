@@ -56,3 +56,31 @@ export function gptImage(size: number): Buffer {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** A raw ext4 filesystem image of `size` bytes with a known UUID, as a partition image's root. */
+export function ext4Image(size: number, uuid: string): Buffer {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "teeth-ext4-"));
+  try {
+    const file = path.join(dir, "root.img");
+    fs.writeFileSync(file, "");
+    fs.truncateSync(file, size);
+    execFileSync("mkfs.ext4", ["-q", "-F", "-U", uuid, "-L", "rootfs", "-E", "nodiscard", file], { stdio: "ignore" });
+    return fs.readFileSync(file);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A config drive as cloud-init finds it: a filesystem labelled `config-2` (vfat here; Nova's is usually ISO 9660). */
+export function configDriveImage(size: number): Buffer {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "teeth-cd-"));
+  try {
+    const file = path.join(dir, "config-2.img");
+    fs.writeFileSync(file, "");
+    fs.truncateSync(file, size);
+    execFileSync("mkfs.vfat", ["-n", "config-2", file], { stdio: "ignore" });
+    return fs.readFileSync(file);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

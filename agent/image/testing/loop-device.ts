@@ -1,6 +1,7 @@
 /**
  * @module agent/image/testing/loop-device
- * A real loop device over a sparse file, for tests that write disks. Needs root.
+ * A real loop device over a sparse file, for tests that write disks. Needs root. With
+ * `partscan` the kernel gives it partition nodes (`losetup -P`), as partition images need.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -19,15 +20,29 @@ export interface LoopDevice {
 }
 
 /**
+ * Some sandboxes keep /dev nodes of partitions long gone (not devtmpfs's, which it removes);
+ * devtmpfs then cannot create the real one. Drop those of this device, and only those.
+ */
+function removeStalePartitionNodes(dev: string): void {
+  const name = path.basename(dev);
+  const live = new Set(fs.readdirSync(`/sys/class/block/${name}`).filter((e) => e.startsWith(name)));
+  for (const entry of fs.readdirSync("/dev")) {
+    if (new RegExp(`^${name}p\\d+$`).test(entry) && !live.has(entry)) fs.rmSync(`/dev/${entry}`, { force: true });
+  }
+}
+
+/**
  * @example
  * const loop = createLoopDevice(16 << 20); try { ... } finally { loop.detach(); }
+ * const disk = createLoopDevice(1 << 30, { partscan: true }); // partition nodes /dev/loopNpM
  */
-export function createLoopDevice(size: number): LoopDevice {
+export function createLoopDevice(size: number, options: { partscan?: boolean } = {}): LoopDevice {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "teeth-image-"));
   const file = path.join(dir, "disk.img");
   fs.writeFileSync(file, "");
   fs.truncateSync(file, size);
-  const dev = execFileSync("losetup", ["-f", "--show", file]).toString().trim();
+  const dev = execFileSync("losetup", ["-f", "--show", ...(options.partscan ? ["-P"] : []), file]).toString().trim();
+  if (options.partscan) removeStalePartitionNodes(dev);
   return {
     path: dev,
     file,
