@@ -246,9 +246,10 @@ async function writeFromUrl(job: UrlJob): Promise<Attempt> {
   progress.stage("connect");
   const streamOptions = { url, settings, policy: download, signal, logger };
   const stream = await openResumableStream(streamOptions);
+  // On its own thread: the hash is half of the main thread's work on a raw image.
+  const hasher = createStreamHasher(job.expected.algo, true);
   try {
     progress.setTotal(stream.totalBytes);
-    const hasher = createStreamHasher(job.expected.algo);
     const wire = tap(stream, (chunk) => {
       hasher.update(chunk);
       progress.downloaded(chunk.length);
@@ -300,6 +301,7 @@ async function writeFromUrl(job: UrlJob): Promise<Attempt> {
     if (actual !== job.expected.value) throw ImageErrors.checksumMismatch(job.expected.algo, job.expected.value, actual);
     return { format, compression, qcow2Metadata, downloaded: stream.position, imageSize, resumes: stream.resumes };
   } finally {
+    hasher.close();
     await stream.close();
   }
 }

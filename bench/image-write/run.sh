@@ -164,14 +164,15 @@ baseline_decompress_dd() { # url tool
   t1=$(now)
   echo "$(elapsed "$t0" "$t1") -"
 }
-baseline_ipa_qcow2() { # url sha256
-  local t0 t1 f=$TMPFS/teeth-bench.qcow2 rss
+baseline_ipa_qcow2() { # url sha256 [extra qemu-img convert options]
+  local url=$1 sum=$2 t0 t1 f=$TMPFS/teeth-bench.qcow2 rss
+  shift 2
   rm -f "$WORK/runs/sum" "$f"
   t0=$(now)
-  curl -sS --fail "$1" | tee >(openssl dgst -sha256 -r > "$WORK/runs/sum") > "$f"
+  curl -sS --fail "$url" | tee >(openssl dgst -sha256 -r > "$WORK/runs/sum") > "$f"
   while [ ! -s "$WORK/runs/sum" ]; do sleep 0.005; done
-  [ "$(cut -d' ' -f1 "$WORK/runs/sum")" = "$2" ] || { log "baseline checksum mismatch"; exit 1; }
-  rss=$( { /usr/bin/time -f '%M' qemu-img convert -f qcow2 -O host_device -t directsync -W "$f" "$LOOP"; } 2>&1 | tail -1)
+  [ "$(cut -d' ' -f1 "$WORK/runs/sum")" = "$sum" ] || { log "baseline checksum mismatch"; exit 1; }
+  rss=$( { /usr/bin/time -f '%M' qemu-img convert -f qcow2 -O host_device -t directsync "$@" -W "$f" "$LOOP"; } 2>&1 | tail -1)
   t1=$(now)
   # What IPA's method holds in RAM: the image in tmpfs plus qemu-img itself.
   echo "$(elapsed "$t0" "$t1") $(( $(stat -c %s "$f") + rss * 1024 ))"
@@ -238,7 +239,9 @@ for rep in $(seq "$REPS"); do
       4)
         record c4.teeth "$(teeth "$URL/zeros60.qcow2" "$(sum_of zeros60.qcow2)" qcow2)"
         [ "$rep" = "$REPS" ] && VERIFIED[c4.teeth]=$(verify zeros60.raw)
-        record c4.base "$(baseline_ipa_qcow2 "$URL/zeros60.qcow2" "$(sum_of zeros60.qcow2)")" ;;
+        record c4.base "$(baseline_ipa_qcow2 "$URL/zeros60.qcow2" "$(sum_of zeros60.qcow2)")"
+        # Reference: IPA as shipped adds -S 0 (no sparse detection: zeros are written out).
+        record c4ref.ipa "$(baseline_ipa_qcow2 "$URL/zeros60.qcow2" "$(sum_of zeros60.qcow2)" -S 0)" ;;
       5)
         record c5.teeth "$(teeth "http://127.0.0.1:$PROXY_PORT/random.raw" "$(sum_of random.raw)" raw)"
         resumes=$(jq -r .command_result.resumes "$WORK/runs/last-teeth.json")
@@ -280,6 +283,12 @@ row() { # label key goal baseline-label
       5) row c5 "5 raw, cut every $((DROP_EVERY / 1048576)) MiB" "Teeth clean run, same proxy" 1.3 ;;
     esac
   done
+  if [[ " $CASES " == *" 4 "* ]]; then
+    ipa=$(median <<<"${TIMES[c4ref.ipa]}"); t4=$(median <<<"${TIMES[c4.teeth]}")
+    echo
+    echo "Case 4 reference, IPA as shipped: its qemu-img command also passes -S 0 (zeros written out, not skipped):" \
+      "$ipa s, Teeth's ratio to it $(awk -v a="$t4" -v b="$ipa" 'BEGIN { printf "%.2f", a / b }')."
+  fi
   if [[ " $CASES " == *" 5 "* ]]; then
     cut=$(median <<<"${TIMES[c5ref.cut]}"); clean=$(median <<<"${TIMES[c5ref.clean]}")
     echo
