@@ -69,11 +69,42 @@ export function createImageService(options: { dataDir: string; publicUrl: string
     return null;
   }
 
+  /**
+   * What a partition image needs besides the image, as Ironic's agent deploy sends it:
+   * sizes from `instance_info` (`root_gb` required), the boot mode and disk label from the
+   * `capabilities` of `instance_info`, then of the node's `properties` (boot mode UEFI
+   * unless told otherwise, Ironic's default).
+   */
+  function partitionFields(node: NodeRecord): Partial<ImageInfo> {
+    const ii = node.instance_info;
+    const rootGb = Number(ii.root_gb);
+    if (!Number.isFinite(rootGb) || rootGb <= 0) {
+      throw conductorError("INVALID_PARAMETER", {
+        reason: `Node ${node.uuid} failed to validate deploy image info. Some parameters were missing. Missing are: ['instance_info.root_gb']`,
+      });
+    }
+    const caps = { ...capabilities(node.properties.capabilities), ...capabilities(ii.capabilities) };
+    const bootMode = caps.boot_mode === "bios" ? "bios" : "uefi";
+    const fields: Record<string, unknown> = {
+      root_gb: rootGb,
+      root_mb: rootGb * 1024,
+      swap_mb: Number(ii.swap_mb ?? 0) || 0,
+      ephemeral_mb: Number(ii.ephemeral_mb ?? (Number(ii.ephemeral_gb ?? 0) || 0) * 1024) || 0,
+      preserve_ephemeral: ii.preserve_ephemeral === true || ii.preserve_ephemeral === "true" || ii.preserve_ephemeral === "True",
+      deploy_boot_mode: bootMode,
+      boot_option: "local",
+    };
+    if (typeof ii.ephemeral_format === "string" && ii.ephemeral_format) fields.ephemeral_format = ii.ephemeral_format;
+    if (caps.disk_label === "gpt" || caps.disk_label === "msdos") fields.disk_label = caps.disk_label;
+    return fields as Partial<ImageInfo>;
+  }
+
   return {
     dir,
     localPath,
     validate(node) {
       const s = source(node);
+      if (node.instance_info.image_type === "partition") partitionFields(node);
       if (isUrl(s)) {
         if (!explicitChecksum(node)) {
           throw conductorError("INVALID_PARAMETER", {
@@ -107,8 +138,21 @@ export function createImageService(options: { dataDir: string; publicUrl: string
         stream_raw_images: true,
         image_type: ii.image_type === "partition" ? "partition" : "whole-disk",
         node_uuid: node.uuid,
+        ...(ii.image_type === "partition" ? partitionFields(node) : {}),
         ...sums,
       } as ImageInfo;
     },
   };
+}
+
+/** Ironic's capabilities: a `key:value,key:value` string or an object. */
+export function capabilities(raw: unknown): Record<string, string> {
+  if (raw && typeof raw === "object") return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
+  if (typeof raw !== "string") return {};
+  const out: Record<string, string> = {};
+  for (const pair of raw.split(",")) {
+    const colon = pair.indexOf(":");
+    if (colon > 0) out[pair.slice(0, colon).trim()] = pair.slice(colon + 1).trim();
+  }
+  return out;
 }
