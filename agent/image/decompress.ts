@@ -105,7 +105,8 @@ export async function* decompress(kind: Compression, input: AsyncIterable<Uint8A
       }
       if (next.done || stop.signal.aborted) break;
       try {
-        if (!pipe.writable.write(next.value)) await once(pipe.writable, "drain", { signal: stop.signal });
+        // A copy: the stream may hold the chunk past the next read, which frees its memory.
+        if (!pipe.writable.write(next.value.slice())) await once(pipe.writable, "drain", { signal: stop.signal });
       } catch (error) {
         // The decompressor died; its exit status says why.
         writeError = error;

@@ -96,6 +96,8 @@ function fetchBody(res: Response): HttpBody {
   return {
     status: res.status,
     headers: res.headers,
+    // fetch's buffers are its own to manage: they are left to the garbage collector.
+    freesChunks: false,
     async read() {
       if (!reader) return null;
       const r = await reader.read();

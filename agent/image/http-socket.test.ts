@@ -13,7 +13,8 @@ const never = new AbortController().signal;
 
 async function readAll(res: HttpBody): Promise<Buffer> {
   const parts: Uint8Array[] = [];
-  for (let c = await res.read(); c; c = await res.read()) parts.push(c);
+  // Copies: a piece is valid only until the next read.
+  for (let c = await res.read(); c; c = await res.read()) parts.push(c.slice());
   return Buffer.concat(parts);
 }
 
@@ -73,6 +74,23 @@ describe("socketGet", () => {
     expect((await readAll(res)).equals(payload)).toBe(true);
     expect(lastRequest).toContain("authorization: Bearer x");
     expect(lastRequest).toContain("accept-encoding: identity");
+  });
+
+  test("each piece's memory is freed once the next is read; pieces of one socket read stay valid together", async () => {
+    const res = await socketGet(url("/chunked"), { headers: {}, headTimeoutMs: 5000, signal: never });
+    expect(res.freesChunks).toBe(true);
+    const seen: Uint8Array[] = [];
+    let bytes = 0;
+    for (let c = await res.read(); c; c = await res.read()) {
+      // Every piece still held is either this one's buffer or already freed, never half-valid.
+      for (const old of seen) if (old.buffer !== c.buffer) expect(old.buffer.byteLength).toBe(0);
+      expect(c.length).toBeGreaterThan(0);
+      expect(Buffer.isBuffer(c)).toBe(false); // so that slice() downstream copies
+      bytes += c.length;
+      seen.push(c);
+    }
+    expect(bytes).toBe(payload.length);
+    expect(seen.slice(0, -1).every((c) => c.buffer.byteLength === 0)).toBe(true);
   });
 
   test("a chunked body is decoded", async () => {

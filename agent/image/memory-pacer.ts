@@ -1,7 +1,8 @@
 /**
  * @module agent/image/memory-pacer
- * Keeps the agent's RSS bounded while an image streams through it. Every chunk fetch hands
- * us is a fresh buffer, freed only when the GC sweeps it; left to its own pace the GC let
+ * Keeps the agent's RSS bounded while an image streams through `fetch` (https, proxies; the
+ * plain-http socket transport frees its buffers itself and needs none of this). Every chunk
+ * fetch hands us is a fresh buffer, freed only when the GC sweeps it; left to its own pace the GC let
  * that garbage (plus what the allocator kept of it) reach ~100 MB on top of the agent's own
  * ~60 MB. A collection with a sweep every `everyBytes` downloaded caps it at a cost of a few
  * milliseconds per collection; one more at the end returns the rest before the agent idles.
@@ -16,9 +17,9 @@ export interface MemoryPacer {
 }
 
 /**
- * Downloaded bytes between collections (a few ms each). The compiled agent writing a 2 GiB
- * 60%-zeros raw image (hash thread included) peaked at 140-150 MiB RSS with 32 MiB and at
- * 116-128 MiB with 16 MiB (bench/image-write), with no loss of speed measurable through the noise.
+ * Downloaded bytes between collections (a full collection in the agent costs ~10 ms: at 16 MiB
+ * that is ~1 s per 2 GiB, the price of bounded memory on the fetch path). Through fetch, a
+ * 2 GiB write peaked at 151 MiB RSS with 128 MiB, 139 MiB with 32 MiB.
  */
 export const DEFAULT_GC_EVERY = 16 << 20;
 

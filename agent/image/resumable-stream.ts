@@ -34,6 +34,8 @@ export interface ResumableStream extends AsyncIterable<Uint8Array> {
   readonly totalBytes: number | null;
   /** The server advertised `Accept-Ranges: bytes`. */
   readonly acceptsRanges: boolean;
+  /** The current connection frees each chunk once the next is asked for (http-socket). */
+  readonly freesChunks: boolean;
   /** Bytes delivered so far. */
   readonly position: number;
   readonly resumes: number;
@@ -245,6 +247,9 @@ export async function openResumableStream(options: ResumableStreamOptions): Prom
     },
     get acceptsRanges() {
       return acceptsRanges;
+    },
+    get freesChunks() {
+      return current?.body.freesChunks ?? true;
     },
     get position() {
       return position;

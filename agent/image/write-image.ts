@@ -253,7 +253,8 @@ async function writeFromUrl(job: UrlJob): Promise<Attempt> {
     const wire = tap(stream, (chunk) => {
       hasher.update(chunk);
       progress.downloaded(chunk.length);
-      job.memory.add(chunk.length);
+      // Chunks the transport frees itself leave nothing to collect; fetch's are garbage.
+      if (!stream.freesChunks) job.memory.add(chunk.length);
     });
     const outer = await peek(wire, DETECT_BYTES);
     const outerFormat = detectFormat(outer.head);
