@@ -4,7 +4,7 @@
  * and what a status code means (4xx final, 5xx/408/429 worth a retry).
  */
 import { ImageErrors } from "./errors.ts";
-import { socketGet, type HttpBody } from "./http-socket.ts";
+import { releaseBuffer, socketGet, type HttpBody } from "./http-socket.ts";
 
 export type { HttpBody } from "./http-socket.ts";
 
@@ -90,18 +90,32 @@ export function assertOk(url: string, res: { status: number }): void {
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 10;
 
-/** A fetch Response seen through the HttpBody interface. */
+/**
+ * A fetch Response seen through the HttpBody interface. fetch hands each chunk over in a
+ * buffer of its own, freed here once the next is asked for, as the socket transport does; a
+ * chunk that shares its buffer is left to the collector (and `freesChunks` turns false).
+ */
 function fetchBody(res: Response): HttpBody {
   const reader = res.body?.getReader();
+  let previous: Uint8Array | null = null;
+  let frees = true;
   return {
     status: res.status,
     headers: res.headers,
-    // fetch's buffers are its own to manage: they are left to the garbage collector.
-    freesChunks: false,
+    get freesChunks() {
+      return frees;
+    },
     async read() {
+      if (previous) {
+        const owned = previous.byteOffset === 0 && previous.byteLength === previous.buffer.byteLength;
+        if (!owned || !releaseBuffer(previous.buffer)) frees = false;
+        previous = null;
+      }
       if (!reader) return null;
       const r = await reader.read();
-      return r.done ? null : r.value;
+      if (r.done) return null;
+      previous = r.value;
+      return r.value;
     },
     cancel() {
       reader?.cancel().catch(() => {});

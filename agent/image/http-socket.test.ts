@@ -5,6 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TCPSocketListener } from "bun";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { openBody } from "./http-request.ts";
 import { socketGet, type HttpBody } from "./http-socket.ts";
 
@@ -228,6 +232,37 @@ describe("socketGet", () => {
       expect(proxied).toContain("image.example/disk.raw");
     } finally {
       proxy.stop(true);
+    }
+  });
+
+  test("openBody takes https through fetch (verified unless insecure) and frees fetch's chunks as it goes", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "teeth-tls-"));
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+      "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem")], { stdio: "ignore" });
+    const big = Buffer.alloc(8 << 20, 3);
+    const tls = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      tls: { cert: fs.readFileSync(path.join(dir, "cert.pem"), "utf8"), key: fs.readFileSync(path.join(dir, "key.pem"), "utf8") },
+      fetch: () => new Response(big),
+    });
+    try {
+      const href = `https://127.0.0.1:${tls.port}/disk.raw`;
+      await expect(openBody(href, settings, {}, never).then(readAll)).rejects.toThrow();
+      const res = await openBody(href, { ...settings, insecure: true }, {}, never);
+      const pieces: Uint8Array[] = [];
+      let bytes = 0;
+      for (let c = await res.read(); c; c = await res.read()) {
+        bytes += c.length;
+        expect(c.every((b) => b === 3)).toBe(true);
+        pieces.push(c);
+      }
+      expect(bytes).toBe(big.length);
+      expect(res.freesChunks).toBe(true);
+      expect(pieces.slice(0, -1).every((c) => c.buffer.byteLength === 0)).toBe(true);
+    } finally {
+      tls.stop(true);
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -22,7 +22,7 @@ import type { Socket } from "bun";
 export interface HttpBody {
   readonly status: number;
   readonly headers: Headers;
-  /** True when `read` frees each piece's memory once the consumer is past it (no garbage). */
+  /** True while `read` frees each piece's memory once the consumer is past it (no garbage). */
   readonly freesChunks: boolean;
   /**
    * The next piece of the body, or null once the body is complete. Rejects when it breaks.
@@ -42,12 +42,18 @@ export interface SocketGetOptions {
   signal: AbortSignal;
 }
 
-/** Frees a buffer now instead of at the next garbage collection. */
-function release(buffer: ArrayBufferLike): void {
+/**
+ * Frees a buffer now instead of at the next garbage collection; false when it cannot be
+ * (shared, or pinned by the runtime: the collector frees it later).
+ */
+export function releaseBuffer(buffer: ArrayBufferLike): boolean {
+  const transfer = (buffer as ArrayBuffer & { transfer?: (n: number) => ArrayBuffer }).transfer;
+  if (typeof transfer !== "function") return false;
   try {
-    (buffer as ArrayBuffer & { transfer?: (n: number) => ArrayBuffer }).transfer?.(0);
+    transfer.call(buffer, 0);
+    return true;
   } catch {
-    // Not detachable (shared, or pinned by the runtime): the collector frees it later.
+    return false;
   }
 }
 
@@ -161,7 +167,7 @@ export function socketGet(url: URL, options: SocketGetOptions): Promise<HttpBody
     // The buffer of the last piece handed out, freed once the consumer is past it.
     let handedOut: ArrayBufferLike | null = null;
     const releaseHandedOut = (next: ArrayBufferLike | null) => {
-      if (handedOut !== null && handedOut !== next) release(handedOut);
+      if (handedOut !== null && handedOut !== next) releaseBuffer(handedOut);
       handedOut = next;
     };
 

@@ -1,11 +1,11 @@
 /**
  * @module agent/image/memory-pacer
- * Keeps the agent's RSS bounded while an image streams through `fetch` (https, proxies; the
- * plain-http socket transport frees its buffers itself and needs none of this). Every chunk
- * fetch hands us is a fresh buffer, freed only when the GC sweeps it; left to its own pace the GC let
- * that garbage (plus what the allocator kept of it) reach ~100 MB on top of the agent's own
- * ~60 MB. A collection with a sweep every `everyBytes` downloaded caps it at a cost of a few
- * milliseconds per collection; one more at the end returns the rest before the agent idles.
+ * Keeps the agent's RSS bounded when downloaded chunks are garbage. Both transports free
+ * their chunks as they go (http-socket, http-request), so this paces collections only when a
+ * chunk could not be freed. Such chunks are fresh buffers, freed when the GC sweeps them; left
+ * to its own pace the GC let that garbage (plus what the allocator kept of it) reach ~100 MB
+ * on top of the agent's own ~60 MB. A collection with a sweep every `everyBytes` downloaded
+ * caps it; one more at the end returns the rest before the agent idles.
  */
 import { gcAndSweep } from "bun:jsc";
 

@@ -253,7 +253,7 @@ async function writeFromUrl(job: UrlJob): Promise<Attempt> {
     const wire = tap(stream, (chunk) => {
       hasher.update(chunk);
       progress.downloaded(chunk.length);
-      // Chunks the transport frees itself leave nothing to collect; fetch's are garbage.
+      // Chunks the transport frees itself leave nothing to collect.
       if (!stream.freesChunks) job.memory.add(chunk.length);
     });
     const outer = await peek(wire, DETECT_BYTES);
