@@ -60,14 +60,34 @@ function writeAll(fd: number, buf: Uint8Array, offset: number): Promise<void> {
 }
 
 let zeroChunk: Uint8Array | null = null;
+/** Bytes per write when zeros are written out (an aligned buffer allocated once, on first use). */
+const ZERO_CHUNK = 4 << 20;
 
 /**
- * Opens `path` for writing. Throws IMAGE_DEVICE_IO when it cannot.
+ * True when the device offloads write-zeroes (sysfs `queue/write_zeroes_max_bytes` > 0; a
+ * partition reads its disk's). Unknown counts as offloaded: the ioctl is still correct.
+ */
+export function writeZeroesOffloaded(rdev: number): boolean {
+  const major = Math.floor(rdev / 256) & 0xfff;
+  const minor = (rdev & 0xff) | (Math.floor(rdev / 4096) & 0xfff00);
+  for (const dir of [`/sys/dev/block/${major}:${minor}/queue`, `/sys/dev/block/${major}:${minor}/../queue`]) {
+    try {
+      return Number(fs.readFileSync(`${dir}/write_zeroes_max_bytes`, "utf8").trim()) > 0;
+    } catch {
+      // Not this level (a partition has no queue of its own): try the parent.
+    }
+  }
+  return true;
+}
+
+/**
+ * Opens `path` for writing. Throws IMAGE_DEVICE_IO when it cannot. `zeroOffload` overrides
+ * what sysfs says about the device's write-zeroes support (tests).
  * @example
  * const target = openBlockTarget("/dev/sda");
  * await target.write(buf, 0); await target.sync(); target.close();
  */
-export function openBlockTarget(path: string): BlockTarget {
+export function openBlockTarget(path: string, options: { zeroOffload?: boolean } = {}): BlockTarget {
   let fd: number;
   try {
     fd = fs.openSync(path, fs.constants.O_WRONLY);
@@ -85,6 +105,9 @@ export function openBlockTarget(path: string): BlockTarget {
     directFd = null;
   }
   const sector = isBlockDevice ? (logicalSectorSize(fd) ?? 512) : 512;
+  // Without offload, BLKZEROOUT makes the kernel write zero pages itself, synchronously:
+  // minutes of a blocked agent on a large disk. Zeros are then written here, asynchronously.
+  const zeroIoctl = options.zeroOffload ?? (!isBlockDevice || writeZeroesOffloaded(stat.rdev));
   if (sector > DIRECT_ALIGN && directFd !== null) {
     fs.closeSync(directFd);
     directFd = null;
@@ -113,8 +136,8 @@ export function openBlockTarget(path: string): BlockTarget {
       if (length <= 0) return "ioctl";
       if (offset + length > size && isBlockDevice) throw ImageErrors.diskFull(path, offset + length, size);
       const aligned = offset % sector === 0 && length % sector === 0;
-      if (aligned && (isBlockDevice ? blockZeroOut(fd, offset, length) : fileZeroRange(fd, offset, length))) return "ioctl";
-      zeroChunk ??= allocAligned(1 << 20);
+      if (aligned && zeroIoctl && (isBlockDevice ? blockZeroOut(fd, offset, length) : fileZeroRange(fd, offset, length))) return "ioctl";
+      zeroChunk ??= allocAligned(ZERO_CHUNK);
       for (let at = offset; at < offset + length; at += zeroChunk.length) {
         const n = Math.min(zeroChunk.length, offset + length - at);
         await target.write(zeroChunk.subarray(0, n), at);

@@ -35,9 +35,10 @@ function removeStalePartitionNodes(dev: string): void {
  * @example
  * const loop = createLoopDevice(16 << 20); try { ... } finally { loop.detach(); }
  * const disk = createLoopDevice(1 << 30, { partscan: true }); // partition nodes /dev/loopNpM
+ * const ram = createLoopDevice(64 << 20, { backingDir: "/dev/shm" }); // no write-zeroes offload
  */
-export function createLoopDevice(size: number, options: { partscan?: boolean } = {}): LoopDevice {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "teeth-image-"));
+export function createLoopDevice(size: number, options: { partscan?: boolean; backingDir?: string } = {}): LoopDevice {
+  const dir = fs.mkdtempSync(path.join(options.backingDir ?? os.tmpdir(), "teeth-image-"));
   const file = path.join(dir, "disk.img");
   fs.writeFileSync(file, "");
   fs.truncateSync(file, size);
