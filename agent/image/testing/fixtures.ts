@@ -41,46 +41,37 @@ export function qcow2(raw: Uint8Array, args: string[] = []): Buffer {
   }
 }
 
-/** A disk image with a real GPT (one Linux partition) made by sgdisk, then random content. */
-export function gptImage(size: number): Buffer {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "teeth-gpt-"));
+/** A `size`-byte sparse file that `make(file)` turns into an image, read back. */
+function madeImage(size: number, make: (file: string) => void): Buffer {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "teeth-fixture-"));
   try {
-    const file = path.join(dir, "gpt.img");
+    const file = path.join(dir, "image");
     fs.writeFileSync(file, "");
     fs.truncateSync(file, size);
-    execFileSync("sgdisk", ["-n", "1:2048:+2M", "-t", "1:8300", "-n", "2:0:+1M", "-t", "2:ef00", file], { stdio: "ignore" });
-    const b = fs.readFileSync(file);
-    randomBytes(2 << 20).copy(b, 2048 * 512);
-    return b;
+    make(file);
+    return fs.readFileSync(file);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A disk image with a real GPT (one Linux partition) made by sgdisk, then random content. */
+export function gptImage(size: number): Buffer {
+  const b = madeImage(size, (file) =>
+    execFileSync("sgdisk", ["-n", "1:2048:+2M", "-t", "1:8300", "-n", "2:0:+1M", "-t", "2:ef00", file], { stdio: "ignore" }),
+  );
+  randomBytes(2 << 20).copy(b, 2048 * 512);
+  return b;
 }
 
 /** A raw ext4 filesystem image of `size` bytes with a known UUID, as a partition image's root. */
 export function ext4Image(size: number, uuid: string): Buffer {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "teeth-ext4-"));
-  try {
-    const file = path.join(dir, "root.img");
-    fs.writeFileSync(file, "");
-    fs.truncateSync(file, size);
-    execFileSync("mkfs.ext4", ["-q", "-F", "-U", uuid, "-L", "rootfs", "-E", "nodiscard", file], { stdio: "ignore" });
-    return fs.readFileSync(file);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return madeImage(size, (file) =>
+    execFileSync("mkfs.ext4", ["-q", "-F", "-U", uuid, "-L", "rootfs", "-E", "nodiscard", file], { stdio: "ignore" }),
+  );
 }
 
 /** A config drive as cloud-init finds it: a filesystem labelled `config-2` (vfat here; Nova's is usually ISO 9660). */
 export function configDriveImage(size: number): Buffer {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "teeth-cd-"));
-  try {
-    const file = path.join(dir, "config-2.img");
-    fs.writeFileSync(file, "");
-    fs.truncateSync(file, size);
-    execFileSync("mkfs.vfat", ["-n", "config-2", file], { stdio: "ignore" });
-    return fs.readFileSync(file);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  return madeImage(size, (file) => execFileSync("mkfs.vfat", ["-n", "config-2", file], { stdio: "ignore" }));
 }
