@@ -265,4 +265,19 @@ describe("socketGet", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test("an IPv6 literal host connects without brackets and is sent with them in Host", async () => {
+    let v6: ReturnType<typeof Bun.serve>;
+    try {
+      v6 = Bun.serve({ hostname: "::1", port: 0, fetch: (req) => new Response(`host ${req.headers.get("host")}`) });
+    } catch {
+      return; // no IPv6 loopback on this machine
+    }
+    try {
+      const res = await socketGet(new URL(`http://[::1]:${v6.port}/x`), { headers: {}, headTimeoutMs: 5000, signal: never });
+      expect((await readAll(res)).toString()).toBe(`host [::1]:${v6.port}`);
+    } finally {
+      v6.stop(true);
+    }
+  });
 });
