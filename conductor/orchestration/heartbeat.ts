@@ -12,7 +12,8 @@ import { AGENT_STATES, FAST_TRACK_STATES, S, type ProvisionState } from "../stat
 import type { NodeRecord } from "../store/node-record.ts";
 import type { ConductorContext } from "./context.ts";
 import { inspectViaAgent } from "./inspection.ts";
-import { processAgentSteps } from "./step-runner.ts";
+import { kindOf } from "./step-kinds.ts";
+import { failRun, processAgentSteps } from "./step-runner.ts";
 
 /** 43 url-safe characters, as Ironic's `secrets.token_urlsafe()`. */
 export function newAgentToken(): string {
@@ -102,6 +103,7 @@ export function handleHeartbeat(ctx: ConductorContext, ident: string, body: Hear
   if (!lookupAllowed(ctx, node.provision_state)) throw conductorError("NOT_WAITING_FOR_AGENT", { node: node.uuid, state: node.provision_state });
   ctx.store.nodes.recordHeartbeat(node, { url: body.callback_url, version: body.agent_version ?? null, verifyCa: ca, at: Date.now() });
   const state = node.provision_state;
+  if (node.maintenance) return abortInMaintenance(ctx, node.uuid, state);
   if (state !== S.INSPECTWAIT && state !== S.CLEANWAIT && state !== S.DEPLOYWAIT) return;
   const release = ctx.locks.tryLock(node.uuid, "heartbeat");
   if (!release) return; // already being worked on; this heartbeat only refreshed the agent
@@ -109,6 +111,29 @@ export function handleHeartbeat(ctx: ConductorContext, ident: string, body: Hear
     try {
       if (state === S.INSPECTWAIT) await inspectViaAgent(ctx, node.uuid);
       else await processAgentSteps(ctx, node.uuid);
+    } finally {
+      release();
+    }
+  });
+}
+
+/**
+ * A heartbeat from a node in maintenance: a clean or deploy under way is aborted into
+ * `clean failed` / `deploy failed` (Ironic with `allow_provisioning_in_maintenance = False`,
+ * the rule Teeth already applies when a clean or deploy is requested); in any other state
+ * the heartbeat only refreshed the agent.
+ */
+function abortInMaintenance(ctx: ConductorContext, uuid: string, state: string): void {
+  const kind = kindOf(state);
+  if (!kind) return;
+  const release = ctx.locks.tryLock(uuid, "heartbeat");
+  if (!release) return; // a step is being driven right now; the next heartbeat aborts
+  ctx.background(`abort ${kind} ${uuid}`, async () => {
+    try {
+      const node = ctx.store.nodes.get(uuid);
+      if (!node?.maintenance || kindOf(node.provision_state) !== kind) return;
+      ctx.log.error({ node: uuid, state: node.provision_state }, `aborting ${kind}: the node is in maintenance mode`);
+      await failRun(ctx, node, kind, kind === "clean" ? "Cleaning aborted as node is in maintenance mode" : "Deploy aborted as node is in maintenance mode");
     } finally {
       release();
     }

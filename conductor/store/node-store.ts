@@ -28,6 +28,8 @@ export interface HeartbeatTarget {
   agent_url: string | null;
   agent_verify_ca: string | null;
   agent_version: string | null;
+  /** SQLite's 0/1. */
+  maintenance: number;
 }
 
 export interface NodeStore {
@@ -66,7 +68,7 @@ export function createNodeStore(db: Database): NodeStore {
   const heartbeat = db.query(
     "UPDATE nodes SET agent_url = ?, agent_version = ?, agent_verify_ca = ?, agent_last_heartbeat = ? WHERE uuid = ?",
   );
-  const hbCols = "uuid, provision_state, agent_token, agent_url, agent_verify_ca, agent_version";
+  const hbCols = "uuid, provision_state, agent_token, agent_url, agent_verify_ca, agent_version, maintenance";
   const hbByUuid = db.query<HeartbeatTarget, [string]>(`SELECT ${hbCols} FROM nodes WHERE uuid = ?`);
   const hbByName = db.query<HeartbeatTarget, [string]>(`SELECT ${hbCols} FROM nodes WHERE name = ?`);
   // Only while the agent is the one that heartbeated: a wiped or replaced agent is not revived.

@@ -63,14 +63,47 @@ test("an operator's maintenance reason is kept when cleaning then fails", async 
   const agent = await startStandInAgent({ apiUrl: tc.url, macs: [mac], failSteps: { erase_devices_metadata: "wipefs: device busy" }, slowSteps: { erase_devices_metadata: 20 } });
   agents.push(agent);
   await tc.api("PUT", "/v1/nodes/cf2/states/provision", { target: "clean", clean_steps: [{ interface: "deploy", step: "erase_devices_metadata" }] });
-  await tc.waitFor("cf2", (x) => x.provision_state === "clean wait");
-  // maintenance set by hand while cleaning (Ironic allows it); the reason survives the failure
+  await tc.waitFor("cf2", (x) => x.clean_step?.step === "erase_devices_metadata");
+  // maintenance set by hand while a step runs: the clean fails (the step's error or the
+  // maintenance abort, whichever comes first) and the operator's reason survives it
   expect((await tc.api("PUT", "/v1/nodes/cf2/maintenance", { reason: "rack 4 power work" })).status).toBe(202);
   const n = await tc.waitFor("cf2", (x) => x.provision_state === "clean failed");
   expect(n.maintenance).toBe(true);
   expect(n.fault).toBe("clean failure");
   expect(n.maintenance_reason).toBe("rack 4 power work");
 }, 20_000);
+
+test("maintenance set during a clean or a deploy: the next heartbeat aborts it (clean failed / deploy failed)", async () => {
+  const mac = "52:54:00:20:00:05";
+  await enroll("cf5", mac);
+  // the step never ends on its own: only the maintenance abort can end this clean
+  const agent = await startStandInAgent({ apiUrl: tc.url, macs: [mac], slowSteps: { erase_devices_metadata: 1_000_000 } });
+  agents.push(agent);
+  await tc.api("PUT", "/v1/nodes/cf5/states/provision", { target: "clean", clean_steps: [{ interface: "deploy", step: "erase_devices_metadata" }] });
+  await tc.waitFor("cf5", (x) => x.clean_step?.step === "erase_devices_metadata");
+  expect((await tc.api("PUT", "/v1/nodes/cf5/maintenance", { reason: "pulled for repair" })).status).toBe(202);
+  const n = await tc.waitFor("cf5", (x) => x.provision_state === "clean failed", 5000);
+  expect(n.last_error).toBe("Cleaning aborted as node is in maintenance mode");
+  expect(n).toMatchObject({ maintenance: true, maintenance_reason: "pulled for repair", fault: "clean failure" });
+
+  // a deploy: maintenance arrives while write_image runs
+  const mac2 = "52:54:00:20:00:06";
+  await enroll("cf6", mac2);
+  const agent2 = await startStandInAgent({ apiUrl: tc.url, macs: [mac2], writeImagePolls: 1_000_000 });
+  agents.push(agent2);
+  await tc.api("PATCH", "/v1/nodes/cf6", [
+    { op: "add", path: "/instance_info/image_source", value: "http://images.example/disk.raw" },
+    { op: "add", path: "/instance_info/image_checksum", value: "a".repeat(64) },
+  ]);
+  expect((await tc.api("PUT", "/v1/nodes/cf6/states/provision", { target: "provide" })).status).toBe(202);
+  await tc.waitFor("cf6", (x) => x.provision_state === "available");
+  expect((await tc.api("PUT", "/v1/nodes/cf6/states/provision", { target: "active" })).status).toBe(202);
+  await tc.waitFor("cf6", (x) => x.deploy_step?.step === "write_image");
+  expect((await tc.api("PUT", "/v1/nodes/cf6/maintenance", { reason: "firmware recall" })).status).toBe(202);
+  const d = await tc.waitFor("cf6", (x) => x.provision_state === "deploy failed", 5000);
+  expect(d.last_error).toBe("Deploy aborted as node is in maintenance mode");
+  expect(d.maintenance).toBe(true);
+}, 30_000);
 
 test("a clean that fails before any step ran does not set maintenance", async () => {
   const mac = "52:54:00:20:00:03";
