@@ -1,17 +1,22 @@
 /**
- * @module test/ramdisk/nvme-erase.test
+ * @module test/ramdisk/ramdisk-in-qemu.test
  * The real RAM disk in QEMU (TCG) with an emulated NVMe drive: it boots, the agent looks up
  * and heartbeats to a stand-in conductor, reports the drive, erases it with an NVMe format,
- * and powers the VM off for real; afterwards the drive's backing file holds no trace of
- * the pattern written before boot.
+ * streams a qcow2 image from the host onto a virtio disk (the connection cut once on the
+ * way: resumed with Range), and powers the VM off for real; afterwards the NVMe drive's
+ * backing file holds no trace of the pattern written before boot and the virtio disk holds
+ * the image, byte for byte.
  *
  * Skipped, saying why, only when the RAM disk cannot be built (not root, no dist/teeth...).
  * `TEETH_UPDATE_FIXTURES=1` rewrites test/fixtures/nvme/id-ctrl-qemu.json from the guest.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { qcow2, randomImage } from "../../agent/image/testing/fixtures.ts";
+import { startImageServer, type ImageServer } from "../../agent/image/testing/image-server.ts";
 import { parseNvmeIdCtrl, type NvmeController } from "../../hardware-managers/generic/erase/nvme-id-ctrl.ts";
 import { freePort } from "../support/agent-process.ts";
 import { startStandInConductor, type StandInConductor } from "../support/stand-in-conductor.ts";
@@ -24,11 +29,17 @@ const BOOT_MAC = "52:54:00:7e:e7:01";
 const OTHER_MAC = "52:54:00:7e:e7:02";
 const PATTERN = "TEETH-NVME-PATTERN-";
 const FIXTURE = resolve(REPO, "test/fixtures/nvme/id-ctrl-qemu.json");
-const CONSOLE_LOG = resolve(REPO, "build/ramdisk/test-logs/nvme-erase-console.log");
+const CONSOLE_LOG = resolve(REPO, "build/ramdisk/test-logs/ramdisk-in-qemu-console.log");
 const MINUTES = 60_000;
+/** The deploy target: at least 4 GiB, so the agent picks it as IPA would (a sparse file). */
+const DEPLOY_DISK_BYTES = 4096 * 1024 * 1024 + 64 * 1024 * 1024;
+/** 12 MiB of random data with two zero runs, as a qcow2 (allocated clusters only). */
+const DEPLOY_RAW = randomImage(12 * 1024 * 1024, [[2 << 20, 3 << 20], [8 << 20, 1 << 20]]);
+const DEPLOY_QCOW2 = qcow2(DEPLOY_RAW);
+const DROP_AT = 5 << 20;
 
 const built = await buildRamdisk();
-if (!built.ok) console.warn(`SKIPPED test/ramdisk/nvme-erase.test.ts: the RAM disk could not be built.\n${built.reason}`);
+if (!built.ok) console.warn(`SKIPPED test/ramdisk/ramdisk-in-qemu.test.ts: the RAM disk could not be built.\n${built.reason}`);
 else console.log(`[ramdisk] built or up to date in ${built.seconds.toFixed(1)} s\n${built.output}`);
 
 /** A disk image whose every 512-byte sector starts with PATTERN and its number. */
@@ -65,9 +76,11 @@ function scanDisk(path: string): { patternAt: number; nonZeroBytes: number } {
   return { patternAt, nonZeroBytes };
 }
 
-describe.skipIf(!built.ok)("RAM disk in QEMU with an emulated NVMe drive", () => {
+describe.skipIf(!built.ok)("RAM disk in QEMU with an emulated NVMe drive and a virtio disk", () => {
   let dir: string;
   let diskPath: string;
+  let deployPath: string;
+  let images: ImageServer;
   let conductor: StandInConductor;
   let vm: Vm;
   let agentBase: string;
@@ -98,6 +111,12 @@ describe.skipIf(!built.ok)("RAM disk in QEMU with an emulated NVMe drive", () =>
     diskPath = join(dir, "nvme.img");
     writePatternDisk(diskPath);
     expect(scanDisk(diskPath).patternAt).toBe(0);
+    deployPath = join(dir, "deploy.img");
+    writeFileSync(deployPath, "");
+    truncateSync(deployPath, DEPLOY_DISK_BYTES);
+    // The host's loopback is 10.0.2.2 to the guest; the connection is cut once at 5 MiB.
+    images = await startImageServer();
+    images.put("/deploy.qcow2", DEPLOY_QCOW2, { dropAt: [DROP_AT] });
     conductor = startStandInConductor({ heartbeatTimeout: 10 });
     const agentPort = await freePort();
     agentBase = `http://127.0.0.1:${agentPort}`;
@@ -121,6 +140,7 @@ describe.skipIf(!built.ok)("RAM disk in QEMU with an emulated NVMe drive", () =>
       extra: [
         "-drive", `file=${diskPath},if=none,id=nvm,format=raw`,
         "-device", `nvme,serial=${SERIAL},drive=nvm`,
+        "-drive", `file=${deployPath},if=virtio,format=raw`,
         // A second NIC, with a link, that /init must leave alone because of BOOTIF.
         "-netdev", "user,id=n1",
         "-device", `e1000,netdev=n1,mac=${OTHER_MAC}`,
@@ -133,6 +153,7 @@ describe.skipIf(!built.ok)("RAM disk in QEMU with an emulated NVMe drive", () =>
   afterAll(async () => {
     await vm?.kill();
     conductor?.stop();
+    await images?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -200,6 +221,22 @@ describe.skipIf(!built.ok)("RAM disk in QEMU with an emulated NVMe drive", () =>
     console.log(`[figure] secure_erase of the ${DISK_MIB} MiB QEMU NVMe drive: ${expected}, agent ${report.devices[0].duration_s} s, command round trip ${seconds.toFixed(2)} s`);
   }, 5 * MINUTES);
 
+  test("standby.prepare_image streams a qcow2 image onto the virtio disk, resuming a cut connection", async () => {
+    const start = performance.now();
+    const sha256 = createHash("sha256").update(DEPLOY_QCOW2).digest("hex");
+    const r = await command("standby.prepare_image", {
+      image_info: { id: "deploy.qcow2", urls: [`http://10.0.2.2:${images.port}/deploy.qcow2`], disk_format: "qcow2", os_hash_algo: "sha256", os_hash_value: sha256 },
+    });
+    const seconds = (performance.now() - start) / 1000;
+    if (r.command_status !== "SUCCEEDED") throw new Error(`prepare_image ${r.command_status}: ${JSON.stringify(r.command_error)}`);
+    const result = r.command_result;
+    expect(result).toMatchObject({ device: "/dev/vda", format: "qcow2", qcow2_metadata: "range", resumes: 1, image_size: DEPLOY_RAW.length });
+    expect(result.result).toStartWith("prepare_image: image (deploy.qcow2) written to device /dev/vda");
+    // The resume asked for the rest from where the cut left it.
+    expect(images.requests("/deploy.qcow2").some((q) => q.range === `bytes=${DROP_AT}-`)).toBe(true);
+    console.log(`[figure] prepare_image in the TCG RAM disk: ${DEPLOY_QCOW2.length} B qcow2 -> ${DEPLOY_RAW.length} B on /dev/vda, agent ${result.duration_s} s, round trip ${seconds.toFixed(2)} s, ${result.bytes_zeroed} B zeroed`);
+  }, 5 * MINUTES);
+
   test("standby.power_off powers the VM off, and the drive holds no trace of the pattern", async () => {
     // Asynchronous: accepted, then the VM goes away (so no polling for its result).
     const res = await fetch(`${agentBase}/v1/commands/?agent_token=${conductor.token}`, {
@@ -215,5 +252,15 @@ describe.skipIf(!built.ok)("RAM disk in QEMU with an emulated NVMe drive", () =>
     console.log(`[ramdisk] after the erase: pattern at ${patternAt}, ${nonZeroBytes} non-zero bytes of ${DISK_MIB} MiB`);
     expect(patternAt).toBe(-1);
     expect(nonZeroBytes).toBe(0);
+    // The image is on the virtio disk, byte for byte, with nothing after it.
+    const fd = openSync(deployPath, "r");
+    try {
+      const head = Buffer.alloc(DEPLOY_RAW.length + 1024 * 1024);
+      readSync(fd, head, 0, head.length, 0);
+      expect(head.subarray(0, DEPLOY_RAW.length).equals(DEPLOY_RAW)).toBe(true);
+      expect(head.subarray(DEPLOY_RAW.length).every((b) => b === 0)).toBe(true);
+    } finally {
+      closeSync(fd);
+    }
   }, 3 * MINUTES);
 });
