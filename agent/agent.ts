@@ -94,6 +94,9 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     get md5Allowed() {
       return state.md5Allowed;
     },
+    get permittedImageFormats() {
+      return state.permittedImageFormats;
+    },
     imageDownload: config.imageDownload,
     guardSpecialFilesystems: config.guardSpecialFilesystems,
   });

@@ -11,6 +11,8 @@ export interface AgentState {
   token: string | null;
   heartbeatTimeoutS: number;
   md5Allowed: boolean;
+  /** The conductor's `permitted_image_formats` from lookup; null until then (IPA's default applies). */
+  permittedImageFormats: readonly string[] | null;
   lockedDown: boolean;
   /** performance.now() of the first accepted heartbeat, for start-up timing. */
   firstHeartbeatAt: number | null;
@@ -22,6 +24,7 @@ export function createAgentState(initialToken: string | null): AgentState {
     token: initialToken,
     heartbeatTimeoutS: 300,
     md5Allowed: false,
+    permittedImageFormats: null,
     lockedDown: false,
     firstHeartbeatAt: null,
   };

@@ -61,6 +61,20 @@ async function until(cond: () => boolean, ms = 5000) {
 }
 
 describe("heartbeater", () => {
+  test("lookup's config sets what the image engine may accept: md5 and permitted formats", async () => {
+    const found = ok();
+    if (found.ok) Object.assign(found.value.config, { agent_md5_checksum_enable: true, permitted_image_formats: ["raw", "gpt"] });
+    const { api, calls } = fakeApi([found], []);
+    const { hb, state } = heartbeater(api);
+    expect(state.permittedImageFormats).toBeNull();
+    const running = hb.run();
+    await until(() => calls.some((c) => c.kind === "heartbeat"));
+    hb.stop();
+    await running;
+    expect(state.md5Allowed).toBe(true);
+    expect(state.permittedImageFormats).toEqual(["raw", "gpt"]);
+  });
+
   test("looks up until found, keeps the token, then heartbeats with every field", async () => {
     const { api, calls } = fakeApi([fail(404), fail(null), ok()], []);
     const { hb, state } = heartbeater(api);

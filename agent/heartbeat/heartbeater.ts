@@ -85,6 +85,7 @@ export function createHeartbeater(deps: HeartbeaterDeps): Heartbeater {
         deps.state.node = node;
         deps.state.heartbeatTimeoutS = config.heartbeat_timeout;
         deps.state.md5Allowed = Boolean(config.agent_md5_checksum_enable);
+        if (config.permitted_image_formats?.length) deps.state.permittedImageFormats = Object.freeze([...config.permitted_image_formats]);
         log.info({ node: node.uuid, attempts: attempt, heartbeat_timeout: config.heartbeat_timeout }, "lookup succeeded");
         return true;
       }

@@ -83,6 +83,11 @@ export const ImageErrors = {
       `Image declared as ${declared} but its bytes are ${detected}; refusing to write it`,
       { status: 400, details: { declared, detected } },
     ),
+  formatNotPermitted: (format: string, permitted: string[]) =>
+    imageError("IMAGE_FORMAT_NOT_PERMITTED", `Image format ${format} is not permitted here (permitted_image_formats: ${permitted.join(", ")})`, {
+      status: 400,
+      details: { format, permitted },
+    }),
   formatUnsupported: (format: string) =>
     imageError("IMAGE_FORMAT_UNSUPPORTED", `Image format ${format} is not supported`, {
       status: 400,

@@ -10,8 +10,8 @@ export type Compression = "gzip" | "xz" | "zstd";
 export type DiskFormat = "raw" | "qcow2" | "vmdk" | "vhdx" | "vdi" | "vhd";
 export type Detected = Compression | DiskFormat;
 
-/** Bytes needed to tell every format apart. */
-export const DETECT_BYTES = 512;
+/** Bytes needed to tell every format apart (and to see a GPT header at LBA 1 of a 4Kn disk). */
+export const DETECT_BYTES = 4096;
 
 const startsWith = (b: Uint8Array, sig: number[], at = 0) => sig.every((v, i) => b[at + i] === v);
 
@@ -56,4 +56,22 @@ export function checkDeclared(detected: Detected, declared: string | null | unde
   if (want === "qcow2" && detected !== "qcow2") throw ImageErrors.formatMismatch(want, detected);
   if (RAW_LIKE.has(want) && detected !== "raw") throw ImageErrors.formatMismatch(want, detected);
   return detected;
+}
+
+/** IPA's default `permitted_image_formats`. */
+export const DEFAULT_PERMITTED_FORMATS: readonly string[] = Object.freeze(["raw", "gpt", "qcow2", "iso"]);
+
+/**
+ * Checks the format to write against the conductor's `permitted_image_formats` (IPA's names:
+ * a raw image with a GPT is `gpt` as well as `raw`; a raw image declared `iso` is `iso`).
+ * Throws IMAGE_FORMAT_NOT_PERMITTED.
+ * @example
+ * checkPermitted("qcow2", head, "qcow2", ["raw", "gpt"]) // throws IMAGE_FORMAT_NOT_PERMITTED
+ */
+export function checkPermitted(format: "raw" | "qcow2", head: Uint8Array, declared: string | null | undefined, permitted: readonly string[]): void {
+  const allowed = new Set(permitted.map((f) => f.trim().toLowerCase()));
+  const names: string[] = [format];
+  if (format === "raw" && head.length >= 520 && Buffer.from(head.buffer, head.byteOffset + 512, 8).toString("latin1") === "EFI PART") names.push("gpt");
+  if (format === "raw" && declared?.toLowerCase() === "iso") names.push("iso");
+  if (!names.some((n) => allowed.has(n))) throw ImageErrors.formatNotPermitted(names[names.length - 1]!, [...allowed]);
 }

@@ -253,6 +253,20 @@ describe("refusals", () => {
     await expectFailure(options("/sneaky.img", q, { info: { disk_format: "raw" } }), "IMAGE_FORMAT_MISMATCH");
   });
 
+  test("a format outside the conductor's permitted_image_formats is refused, and wipes", async () => {
+    const q = qcow2(image);
+    server.put("/notallowed.qcow2", q);
+    await expectFailure(options("/notallowed.qcow2", q, { permittedFormats: ["raw", "gpt"] }), "IMAGE_FORMAT_NOT_PERMITTED");
+    // `gpt` alone admits a raw image with a GPT (every test image has one), not a bare raw one
+    server.put("/gpt.img", image);
+    await writeImage(options("/gpt.img", image, { permittedFormats: ["gpt"] }));
+    expectOnDisk(image);
+    const bare = Buffer.from(image);
+    bare.fill(0x11, 0, 1024);
+    server.put("/bare.img", bare);
+    await expectFailure(options("/bare.img", bare, { permittedFormats: ["gpt"] }), "IMAGE_FORMAT_NOT_PERMITTED");
+  });
+
   test("raw declared qcow2 is refused", async () => {
     server.put("/notq.qcow2", image);
     await expectFailure(options("/notq.qcow2", image, { info: { disk_format: "qcow2" } }), "IMAGE_FORMAT_MISMATCH");

@@ -18,7 +18,7 @@ import { loadConfigDrive, writeConfigDrive, type ConfigDriveResult } from "./con
 import { decompress } from "./decompress.ts";
 import { createDiskWriter, type DiskWriter, type DiskWriterOptions } from "./disk-writer.ts";
 import { ImageErrors, isRetryable } from "./errors.ts";
-import { checkDeclared, detectFormat, isCompression, DETECT_BYTES, type Compression } from "./format-detect.ts";
+import { checkDeclared, checkPermitted, detectFormat, isCompression, DEFAULT_PERMITTED_FORMATS, DETECT_BYTES, type Compression } from "./format-detect.ts";
 import { fetchBytes, fetchText, type HttpSettings } from "./http-request.ts";
 import { createMemoryPacer, type MemoryPacer } from "./memory-pacer.ts";
 import { createProgressTracker, type ProgressTracker } from "./progress.ts";
@@ -47,6 +47,8 @@ export interface WriteImageOptions {
   signal?: AbortSignal;
   download?: Partial<DownloadSettings>;
   md5Allowed?: boolean;
+  /** The conductor's `permitted_image_formats` (IPA's names); default raw, gpt, qcow2, iso. */
+  permittedFormats?: readonly string[];
   /** Skip TLS verification of the image server. */
   insecure?: boolean;
   /** Tuning of the disk writer (buffer sizes); defaults suit disks. */
@@ -157,7 +159,10 @@ export async function writeImage(options: WriteImageOptions): Promise<WriteImage
       url = candidate;
       writer = createDiskWriter(opened, { ...options.writer, onWritten: (n) => progress.written(n) });
       try {
-        attempt = await writeFromUrl({ url, info, settings, download, expected, target: opened, writer, progress, memory, logger, signal });
+        attempt = await writeFromUrl({
+          url, info, settings, download, expected, target: opened, writer, progress, memory, logger, signal,
+          permitted: options.permittedFormats ?? DEFAULT_PERMITTED_FORMATS,
+        });
         break;
       } catch (error) {
         lastError = error;
@@ -239,6 +244,7 @@ interface UrlJob {
   memory: MemoryPacer;
   logger: Logger;
   signal: AbortSignal;
+  permitted: readonly string[];
 }
 
 async function writeFromUrl(job: UrlJob): Promise<Attempt> {
@@ -272,6 +278,7 @@ async function writeFromUrl(job: UrlJob): Promise<Attempt> {
       head = more.head;
     }
     const format = checkDeclared(detectFormat(head), job.info.disk_format);
+    checkPermitted(format, head, job.info.disk_format, job.permitted);
     logger.info({ url, format, compression, total: stream.totalBytes, ranges: stream.acceptsRanges }, "writing image");
     progress.stage("download");
 

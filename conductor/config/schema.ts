@@ -39,6 +39,8 @@ export const ConductorConfigSchema = z
         heartbeat_timeout_s: z.number().int().positive().default(300),
         /** Ironic's fast track: agents may look up and heartbeat in manageable/available. */
         fast_track: z.boolean().default(false),
+        /** Sent to agents as `config.permitted_image_formats` (Ironic's `[conductor] permitted_image_formats`). */
+        permitted_image_formats: z.array(z.enum(["raw", "gpt", "qcow2", "iso"])).min(1).default(["raw", "gpt", "qcow2", "iso"]),
       })
       .strict()
       .prefault({}),

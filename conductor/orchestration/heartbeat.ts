@@ -53,7 +53,7 @@ export function lookupBody(ctx: ConductorContext, node: NodeRecord, token: strin
       agent_containers: {},
       agent_md5_checksum_enable: false,
       disable_deep_image_inspection: false,
-      permitted_image_formats: ["raw", "gpt", "qcow2", "iso"],
+      permitted_image_formats: ctx.config.agent.permitted_image_formats,
     },
   };
 }

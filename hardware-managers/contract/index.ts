@@ -26,6 +26,8 @@ export interface ManagerConfig {
   readonly simulatePower: boolean;
   readonly insecure: boolean;
   readonly md5Allowed: boolean;
+  /** The conductor's `permitted_image_formats` (null: IPA's default, raw, gpt, qcow2, iso). */
+  readonly permittedImageFormats?: readonly string[] | null;
   /** `ipa-guard-special-filesystems`: refuse to erase GPFS/VMFS/gfs2 unless the node allows it. */
   readonly guardSpecialFilesystems?: boolean;
   readonly imageDownload: {

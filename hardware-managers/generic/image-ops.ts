@@ -57,6 +57,7 @@ async function runWrite(ctx: ManagerContext, args: Record<string, unknown>, with
       onProgress: (p) => ctx.progress({ ...p, device }),
       download: ctx.config.imageDownload,
       md5Allowed: ctx.config.md5Allowed,
+      permittedFormats: ctx.config.permittedImageFormats ?? undefined,
       insecure: ctx.config.insecure,
     });
   } catch (error) {
