@@ -155,6 +155,8 @@ describe("socketGet", () => {
       const pending = socketGet(new URL(`http://127.0.0.1:${silent.port}/`), { headers: {}, headTimeoutMs: 5000, signal: controller.signal });
       controller.abort(new Error("stop now"));
       await expect(pending).rejects.toThrow(/stop now/);
+      // a signal aborted before the call: no connection is made at all
+      await expect(socketGet(new URL(`http://127.0.0.1:${silent.port}/`), { headers: {}, headTimeoutMs: 5000, signal: controller.signal })).rejects.toThrow(/stop now/);
     } finally {
       silent.stop(true);
     }

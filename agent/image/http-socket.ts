@@ -174,6 +174,8 @@ export function socketGet(url: URL, options: SocketGetOptions): Promise<HttpBody
     const headTimer = setTimeout(() => fail(new Error(`no response within ${options.headTimeoutMs / 1000} s`)), options.headTimeoutMs);
     const onAbort = () => fail(options.signal.reason ?? new Error("aborted"));
     options.signal.addEventListener("abort", onAbort, { once: true });
+    // Functions below are hoisted: an already aborted signal fails before any connection.
+    if (options.signal.aborted) queueMicrotask(onAbort);
 
     const cleanup = () => {
       clearTimeout(headTimer);
