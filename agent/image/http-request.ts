@@ -4,7 +4,8 @@
  * and what a status code means (4xx final, 5xx/408/429 worth a retry).
  */
 import { ImageErrors } from "./errors.ts";
-import { releaseBuffer, socketGet, type HttpBody } from "./http-socket.ts";
+import { socketGet, type HttpBody } from "./http-socket.ts";
+import { releaseBuffer } from "./memory-pacer.ts";
 
 export type { HttpBody } from "./http-socket.ts";
 

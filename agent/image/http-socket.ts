@@ -17,6 +17,7 @@
  * understood; one request per connection (`Connection: close`).
  */
 import type { Socket } from "bun";
+import { releaseBuffer } from "./memory-pacer.ts";
 
 /** What the image engine reads from a response, whichever transport carried it. */
 export interface HttpBody {
@@ -40,21 +41,6 @@ export interface SocketGetOptions {
   /** Rejects when no complete response head arrived in this time. */
   headTimeoutMs: number;
   signal: AbortSignal;
-}
-
-/**
- * Frees a buffer now instead of at the next garbage collection; false when it cannot be
- * (shared, or pinned by the runtime: the collector frees it later).
- */
-export function releaseBuffer(buffer: ArrayBufferLike): boolean {
-  const transfer = (buffer as ArrayBuffer & { transfer?: (n: number) => ArrayBuffer }).transfer;
-  if (typeof transfer !== "function") return false;
-  try {
-    transfer.call(buffer, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Waiting body bytes at which reading pauses, and below which it resumes. */

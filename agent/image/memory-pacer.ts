@@ -5,7 +5,8 @@
  * chunk could not be freed. Such chunks are fresh buffers, freed when the GC sweeps them; left
  * to its own pace the GC let that garbage (plus what the allocator kept of it) reach ~100 MB
  * on top of the agent's own ~60 MB. A collection with a sweep every `everyBytes` downloaded
- * caps it; one more at the end returns the rest before the agent idles.
+ * caps it; one more at the end returns the rest before the agent idles. `releaseBuffer` is
+ * how the transports free a consumed chunk at once.
  */
 import { gcAndSweep } from "bun:jsc";
 
@@ -44,4 +45,19 @@ export function createMemoryPacer(everyBytes = DEFAULT_GC_EVERY, collect: () => 
       Bun.gc(true);
     },
   };
+}
+
+/**
+ * Frees a buffer now instead of at the next garbage collection; false when it cannot be
+ * (shared, or pinned by the runtime: the collector frees it later).
+ */
+export function releaseBuffer(buffer: ArrayBufferLike): boolean {
+  const transfer = (buffer as ArrayBuffer & { transfer?: (n: number) => ArrayBuffer }).transfer;
+  if (typeof transfer !== "function") return false;
+  try {
+    transfer.call(buffer, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }

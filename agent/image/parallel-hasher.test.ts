@@ -32,6 +32,7 @@ describe("parallel hasher", () => {
     abandoned.update(data);
     abandoned.close();
     abandoned.close();
+    expect(() => abandoned.update(data)).toThrow(/closed/);
   });
 
   test("a worker that cannot hash reports a failure instead of hanging", () => {

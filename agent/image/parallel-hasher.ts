@@ -154,6 +154,12 @@ export function createParallelHasher(algo: string, options: ParallelHasherOption
     fill = 0;
   };
 
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    worker.terminate();
+  };
+
   return {
     update(chunk) {
       if (closed) throw new Error("hasher closed");
@@ -176,17 +182,13 @@ export function createParallelHasher(algo: string, options: ParallelHasherOption
         const length = Atomics.load(control, DONE);
         if (length > 0) {
           const hex = Buffer.from(init.result, 0, length).toString("hex");
-          this.close();
+          close();
           return hex;
         }
         check();
         if (Atomics.wait(control, DONE, 0, stallMs) === "timed-out") throw new Error(`${algo} hash worker stalled`);
       }
     },
-    close() {
-      if (closed) return;
-      closed = true;
-      worker.terminate();
-    },
+    close,
   };
 }

@@ -45,6 +45,13 @@ test("a partition image without root_gb is refused when the deploy is requested,
   expect(() => images.validate(node({ image_source: "http://img/r.raw", image_checksum: sum, image_type: "partition" }))).toThrow(/instance_info.root_gb/);
 });
 
+test("sizes that are not whole numbers are refused, not read as 0", () => {
+  const base = { image_source: "http://img/r.raw", image_checksum: sum, image_type: "partition" };
+  for (const [key, value] of [["root_gb", "ten"], ["root_gb", 0], ["swap_mb", "1.5"], ["swap_mb", -1], ["ephemeral_gb", "lots"], ["ephemeral_mb", true]] as const) {
+    expect(() => images.validate(node({ ...base, root_gb: 4, [key]: value })), `${key}=${value}`).toThrow(new RegExp(`instance_info.${key} must be an integer`));
+  }
+});
+
 test("capabilities parse from Ironic's string form and from an object", () => {
   expect(capabilities("boot_mode:uefi, disk_label:msdos")).toEqual({ boot_mode: "uefi", disk_label: "msdos" });
   expect(capabilities({ boot_mode: "bios" })).toEqual({ boot_mode: "bios" });

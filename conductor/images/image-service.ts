@@ -77,19 +77,29 @@ export function createImageService(options: { dataDir: string; publicUrl: string
    */
   function partitionFields(node: NodeRecord): Partial<ImageInfo> {
     const ii = node.instance_info;
-    const rootGb = Number(ii.root_gb);
-    if (!Number.isFinite(rootGb) || rootGb <= 0) {
+    if (ii.root_gb === undefined || ii.root_gb === null || ii.root_gb === "") {
       throw conductorError("INVALID_PARAMETER", {
         reason: `Node ${node.uuid} failed to validate deploy image info. Some parameters were missing. Missing are: ['instance_info.root_gb']`,
       });
     }
+    // As Ironic's int() of each: a value that is not a whole number is refused, never read as 0.
+    const size = (key: string, min: number): number => {
+      const raw = ii[key];
+      if (raw === undefined || raw === null || raw === "") return 0;
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+      if (!Number.isInteger(n) || n < min) {
+        throw conductorError("INVALID_PARAMETER", { reason: `Node ${node.uuid}: instance_info.${key} must be an integer >= ${min}, got ${JSON.stringify(raw)}` });
+      }
+      return n;
+    };
+    const rootGb = size("root_gb", 1);
     const caps = { ...capabilities(node.properties.capabilities), ...capabilities(ii.capabilities) };
     const bootMode = caps.boot_mode === "bios" ? "bios" : "uefi";
     const fields: Record<string, unknown> = {
       root_gb: rootGb,
       root_mb: rootGb * 1024,
-      swap_mb: Number(ii.swap_mb ?? 0) || 0,
-      ephemeral_mb: Number(ii.ephemeral_mb ?? (Number(ii.ephemeral_gb ?? 0) || 0) * 1024) || 0,
+      swap_mb: size("swap_mb", 0),
+      ephemeral_mb: ii.ephemeral_mb !== undefined && ii.ephemeral_mb !== null ? size("ephemeral_mb", 0) : size("ephemeral_gb", 0) * 1024,
       preserve_ephemeral: ii.preserve_ephemeral === true || ii.preserve_ephemeral === "true" || ii.preserve_ephemeral === "True",
       deploy_boot_mode: bootMode,
       boot_option: "local",

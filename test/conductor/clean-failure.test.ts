@@ -19,16 +19,10 @@ afterAll(async () => {
   await tc.stop();
 });
 
-async function enroll(name: string, mac: string) {
-  expect((await tc.api("POST", "/v1/nodes", { name, driver: "fake-hardware" })).status).toBe(201);
-  expect((await tc.api("POST", "/v1/ports", { address: mac, node_uuid: name })).status).toBe(201);
-  await tc.api("PUT", `/v1/nodes/${name}/states/provision`, { target: "manage" });
-  await tc.waitFor(name, (n) => n.provision_state === "manageable");
-}
 
 test("a failing clean step: clean failed, maintenance with fault 'clean failure'; manage keeps it; unset clears it", async () => {
   const mac = "52:54:00:20:00:01";
-  await enroll("cf1", mac);
+  await tc.enroll("cf1", mac);
   const agent = await startStandInAgent({ apiUrl: tc.url, macs: [mac], failSteps: { erase_devices: "Erasing /dev/vda failed: ATA security frozen" } });
   agents.push(agent);
   expect((await tc.api("PUT", "/v1/nodes/cf1/states/provision", { target: "provide" })).status).toBe(202);
@@ -59,7 +53,7 @@ test("a failing clean step: clean failed, maintenance with fault 'clean failure'
 
 test("an operator's maintenance reason is kept when cleaning then fails", async () => {
   const mac = "52:54:00:20:00:02";
-  await enroll("cf2", mac);
+  await tc.enroll("cf2", mac);
   const agent = await startStandInAgent({ apiUrl: tc.url, macs: [mac], failSteps: { erase_devices_metadata: "wipefs: device busy" }, slowSteps: { erase_devices_metadata: 20 } });
   agents.push(agent);
   await tc.api("PUT", "/v1/nodes/cf2/states/provision", { target: "clean", clean_steps: [{ interface: "deploy", step: "erase_devices_metadata" }] });
@@ -75,7 +69,7 @@ test("an operator's maintenance reason is kept when cleaning then fails", async 
 
 test("maintenance set during a clean or a deploy: the next heartbeat aborts it (clean failed / deploy failed)", async () => {
   const mac = "52:54:00:20:00:05";
-  await enroll("cf5", mac);
+  await tc.enroll("cf5", mac);
   // the step never ends on its own: only the maintenance abort can end this clean
   const agent = await startStandInAgent({ apiUrl: tc.url, macs: [mac], slowSteps: { erase_devices_metadata: 1_000_000 } });
   agents.push(agent);
@@ -88,7 +82,7 @@ test("maintenance set during a clean or a deploy: the next heartbeat aborts it (
 
   // a deploy: maintenance arrives while write_image runs
   const mac2 = "52:54:00:20:00:06";
-  await enroll("cf6", mac2);
+  await tc.enroll("cf6", mac2);
   const agent2 = await startStandInAgent({ apiUrl: tc.url, macs: [mac2], writeImagePolls: 1_000_000 });
   agents.push(agent2);
   await tc.api("PATCH", "/v1/nodes/cf6", [
@@ -107,7 +101,7 @@ test("maintenance set during a clean or a deploy: the next heartbeat aborts it (
 
 test("a clean that fails before any step ran does not set maintenance", async () => {
   const mac = "52:54:00:20:00:03";
-  await enroll("cf3", mac);
+  await tc.enroll("cf3", mac);
   const agent = await startStandInAgent({ apiUrl: tc.url, macs: [mac] });
   agents.push(agent);
   await tc.api("PUT", "/v1/nodes/cf3/states/provision", { target: "clean", clean_steps: [{ interface: "deploy", step: "nope" }] });

@@ -21,19 +21,11 @@ afterAll(async () => {
   await tc.stop();
 });
 
-async function enroll(name: string, mac: string) {
-  const r = await tc.api("POST", "/v1/nodes", { name, driver: "fake-hardware" });
-  expect(r.status).toBe(201);
-  expect((await tc.api("POST", "/v1/ports", { address: mac, node_uuid: name })).status).toBe(201);
-  expect((await tc.api("PUT", `/v1/nodes/${name}/states/provision`, { target: "manage" })).status).toBe(202);
-  await tc.waitFor(name, (n) => n.provision_state === "manageable");
-  return r.json.uuid as string;
-}
 
 describe("life cycle with a stand-in agent", () => {
   test("inspect -> provide (clean) -> deploy (progress) -> undeploy", async () => {
     const mac = "52:54:00:00:00:01";
-    const uuid = await enroll("n1", mac);
+    const uuid = await tc.enroll("n1", mac);
     const agent = await startStandInAgent({ apiUrl: tc.url, macs: [mac, "52:54:00:00:00:02"] });
     agents.push(agent);
 
@@ -79,7 +71,7 @@ describe("life cycle with a stand-in agent", () => {
 
   test("a failing write_image lands in deploy failed with the agent's reason", async () => {
     const mac = "52:54:00:00:01:01";
-    await enroll("n2", mac);
+    await tc.enroll("n2", mac);
     await tc.api("PATCH", "/v1/nodes/n2", [{ op: "add", path: "/automated_clean", value: false }]);
     await tc.api("PUT", "/v1/nodes/n2/states/provision", { target: "provide" });
     await tc.waitFor("n2", (x) => x.provision_state === "available");
@@ -98,7 +90,7 @@ describe("life cycle with a stand-in agent", () => {
 
   test("manual clean runs the operator's steps and returns to manageable", async () => {
     const mac = "52:54:00:00:02:01";
-    await enroll("n3", mac);
+    await tc.enroll("n3", mac);
     const agent = await startStandInAgent({ apiUrl: tc.url, macs: [mac] });
     agents.push(agent);
     const steps = [{ interface: "management", step: "update_firmware", args: { firmware_images: [{ url: "http://x/fw.bin" }] } }];
@@ -113,7 +105,7 @@ describe("life cycle with a stand-in agent", () => {
   }, 20_000);
 
   test("abort, invalid verbs and locks", async () => {
-    await enroll("n4", "52:54:00:00:03:01");
+    await tc.enroll("n4", "52:54:00:00:03:01");
     await tc.api("PUT", "/v1/nodes/n4/states/provision", { target: "inspect" });
     await tc.waitFor("n4", (x) => x.provision_state === "inspect wait");
     expect((await tc.api("PUT", "/v1/nodes/n4/states/provision", { target: "abort" })).status).toBe(202);

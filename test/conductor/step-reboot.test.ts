@@ -31,14 +31,6 @@ afterAll(async () => {
 
 const vendorStep = (step: string, reboot: boolean, iface = "management"): AgentStepDef => ({ step, priority: 0, interface: iface, reboot_requested: reboot, abortable: false });
 
-async function enroll(name: string, mac: string): Promise<string> {
-  const r = await tc.api("POST", "/v1/nodes", { name, driver: "fake-hardware" });
-  expect(r.status).toBe(201);
-  expect((await tc.api("POST", "/v1/ports", { address: mac, node_uuid: name })).status).toBe(201);
-  await tc.api("PUT", `/v1/nodes/${name}/states/provision`, { target: "manage" });
-  await tc.waitFor(name, (n) => n.provision_state === "manageable");
-  return r.json.uuid as string;
-}
 
 /** Wires the node's "BMC" to the stand-in: a reboot restarts the agent; records what the conductor had stored then. */
 function rebootOnPowerCycle(uuid: string, agent: StandInAgent) {
@@ -57,7 +49,7 @@ const executed = (agent: StandInAgent, kind: string) =>
 
 test("a clean step with reboot_requested reboots the node and cleaning continues with the next step", async () => {
   const mac = "52:54:00:10:00:01";
-  const uuid = await enroll("rb1", mac);
+  const uuid = await tc.enroll("rb1", mac);
   const agent = await startStandInAgent({ apiUrl: tc.url, macs: [mac], relookupOnReject: false, extraSteps: { clean: [vendorStep("acme_reset_bmc", true)] } });
   agents.push(agent);
   const seen = rebootOnPowerCycle(uuid, agent);
@@ -94,7 +86,7 @@ test("a clean step with reboot_requested reboots the node and cleaning continues
 
 test("a deploy step with reboot_requested reboots mid-deploy and the deploy finishes active", async () => {
   const mac = "52:54:00:10:00:02";
-  const uuid = await enroll("rb2", mac);
+  const uuid = await tc.enroll("rb2", mac);
   await tc.api("PATCH", "/v1/nodes/rb2", [{ op: "add", path: "/automated_clean", value: false }]);
   await tc.api("PUT", "/v1/nodes/rb2/states/provision", { target: "provide" });
   await tc.waitFor("rb2", (x) => x.provision_state === "available");
@@ -123,7 +115,7 @@ test("a deploy step with reboot_requested reboots mid-deploy and the deploy fini
 
 test("a failed reboot fails the clean with the reason", async () => {
   const mac = "52:54:00:10:00:03";
-  const uuid = await enroll("rb3", mac);
+  const uuid = await tc.enroll("rb3", mac);
   const agent = await startStandInAgent({ apiUrl: tc.url, macs: [mac], relookupOnReject: false, extraSteps: { clean: [vendorStep("acme_reset_bmc", true)] } });
   agents.push(agent);
   unsubscribe.push(fake.onAction((a) => {

@@ -22,6 +22,8 @@ export interface TestConductor {
   dataDir: string;
   api(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; json: any; text: string }>;
   waitFor(ident: string, pred: (n: any) => boolean, timeoutMs?: number): Promise<any>;
+  /** Creates a fake-hardware node with one port and waits until it is manageable; returns its UUID. */
+  enroll(name: string, mac: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -46,11 +48,23 @@ export async function startTestConductor(file: Record<string, unknown> = {}, dat
     } catch {}
     return { status: r.status, json, text };
   };
-  return {
+  const must = async (status: number, call: Promise<{ status: number; text: string; json: any }>) => {
+    const r = await call;
+    if (r.status !== status) throw new Error(`expected HTTP ${status}, got ${r.status}: ${r.text}`);
+    return r;
+  };
+  const harness: TestConductor = {
     url,
     conductor,
     dataDir,
     api,
+    async enroll(name, mac) {
+      const node = await must(201, api("POST", "/v1/nodes", { name, driver: "fake-hardware" }));
+      await must(201, api("POST", "/v1/ports", { address: mac, node_uuid: name }));
+      await must(202, api("PUT", `/v1/nodes/${name}/states/provision`, { target: "manage" }));
+      await harness.waitFor(name, (n) => n.provision_state === "manageable");
+      return node.json.uuid as string;
+    },
     async waitFor(ident, pred, timeoutMs = 10_000) {
       const end = Date.now() + timeoutMs;
       let last: any;
@@ -63,4 +77,5 @@ export async function startTestConductor(file: Record<string, unknown> = {}, dat
     },
     stop: () => conductor.stop(),
   };
+  return harness;
 }
