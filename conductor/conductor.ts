@@ -13,7 +13,7 @@ import { createAgentClient, type AgentClient } from "./agent-client/client.ts";
 import { createApiApp } from "./api/app.ts";
 import type { ConductorConfig } from "./config/schema.ts";
 import { createDriverRegistry, type DriverRegistry } from "./drivers/index.ts";
-import type { HardwareType } from "./drivers/types.ts";
+import type { HardwareType } from "./drivers/driver-contract.ts";
 import { createImageService } from "./images/image-service.ts";
 import type { ConductorContext } from "./orchestration/context.ts";
 import { createNodeLocks } from "./orchestration/node-locks.ts";

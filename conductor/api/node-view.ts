@@ -3,7 +3,7 @@
  * A node as Ironic's API shows it: secrets in driver_info masked `******`, the agent token
  * never shown, links, and the `fields` selection.
  */
-import { SECRET_DRIVER_INFO } from "../drivers/types.ts";
+import { SECRET_DRIVER_INFO } from "../drivers/driver-contract.ts";
 import { isoTime, type Dict, type NodeRecord } from "../store/node-record.ts";
 
 /** Fields of a node in the non-detailed list, as Ironic. */

@@ -7,7 +7,7 @@ import type { Logger } from "../../common/logger.ts";
 import type { ConductorConfig } from "../config/schema.ts";
 import { conductorError } from "../errors.ts";
 import { createFakeHardware } from "./fake/index.ts";
-import type { HardwareType } from "./types.ts";
+import type { HardwareType } from "./driver-contract.ts";
 
 export interface DriverRegistry {
   get(name: string): HardwareType;

@@ -3,7 +3,7 @@
  * Booting a node into the agent ramdisk, powering it, and forgetting its agent (token, URL,
  * pinned certificate) when the ramdisk is torn down, so the next boot gets a fresh token.
  */
-import type { PowerAction } from "../drivers/types.ts";
+import type { PowerAction } from "../drivers/driver-contract.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { CLEAN_FAILURE } from "./clean-failure.ts";
 import type { ConductorContext } from "./context.ts";

@@ -7,7 +7,7 @@
 import type { Exec } from "../../../common/exec.ts";
 import type { Logger } from "../../../common/logger.ts";
 import type { NodeRecord } from "../../store/node-record.ts";
-import type { BootDevice, HardwareType, PowerAction, PowerState } from "../types.ts";
+import type { BootDevice, HardwareType, PowerAction, PowerState } from "../driver-contract.ts";
 
 export interface FakeAction {
   node: string;

@@ -1,5 +1,5 @@
 /**
- * @module conductor/drivers/types
+ * @module conductor/drivers/driver-contract
  * The contracts a hardware type implements: power, management (boot device) and boot
  * (ramdisk/instance preparation). `fake-hardware` records; IPMI/Redfish/PXE come next.
  */
