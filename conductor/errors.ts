@@ -53,6 +53,13 @@ export const ERRORS = {
   AGENT_COMMAND_FAILED: { status: 502, message: (a) => `Agent command ${a.command} failed: ${a.reason}` },
   AGENT_UNREACHABLE: { status: 502, message: (a) => `Agent at ${a.url} is unreachable: ${a.reason}` },
   AGENT_BUSY: { status: 409, message: () => "Agent is busy." },
+  // A BMC (IPMI/Redfish) failed; raised by drivers, recorded in last_error by callers.
+  BMC_AUTH_FAILED: { status: 502, message: (a) => `${a.driver} authentication failed for ${a.bmc}: ${a.reason}` },
+  BMC_UNREACHABLE: { status: 502, message: (a) => `${a.driver} BMC ${a.bmc} is unreachable: ${a.reason}` },
+  BMC_TIMEOUT: { status: 504, message: (a) => `${a.driver} BMC ${a.bmc} did not answer "${a.action}" within ${a.seconds} s` },
+  BMC_UNSUPPORTED: { status: 400, message: (a) => `${a.driver} BMC ${a.bmc} does not support ${a.what}` },
+  BMC_ERROR: { status: 502, message: (a) => `${a.driver} call "${a.action}" to ${a.bmc} failed: ${a.reason}` },
+  DRIVER_INFO_INVALID: { status: 400, message: (a) => `Invalid driver_info: ${a.reason}` },
   IMAGE_NOT_FOUND: { status: 400, message: (a) => `Image ${a.image} not found in the conductor's image directory.` },
   CONFIG_INVALID: { status: 500, message: (a) => `Invalid configuration: ${a.reason}` },
   INTERNAL: { status: 500, message: (a) => `Internal error: ${a.reason}` },

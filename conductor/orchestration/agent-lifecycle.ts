@@ -20,7 +20,7 @@ export const WIPE_AGENT: Partial<NodeRecord> = Object.freeze({
 /** Powers the node through its driver and records the new power state. */
 export async function setPower(ctx: ConductorContext, node: NodeRecord, action: PowerAction): Promise<NodeRecord> {
   const driver = ctx.drivers.get(node.driver);
-  ctx.store.nodes.update(node.uuid, { target_power_state: action === "power off" ? "power off" : "power on" });
+  ctx.store.nodes.update(node.uuid, { target_power_state: action === "power off" || action === "soft power off" ? "power off" : "power on" });
   await driver.power.setPowerState(node, action);
   const state = await driver.power.getPowerState(node);
   ctx.log.info({ node: node.uuid, action, power_state: state }, "power action");

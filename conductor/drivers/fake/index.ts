@@ -7,7 +7,7 @@
 import type { Exec } from "../../../common/exec.ts";
 import type { Logger } from "../../../common/logger.ts";
 import type { NodeRecord } from "../../store/node-record.ts";
-import type { BootDevice, HardwareType, PowerAction, PowerState } from "../driver-contract.ts";
+import { BOOT_DEVICES, type BootDevice, type HardwareType, type PowerAction, type PowerState } from "../driver-contract.ts";
 
 export interface FakeAction {
   node: string;
@@ -43,7 +43,7 @@ export interface FakeHardwareOptions {
 export function createFakeHardware(options: FakeHardwareOptions): FakeHardware {
   const actions: FakeAction[] = [];
   const power = new Map<string, PowerState>();
-  const boot = new Map<string, BootDevice>();
+  const boot = new Map<string, { device: BootDevice; persistent: boolean }>();
   const listeners = new Set<(action: FakeAction) => void>();
 
   async function record(node: NodeRecord, kind: FakeAction["kind"], value: string, scriptArgs?: string[]) {
@@ -66,22 +66,28 @@ export function createFakeHardware(options: FakeHardwareOptions): FakeHardware {
       return () => void listeners.delete(listener);
     },
     validate: () => null,
+    checkDriverInfo: () => null,
     power: {
       async getPowerState(node) {
         return power.get(node.uuid) ?? (node.power_state === "power on" ? "power on" : "power off");
       },
       async setPowerState(node, action: PowerAction) {
-        power.set(node.uuid, action === "power off" ? "power off" : "power on");
-        await record(node, "power", action, ["power", action === "power on" ? "on" : action === "power off" ? "off" : "reboot"]);
+        const off = action === "power off" || action === "soft power off";
+        power.set(node.uuid, off ? "power off" : "power on");
+        await record(node, "power", action, ["power", action === "power on" ? "on" : off ? "off" : "reboot"]);
       },
     },
     management: {
-      async setBootDevice(node, device) {
-        boot.set(node.uuid, device);
+      async setBootDevice(node, device, options) {
+        boot.set(node.uuid, { device, persistent: options?.persistent ?? false });
         await record(node, "boot", device, ["boot", device]);
       },
       async getBootDevice(node) {
-        return boot.get(node.uuid) ?? null;
+        const b = boot.get(node.uuid);
+        return { boot_device: b?.device ?? null, persistent: b?.persistent ?? null };
+      },
+      async getSupportedBootDevices() {
+        return [...BOOT_DEVICES];
       },
     },
     boot: {
