@@ -2,7 +2,7 @@
  * @module conductor/orchestration/recovery
  * At start: nodes a dead conductor was working on (transient states) move to the matching
  * failure state with a reason; nodes waiting for an agent keep waiting and resume on the
- * agent's next heartbeat, bounded by their timeouts.
+ * agent's next heartbeat, bounded by their timeouts; an interrupted power action is cleared.
  */
 import { TRANSIENT_FAILURE } from "../state-machine/states.ts";
 import { WIPE_AGENT } from "./agent-lifecycle.ts";
@@ -24,6 +24,13 @@ export function recoverNodes(ctx: ConductorContext): { failed: string[] } {
       fields: { last_error: reason, target_provision_state: null, target_power_state: null, clean_step: null, deploy_step: null, ...WIPE_AGENT },
     });
     failed.push(node.uuid);
+  }
+  // A power action cut short leaves its target behind, and the power sync skips such nodes.
+  for (const node of ctx.store.nodes.list({ limit: 1_000_000 })) {
+    if (!node.target_power_state) continue;
+    const reason = `The conductor restarted during a power action to '${node.target_power_state}'; the power state is unknown until the next sync.`;
+    ctx.store.nodes.update(node.uuid, { target_power_state: null, last_error: reason });
+    ctx.log.warn({ node: node.uuid, target_power_state: node.target_power_state }, "interrupted power action cleared");
   }
   return { failed };
 }
