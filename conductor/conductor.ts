@@ -18,11 +18,13 @@ import { createImageService } from "./images/image-service.ts";
 import type { ConductorContext } from "./orchestration/context.ts";
 import { createNodeLocks } from "./orchestration/node-locks.ts";
 import { createPoller } from "./orchestration/poller.ts";
+import { createPowerSync, type PowerSync } from "./orchestration/power-sync.ts";
 import { recoverNodes } from "./orchestration/recovery.ts";
 import { processAgentSteps } from "./orchestration/step-runner.ts";
 import { sweepTimeouts } from "./orchestration/timeouts.ts";
 import { createTransition } from "./state-machine/transition.ts";
 import { createStore, type Store } from "./store/index.ts";
+import type { NodeRecord } from "./store/node-record.ts";
 
 export interface ConductorDeps {
   logger?: Logger;
@@ -31,12 +33,16 @@ export interface ConductorDeps {
   dbPath?: string;
   agent?: AgentClient;
   extraDrivers?: HardwareType[];
+  /** Gate before the power-state sync contacts a node's BMC (tests: loopback BMCs only). */
+  powerSyncMayContact?: (node: NodeRecord) => boolean;
 }
 
 export interface Conductor {
   readonly ctx: ConductorContext;
   readonly store: Store;
   readonly drivers: DriverRegistry;
+  /** The periodic power-state sync (started by `start()`; `syncOnce()` for one pass now). */
+  readonly powerSync: PowerSync;
   /** The Hono app's fetch (for tests without a socket). */
   fetch(request: Request): Response | Promise<Response>;
   /** Recovers nodes, serves HTTP, starts the sweep. Returns the bound port. */
@@ -84,6 +90,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
   };
   const poller = createPoller({ intervalMs: config.agent.poll_interval_s * 1000, locks, log, poll: (uuid) => processAgentSteps(ctx, uuid), track });
   schedule = poller.schedule;
+  const powerSync = createPowerSync(ctx, { mayContact: deps.powerSyncMayContact });
   const app = createApiApp(ctx);
   let server: Server<unknown> | null = null;
   let sweep: ReturnType<typeof setInterval> | null = null;
@@ -93,6 +100,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     ctx,
     store,
     drivers,
+    powerSync,
     fetch: (req) => app.fetch(req),
     start() {
       const { failed } = recoverNodes(ctx);
@@ -113,6 +121,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
           log.error({ err: (e as Error).message }, "timeout sweep failed");
         }
       }, config.timeouts.check_interval_s * 1000);
+      powerSync.start();
       log.info({ listen: config.listen, data_dir: config.data_dir, public_url: config.public_url, drivers: drivers.names() }, "conductor started");
       return { port: server.port ?? 0, recovered: failed };
     },
@@ -121,6 +130,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     },
     async stop() {
       poller.stop();
+      await powerSync.stop();
       if (sweep) clearInterval(sweep);
       if (flush) clearInterval(flush);
       await server?.stop(true);

@@ -64,6 +64,7 @@ export async function startTestConductor(
   const conductor = createConductor(config, {
     logger,
     ...deps,
+    powerSyncMayContact: (n) => loopbackBmcOnly(n) && (deps.powerSyncMayContact?.(n) ?? true),
   });
   conductor.start();
   const url = `http://127.0.0.1:${port}`;
