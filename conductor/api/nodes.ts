@@ -16,7 +16,7 @@ import { NODE_SORT_KEYS } from "../store/node-store.ts";
 import { baseUrl, page, type ApiEnv } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
 import { ATTR_FIELDS, LIST_FIELDS, NODE_FIELDS, nodeView } from "./node-view.ts";
-import { describeZodError, parseJson, readBody, readQuery, readText } from "./validate.ts";
+import { LimitSchema, describeZodError, parseJson, readBody, readQuery, readText } from "./validate.ts";
 
 const boolString = z.enum(["true", "false", "True", "False", "1", "0"]).transform((s) => s === "true" || s === "True" || s === "1");
 
@@ -34,7 +34,7 @@ export const NodeListQuerySchema = z
     associated: boolString.optional(),
     driver: z.string().max(255).optional(),
     resource_class: z.string().max(255).optional(),
-    limit: z.coerce.number().int().min(0).max(100000).optional(),
+    limit: LimitSchema.optional(),
     marker: z.string().max(64).optional(),
     sort_key: z.enum(NODE_SORT_KEYS).optional(),
     sort_dir: z.enum(["asc", "desc"]).optional(),

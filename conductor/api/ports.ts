@@ -13,7 +13,7 @@ import { PORT_SORT_KEYS, type PortRecord } from "../store/port-store.ts";
 import { baseUrl, type ApiEnv, page } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
 import { PORT_LIST_FIELDS, portView } from "./port-view.ts";
-import { describeZodError, readBody, readQuery } from "./validate.ts";
+import { LimitSchema, describeZodError, readBody, readQuery } from "./validate.ts";
 
 const PORT_FIELDS = new Set(["uuid", "address", "node_uuid", "pxe_enabled", "extra", "local_link_connection", "physical_network", "internal_info", "is_smartnic", "portgroup_uuid", "name", "created_at", "updated_at", "links"]);
 
@@ -29,7 +29,7 @@ const PortListQuerySchema = z
       .refine((fs) => fs.every((f) => PORT_FIELDS.has(f)), { message: "unknown field in 'fields'" })
       .optional(),
     detail: z.enum(["true", "false", "True", "False"]).transform((s) => s.toLowerCase() === "true").optional(),
-    limit: z.coerce.number().int().min(0).max(100000).optional(),
+    limit: LimitSchema.optional(),
     marker: z.string().max(64).optional(),
     sort_key: z.enum(PORT_SORT_KEYS).optional(),
     sort_dir: z.enum(["asc", "desc"]).optional(),

@@ -4,7 +4,7 @@
  * catalogued 400 naming the offending field, never a 500.
  */
 import type { Context } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import { isTeethError } from "../../common/branded-error.ts";
 import { MAX_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
 import { conductorError } from "../errors.ts";
@@ -65,6 +65,13 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S): Prom
   if (!r.success) throw conductorError("INVALID_BODY", { reason: describeZodError(r.error) });
   return r.data;
 }
+
+/** `?limit=`: a positive integer in decimal digits, as Ironic (`int()`, then "Limit must be positive"). */
+export const LimitSchema = z
+  .string()
+  .regex(/^\d{1,9}$/, "Expected an integer for limit")
+  .transform(Number)
+  .refine((n) => n > 0, "Limit must be positive");
 
 /** Parses the query string with `schema` (values are strings). */
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
