@@ -11,7 +11,9 @@ import type { HardwareManager, ManagerConfig } from "../hardware-managers/contra
 import { genericHardwareManager } from "../hardware-managers/generic/index.ts";
 import { createManagerRegistry, type ContextBase } from "../hardware-managers/registry/index.ts";
 import type { Inventory } from "../protocol/inventory.ts";
+import { guardRequest, raiseParserHeaderLimit } from "../common/http-guard.ts";
 import { createAgentApp } from "./api/app.ts";
+import { faultBody } from "./api/faults.ts";
 import { createCommandRunner } from "./commands/command-runner.ts";
 import type { CommandContext } from "./commands/extension.ts";
 import type { AgentConfig } from "./config/agent-config.ts";
@@ -156,12 +158,22 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     logger,
     onAsyncDone: () => heartbeater?.force(),
   });
+  // Set once the server listens (the port may be chosen by the system).
+  let publicUrl = "";
   const app = createAgentApp({
     runner,
     token: () => state.token,
     status: () => ({ started_at: startedAt, version: TEETH_VERSION }),
     logger,
+    publicUrl: () => publicUrl,
   });
+  // A missing Host would misroute the request, a bad one is a 400, oversized headers a 431:
+  // all answered in IPA's fault body before Hono sees the request.
+  const guarded = (request: Request) => {
+    const g = guardRequest(request, { origin: "http://agent.invalid" });
+    if (!g.ok) return Response.json(faultBody(g.status, g.message), { status: g.status });
+    return app.fetch(g.request);
+  };
 
   // Before serving: learn the conductor's version (auto-TLS needs 1.68) and our callback address.
   const useConductor = config.apiUrls.length > 0 && !config.standalone;
@@ -189,7 +201,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     Bun.serve({
       hostname,
       port: config.listenPort,
-      fetch: app.fetch,
+      fetch: guarded,
       maxRequestBodySize: 128 * 1024 * 1024,
       idleTimeout: 255,
       ...(cert
@@ -207,6 +219,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
         return Response.json({ faultcode: "Server", faultstring: "Internal server error", debuginfo: null }, { status: 500 });
       },
     });
+  raiseParserHeaderLimit();
   try {
     server = serve(config.listenHost);
   } catch (error) {
@@ -215,6 +228,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     server = serve("0.0.0.0");
   }
   const url = callbackUrl(protocol, advertiseHost, config.advertisePort === config.listenPort ? server.port! : config.advertisePort);
+  publicUrl = url.replace(/\/+$/, "");
   logger.info({ listen: `${config.listenHost}:${server.port}`, callback_url: url, tls: Boolean(cert) }, "command API listening");
 
   if (useConductor) {

@@ -10,7 +10,9 @@ import type { Server } from "bun";
 import { createExec, type Exec } from "../common/exec.ts";
 import { createSilentLogger, type Logger } from "../common/logger.ts";
 import { createAgentClient, type AgentClient } from "./agent-client/client.ts";
+import { raiseParserHeaderLimit } from "../common/http-guard.ts";
 import { createApiApp } from "./api/app.ts";
+import { createHttpEntry } from "./api/http-entry.ts";
 import type { ConductorConfig } from "./config/schema.ts";
 import { createDriverRegistry, type DriverRegistry } from "./drivers/index.ts";
 import type { HardwareType } from "./drivers/driver-contract.ts";
@@ -91,7 +93,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
   const poller = createPoller({ intervalMs: config.agent.poll_interval_s * 1000, locks, log, poll: (uuid) => processAgentSteps(ctx, uuid), track });
   schedule = poller.schedule;
   const powerSync = createPowerSync(ctx, { mayContact: deps.powerSyncMayContact });
-  const app = createApiApp(ctx);
+  const entry = createHttpEntry(createApiApp(ctx), config.public_url, log);
   let server: Server<unknown> | null = null;
   let sweep: ReturnType<typeof setInterval> | null = null;
   let flush: ReturnType<typeof setInterval> | null = null;
@@ -101,15 +103,18 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     store,
     drivers,
     powerSync,
-    fetch: (req) => app.fetch(req),
+    fetch: (req) => entry.fetch(req),
     start() {
       const { failed } = recoverNodes(ctx);
       if (failed.length) log.warn({ nodes: failed }, "nodes interrupted by a previous conductor were failed");
       const i = config.listen.lastIndexOf(":");
+      // Oversized headers must reach the guard, which answers them in Ironic's error body.
+      raiseParserHeaderLimit();
       server = Bun.serve({
         hostname: config.listen.slice(0, i).replace(/^\[|\]$/g, ""),
         port: Number(config.listen.slice(i + 1)),
-        fetch: app.fetch,
+        fetch: entry.fetch,
+        error: entry.error,
         maxRequestBodySize: 100 * 1024 * 1024,
         idleTimeout: 120,
       });

@@ -4,6 +4,9 @@
  * JSON-patch, provision/power targets, maintenance, port create, and Ironic's error body.
  */
 import { z } from "zod";
+import {
+  booleanField, ConductorGroupSchema, dictField, LocalLinkConnectionSchema, NodeNameSchema, textField, uuidField,
+} from "./ironic-fields.ts";
 
 /** Headers of Ironic's microversion negotiation. */
 export const MIN_VERSION_HEADER = "X-OpenStack-Ironic-API-Minimum-Version";
@@ -13,12 +16,8 @@ export const REQUEST_ID_HEADER = "X-OpenStack-Request-Id";
 const dict = z.record(z.string(), z.unknown());
 const shortText = z.string().max(255);
 
-/** Ironic node names: host-name-like, `[A-Za-z0-9._~-]`, at most 255 characters. */
-export const NodeNameSchema = z
-  .string()
-  .min(1)
-  .max(255)
-  .regex(/^[A-Za-z0-9._~-]+$/, "node name may contain only letters, digits, '.', '_', '~' and '-'");
+/** Node and port names, as Ironic's `is_valid_node_name` (see ironic-fields). */
+export { NodeNameSchema } from "./ironic-fields.ts";
 
 export const UuidSchema = z
   .string()
@@ -31,42 +30,46 @@ export const MacAddressSchema = z
   .transform((s) => s.trim().toLowerCase().replaceAll("-", ":"))
   .pipe(z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, "not a valid MAC address"));
 
-/** Interface fields a node may name at creation; only the fake implementations exist here. */
-const interfaceField = shortText.nullable().optional();
+/** Interface fields a node may name; only the fake implementations exist here. */
+const INTERFACE_FIELDS = [
+  "bios_interface", "boot_interface", "console_interface", "deploy_interface", "firmware_interface",
+  "inspect_interface", "management_interface", "network_interface", "power_interface", "raid_interface",
+  "rescue_interface", "storage_interface", "vendor_interface",
+] as const;
+
+/**
+ * The typed fields a node has, each with Ironic's rule (node.py's schema plus `args.uuid` /
+ * `args.boolean`); create and JSON-patch both validate with it. `null` clears a field.
+ */
+export const NodeFieldsShape = {
+  name: NodeNameSchema.nullable(),
+  driver: textField("driver"),
+  driver_info: dictField("driver_info").nullable(),
+  properties: dictField("properties").nullable(),
+  instance_info: dictField("instance_info").nullable(),
+  extra: dictField("extra").nullable(),
+  description: textField("description", 4096).nullable(),
+  resource_class: textField("resource_class", 80).nullable(),
+  owner: textField("owner").nullable(),
+  lessee: textField("lessee").nullable(),
+  conductor_group: ConductorGroupSchema.nullable(),
+  automated_clean: booleanField("automated_clean").nullable(),
+  network_data: dictField("network_data").nullable(),
+  chassis_uuid: uuidField("chassis_uuid").nullable(),
+  instance_uuid: uuidField("instance_uuid").nullable(),
+  shard: textField("shard").nullable(),
+  ...(Object.fromEntries(INTERFACE_FIELDS.map((f) => [f, textField(f).nullable()])) as Record<(typeof INTERFACE_FIELDS)[number], z.ZodNullable<z.ZodType<string>>>),
+};
+
+/** The node's writable fields after a JSON patch: every field present, each valid. */
+export const NodePatchedSchema = z.object(NodeFieldsShape).partial().loose();
 
 /** `POST /v1/nodes`. Unknown keys are refused, as Ironic does. */
 export const NodeCreateSchema = z
   .object({
-    uuid: UuidSchema.optional(),
-    name: NodeNameSchema.nullable().optional(),
+    ...z.object(NodeFieldsShape).partial().shape,
+    uuid: uuidField("uuid").optional(),
     driver: z.string().min(1).max(255),
-    driver_info: dict.optional(),
-    properties: dict.optional(),
-    instance_info: dict.optional(),
-    extra: dict.optional(),
-    description: z.string().max(4096).nullable().optional(),
-    resource_class: shortText.nullable().optional(),
-    owner: shortText.nullable().optional(),
-    lessee: shortText.nullable().optional(),
-    conductor_group: shortText.optional(),
-    automated_clean: z.boolean().nullable().optional(),
-    network_data: dict.optional(),
-    chassis_uuid: UuidSchema.nullable().optional(),
-    instance_uuid: UuidSchema.nullable().optional(),
-    boot_interface: interfaceField,
-    deploy_interface: interfaceField,
-    inspect_interface: interfaceField,
-    management_interface: interfaceField,
-    power_interface: interfaceField,
-    network_interface: interfaceField,
-    console_interface: interfaceField,
-    raid_interface: interfaceField,
-    rescue_interface: interfaceField,
-    storage_interface: interfaceField,
-    vendor_interface: interfaceField,
-    bios_interface: interfaceField,
-    firmware_interface: interfaceField,
-    shard: shortText.nullable().optional(),
   })
   .strict();
 export type NodeCreate = z.infer<typeof NodeCreateSchema>;
@@ -165,18 +168,26 @@ export type BootDeviceRequest = z.infer<typeof BootDeviceSchema>;
 
 export const MaintenanceSchema = z.object({ reason: z.string().max(4096).nullable().optional() }).strict();
 
+/** The typed fields a port has, each with Ironic's rule; create and JSON-patch share them. */
+export const PortFieldsShape = {
+  address: MacAddressSchema,
+  // A UUID in Ironic; Teeth also takes the node's name.
+  node_uuid: textField("node_uuid"),
+  pxe_enabled: booleanField("pxe_enabled"),
+  extra: dictField("extra").nullable(),
+  local_link_connection: LocalLinkConnectionSchema.nullable(),
+  physical_network: textField("physical_network", 64).nullable(),
+  is_smartnic: booleanField("is_smartnic"),
+  name: NodeNameSchema.nullable(),
+};
+
 /** `POST /v1/ports`. */
 export const PortCreateSchema = z
   .object({
-    uuid: UuidSchema.optional(),
+    ...z.object(PortFieldsShape).partial().shape,
     address: MacAddressSchema,
     node_uuid: z.string().min(1).max(255),
-    pxe_enabled: z.boolean().optional(),
-    extra: dict.optional(),
-    local_link_connection: dict.optional(),
-    physical_network: shortText.nullable().optional(),
-    is_smartnic: z.boolean().optional(),
-    name: NodeNameSchema.nullable().optional(),
+    uuid: uuidField("uuid").optional(),
   })
   .strict();
 export type PortCreate = z.infer<typeof PortCreateSchema>;

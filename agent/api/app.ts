@@ -17,6 +17,11 @@ export interface AgentAppDeps {
   token(): string | null;
   status(): AgentStatus;
   logger: Logger;
+  /**
+   * Base of the links in `/` and `/v1` (the agent's callback URL), never the request's Host,
+   * which the caller chooses; without it links are relative.
+   */
+  publicUrl?: () => string;
   /** Largest accepted body. A 64 MiB configdrive, base64, inside a step fits under the default. */
   bodyLimit?: number;
 }
@@ -34,10 +39,6 @@ function tokenMatches(expected: string | null, given: string | undefined): boole
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function links(c: Context, path: string) {
-  const base = new URL(c.req.url).origin;
-  return [{ href: `${base}${path}`, rel: "self" }];
-}
 
 /**
  * @example
@@ -47,6 +48,7 @@ function links(c: Context, path: string) {
 export function createAgentApp(deps: AgentAppDeps): Hono {
   const limit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = new Hono({ strict: false });
+  const links = (_c: Context, path: string) => [{ href: `${deps.publicUrl?.() ?? ""}${path}`, rel: "self" }];
 
   app.onError((error, c) => {
     const status = (error as { status?: number }).status ?? 500;

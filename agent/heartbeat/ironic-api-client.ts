@@ -3,6 +3,7 @@
  * The agent's client of the conductor's ramdisk API (Ironic's): version discovery, lookup,
  * heartbeat. Each call returns an outcome value; the loops decide what to retry.
  */
+import { MAX_AGENT_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
 import {
   API_VERSION_HEADER,
   HEARTBEAT_API_VERSION,
@@ -92,7 +93,7 @@ export function createIronicApiClient(options: IronicApiClientOptions): IronicAp
           last = { ok: false, status: res.status, reason: `GET / answered ${res.status}` };
           continue;
         }
-        const parsed = RootVersionsSchema.safeParse(await res.json().catch(() => null));
+        const parsed = RootVersionsSchema.safeParse(await readJson(res));
         if (!parsed.success) {
           last = { ok: false, status: res.status, reason: "GET / did not describe API versions" };
           continue;
@@ -111,7 +112,7 @@ export function createIronicApiClient(options: IronicApiClientOptions): IronicAp
       const res = await request(`${base}/v1/lookup?${query}`, { method: "GET", version: versionFor(LOOKUP_API_VERSION) });
       if (typeof res === "string") return { ok: false, status: null, reason: res };
       if (!res.ok) return { ok: false, status: res.status, reason: await errorText(res) };
-      const parsed = LookupResponseSchema.safeParse(await res.json().catch(() => null));
+      const parsed = LookupResponseSchema.safeParse(await readJson(res));
       if (!parsed.success) return { ok: false, status: res.status, reason: `malformed lookup response: ${parsed.error.message}` };
       return { ok: true, value: parsed.data };
     },
@@ -138,6 +139,17 @@ export function createIronicApiClient(options: IronicApiClientOptions): IronicAp
     },
   };
   return client;
+}
+
+/** The body as JSON, or null when it is not JSON or nests deeper than any answer should. */
+async function readJson(res: Response): Promise<unknown> {
+  const text = await res.text().catch(() => "");
+  if (!withinJsonDepth(text, MAX_AGENT_JSON_DEPTH)) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** Ironic wraps errors as `{"error_message": "<json or text>"}`; show the faultstring. */

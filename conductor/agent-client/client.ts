@@ -5,6 +5,7 @@
  * sends the token only as `?agent_token=` and never logs it, and retries lost responses the
  * way Ironic does (if the command we sent is already the agent's last one, it was received).
  */
+import { MAX_AGENT_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
 import type { Logger } from "../../common/logger.ts";
 import { CommandListSchema, CommandResultSchema, type CommandResult } from "../../protocol/agent-commands.ts";
 import { conductorError } from "../errors.ts";
@@ -70,6 +71,11 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
       throw new ConnectionFailure((e as Error).message);
     }
     const text = await res.text();
+    // What the agent answers is stored (step lists, results): it must nest no deeper than an
+    // agent command may, or listing the node would later overflow the stack.
+    if (!withinJsonDepth(text, MAX_AGENT_JSON_DEPTH)) {
+      throw conductorError("AGENT_COMMAND_FAILED", { command: method, reason: `the answer nests deeper than ${MAX_AGENT_JSON_DEPTH} levels` });
+    }
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : null;

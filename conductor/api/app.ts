@@ -4,7 +4,8 @@
  * the operator API, the ramdisk API and image serving. Every error leaves in Ironic's body.
  */
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
+import { isTeethError } from "../../common/branded-error.ts";
 import type { Logger } from "../../common/logger.ts";
 import { bodyLimit } from "hono/body-limit";
 import { ironicErrorBody, REQUEST_ID_HEADER } from "../../protocol/ironic-api.ts";
@@ -59,6 +60,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
     const incoming = c.req.header(REQUEST_ID_HEADER);
     const reqId = incoming && /^req-[0-9a-f-]{36}$/.test(incoming) ? incoming : `req-${randomUUID()}`;
     c.set("reqId", reqId);
+    c.set("publicUrl", ctx.config.public_url);
     c.set("log", lazyChild(ctx.log, { req_id: reqId }));
     c.header(REQUEST_ID_HEADER, reqId);
     c.header("Openstack-Request-Id", reqId);
@@ -81,8 +83,20 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
   });
 
   // Bodies are small; only a deploy may carry a configdrive (<= 64 MiB, as IPA).
-  const limit = (maxSize: number) =>
-    bodyLimit({ maxSize, onError: () => { throw conductorError("BODY_TOO_LARGE", { limit: maxSize }); } });
+  const limit = (maxSize: number): MiddlewareHandler<ApiEnv> => {
+    const check = bodyLimit({ maxSize, onError: () => { throw conductorError("BODY_TOO_LARGE", { limit: maxSize }); } });
+    // bodyLimit reads a chunked body itself: a client gone mid-body fails that read, which is
+    // the client's error (400), not an unhandled one. Errors from the routes pass untouched.
+    return async (c, next) => {
+      let routed = false;
+      try {
+        await check(c, () => ((routed = true), next()));
+      } catch (e) {
+        if (routed || isTeethError(e)) throw e;
+        throw conductorError("INVALID_BODY", { reason: "the body could not be read (the client went away?)" }, e);
+      }
+    };
+  };
   app.use("/v1/nodes/:ident/states/provision", limit(96 * 1024 * 1024));
   app.use("/v1/*", async (c, next) => {
     if (c.req.path.endsWith("/states/provision")) return next();

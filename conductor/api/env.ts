@@ -12,12 +12,17 @@ export interface ApiEnv {
     /** Child logger carrying the request id. */
     log: Logger;
     reqId: string;
+    /** `public_url` of the config: the base of every link. */
+    publicUrl: string;
   };
 }
 
-/** Base URL of the request (scheme://host:port), for links. */
-export function baseUrl(c: Context): string {
-  return new URL(c.req.url).origin;
+/**
+ * Base URL for links (`links`, `next`, `Location`): the configured `public_url`, never the
+ * request's `Host`, which the caller chooses (and may leave out).
+ */
+export function baseUrl(c: Context<ApiEnv>): string {
+  return c.get("publicUrl");
 }
 
 /**
@@ -25,13 +30,17 @@ export function baseUrl(c: Context): string {
  * `marker` = the last item) when the page is full.
  * @example return c.json(page(c, "nodes", views, limit, nodes.at(-1)?.uuid));
  */
-export function page(c: Context, key: string, items: unknown[], limit: number, lastUuid: string | undefined): Record<string, unknown> {
+export function page(c: Context<ApiEnv>, key: string, items: unknown[], limit: number, lastUuid: string | undefined): Record<string, unknown> {
   const body: Record<string, unknown> = { [key]: items };
   if (items.length === limit && lastUuid) {
-    const next = new URL(c.req.url);
-    next.searchParams.set("limit", String(limit));
-    next.searchParams.set("marker", lastUuid);
-    body.next = next.toString();
+    // The path as sent (still percent-encoded), after the authority Bun put in front of it.
+    const url = c.req.url;
+    const q = url.indexOf("?");
+    const path = url.slice(url.indexOf("/", url.indexOf("://") + 3), q < 0 ? undefined : q);
+    const params = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
+    params.set("limit", String(limit));
+    params.set("marker", lastUuid);
+    body.next = `${baseUrl(c)}${path}?${params}`;
   }
   return body;
 }

@@ -6,15 +6,17 @@
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { z } from "zod";
-import { JsonPatchSchema, MaintenanceSchema, NodeCreateSchema, NodeNameSchema } from "../../protocol/ironic-api.ts";
+import { MAX_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
+import { JsonPatchSchema, MaintenanceSchema, NodeCreateSchema, NodePatchedSchema } from "../../protocol/ironic-api.ts";
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { DELETE_ALLOWED, S, TRANSIENT_FAILURE, type ProvisionState } from "../state-machine/states.ts";
 import type { NodeRecord } from "../store/node-record.ts";
+import { NODE_SORT_KEYS } from "../store/node-store.ts";
 import { baseUrl, page, type ApiEnv } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
 import { ATTR_FIELDS, LIST_FIELDS, NODE_FIELDS, nodeView } from "./node-view.ts";
-import { readBody, readQuery } from "./validate.ts";
+import { LimitSchema, describeZodError, parseJson, readBody, readQuery, readText } from "./validate.ts";
 
 const boolString = z.enum(["true", "false", "True", "False", "1", "0"]).transform((s) => s === "true" || s === "True" || s === "1");
 
@@ -32,9 +34,9 @@ export const NodeListQuerySchema = z
     associated: boolString.optional(),
     driver: z.string().max(255).optional(),
     resource_class: z.string().max(255).optional(),
-    limit: z.coerce.number().int().min(0).max(100000).optional(),
+    limit: LimitSchema.optional(),
     marker: z.string().max(64).optional(),
-    sort_key: z.enum(["created_at", "updated_at", "uuid", "name", "provision_state"]).optional(),
+    sort_key: z.enum(NODE_SORT_KEYS).optional(),
     sort_dir: z.enum(["asc", "desc"]).optional(),
   })
   .loose();
@@ -141,15 +143,16 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     notLocked(ctx, node);
     const doc: Record<string, unknown> = { ...node.attrs, name: node.name, driver: node.driver, instance_uuid: node.instance_uuid };
     for (const f of DICT_FIELDS) doc[f] = node[f];
-    const out = applyPatch(doc, patch, WRITABLE);
-    const name = out.name === undefined || out.name === null ? null : NodeNameSchema.safeParse(out.name);
-    if (name && !name.success) throw conductorError("INVALID_PARAMETER", { reason: `Invalid node name: ${String(out.name).slice(0, 80)}` });
+    const patched = applyPatch(doc, patch, WRITABLE);
+    const checked = NodePatchedSchema.safeParse(patched);
+    if (!checked.success) throw conductorError("INVALID_PARAMETER", { reason: describeZodError(checked.error) });
+    const out = checked.data as Record<string, unknown>;
     if (typeof out.driver !== "string" || !ctx.drivers.has(out.driver)) throw conductorError("NO_VALID_DRIVER", { driver: String(out.driver) });
-    for (const f of DICT_FIELDS) {
-      if (out[f] === null) out[f] = {};
-      if (typeof out[f] !== "object" || Array.isArray(out[f])) throw conductorError("INVALID_PARAMETER", { reason: `'${f}' must be a dictionary` });
+    for (const f of DICT_FIELDS) out[f] ??= {};
+    // Patch paths reach into nested dicts: the result must stay as shallow as a body must be.
+    if (!withinJsonDepth(JSON.stringify(out), MAX_JSON_DEPTH)) {
+      throw conductorError("INVALID_PARAMETER", { reason: `The patched node nests deeper than ${MAX_JSON_DEPTH} levels.` });
     }
-    if (out.instance_uuid !== null && typeof out.instance_uuid !== "string") throw conductorError("INVALID_PARAMETER", { reason: "instance_uuid must be a string" });
     if (out.driver_info !== node.driver_info && ![S.ENROLL, S.MANAGEABLE, S.AVAILABLE, S.INSPECTFAIL, S.CLEANFAIL, S.DEPLOYFAIL, S.ACTIVE, S.ERROR].includes(node.provision_state as never) && JSON.stringify(out.driver_info) !== JSON.stringify(node.driver_info)) {
       throw conductorError("INVALID_STATE", { reason: `Node ${node.uuid} can not have driver_info updated while in state "${node.provision_state}".` });
     }
@@ -186,16 +189,10 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
 
   app.put("/:ident/maintenance", async (c) => {
     const node = requireNode(ctx, c.req.param("ident"));
-    const text = await c.req.text();
+    const text = await readText(c);
     let reason: string | null = null;
     if (text.trim()) {
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        throw conductorError("INVALID_BODY", { reason: "the body is not valid JSON" });
-      }
-      const r = MaintenanceSchema.safeParse(raw);
+      const r = MaintenanceSchema.safeParse(parseJson(text));
       if (!r.success) throw conductorError("INVALID_BODY", { reason: "expected {\"reason\": string}" });
       reason = r.data.reason ?? null;
     }

@@ -5,14 +5,15 @@
 import { randomUUID } from "node:crypto";
 import { Hono } from "hono";
 import { z } from "zod";
-import { JsonPatchSchema, MacAddressSchema, PortCreateSchema } from "../../protocol/ironic-api.ts";
+import { MAX_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
+import { JsonPatchSchema, MacAddressSchema, PortCreateSchema, PortFieldsShape } from "../../protocol/ironic-api.ts";
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
-import type { PortRecord } from "../store/port-store.ts";
+import { PORT_SORT_KEYS, type PortRecord } from "../store/port-store.ts";
 import { baseUrl, type ApiEnv, page } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
 import { PORT_LIST_FIELDS, portView } from "./port-view.ts";
-import { readBody, readQuery } from "./validate.ts";
+import { LimitSchema, describeZodError, readBody, readQuery } from "./validate.ts";
 
 const PORT_FIELDS = new Set(["uuid", "address", "node_uuid", "pxe_enabled", "extra", "local_link_connection", "physical_network", "internal_info", "is_smartnic", "portgroup_uuid", "name", "created_at", "updated_at", "links"]);
 
@@ -28,10 +29,23 @@ const PortListQuerySchema = z
       .refine((fs) => fs.every((f) => PORT_FIELDS.has(f)), { message: "unknown field in 'fields'" })
       .optional(),
     detail: z.enum(["true", "false", "True", "False"]).transform((s) => s.toLowerCase() === "true").optional(),
-    limit: z.coerce.number().int().min(0).max(100000).optional(),
+    limit: LimitSchema.optional(),
     marker: z.string().max(64).optional(),
+    sort_key: z.enum(PORT_SORT_KEYS).optional(),
+    sort_dir: z.enum(["asc", "desc"]).optional(),
   })
   .loose();
+
+/** A port's writable fields after a JSON patch, each valid (all of them are present). */
+const PortPatchedSchema = z.object({
+  address: PortFieldsShape.address,
+  node_uuid: PortFieldsShape.node_uuid,
+  pxe_enabled: PortFieldsShape.pxe_enabled,
+  extra: PortFieldsShape.extra,
+  local_link_connection: PortFieldsShape.local_link_connection,
+  physical_network: PortFieldsShape.physical_network,
+  name: PortFieldsShape.name,
+});
 
 const WRITABLE = new Set(["address", "node_uuid", "pxe_enabled", "extra", "local_link_connection", "physical_network", "name"]);
 
@@ -45,7 +59,7 @@ function listPorts(ctx: ConductorContext, c: import("hono").Context<ApiEnv>, for
   const q = readQuery(c, PortListQuerySchema);
   const ident = forNode ?? q.node ?? q.node_uuid;
   const limit = !q.limit || q.limit > 1000 ? 1000 : q.limit;
-  const ports = ctx.store.ports.list({ node_uuid: ident ? nodeUuid(ctx, ident) : undefined, address: q.address, limit, marker: q.marker });
+  const ports = ctx.store.ports.list({ node_uuid: ident ? nodeUuid(ctx, ident) : undefined, address: q.address, limit, marker: q.marker, sort_key: q.sort_key, sort_dir: q.sort_dir });
   const fields = q.fields ?? (q.detail ? undefined : PORT_LIST_FIELDS);
   const base = baseUrl(c);
   return c.json(page(c, "ports", ports.map((p) => portView(p, base, fields)), limit, ports.at(-1)?.uuid));
@@ -93,26 +107,20 @@ export function createPortRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     const patch = await readBody(c, JsonPatchSchema);
     const port = get(c.req.param("uuid"));
     const doc = { address: port.address, node_uuid: port.node_uuid, pxe_enabled: port.pxe_enabled, extra: port.extra, local_link_connection: port.local_link_connection, physical_network: port.physical_network, name: port.name };
-    const out = applyPatch(doc, patch, WRITABLE);
-    const mac = MacAddressSchema.safeParse(out.address);
-    if (!mac.success) throw conductorError("INVALID_PARAMETER", { reason: "address: not a valid MAC address" });
-    if (typeof out.pxe_enabled !== "boolean") throw conductorError("INVALID_PARAMETER", { reason: "pxe_enabled must be a boolean" });
-    for (const f of ["extra", "local_link_connection"] as const) {
-      if (out[f] === null) out[f] = {};
-      if (typeof out[f] !== "object" || Array.isArray(out[f])) throw conductorError("INVALID_PARAMETER", { reason: `'${f}' must be a dictionary` });
-    }
-    if (typeof out.node_uuid !== "string") throw conductorError("INVALID_PARAMETER", { reason: "node_uuid must be a string" });
-    for (const f of ["physical_network", "name"] as const) {
-      if (out[f] !== null && (typeof out[f] !== "string" || (out[f] as string).length > 255)) throw conductorError("INVALID_PARAMETER", { reason: `${f} must be a string` });
+    const checked = PortPatchedSchema.safeParse(applyPatch(doc, patch, WRITABLE));
+    if (!checked.success) throw conductorError("INVALID_PARAMETER", { reason: describeZodError(checked.error) });
+    const out = checked.data;
+    if (!withinJsonDepth(JSON.stringify(out), MAX_JSON_DEPTH)) {
+      throw conductorError("INVALID_PARAMETER", { reason: `The patched port nests deeper than ${MAX_JSON_DEPTH} levels.` });
     }
     const updated = ctx.store.ports.update(port.uuid, {
-      address: mac.data,
+      address: out.address,
       node_uuid: nodeUuid(ctx, out.node_uuid),
       pxe_enabled: out.pxe_enabled,
-      extra: out.extra as Record<string, unknown>,
-      local_link_connection: out.local_link_connection as Record<string, unknown>,
-      physical_network: out.physical_network as string | null,
-      name: out.name as string | null,
+      extra: out.extra ?? {},
+      local_link_connection: out.local_link_connection ?? {},
+      physical_network: out.physical_network,
+      name: out.name,
     });
     return c.json(portView(updated, baseUrl(c)));
   });

@@ -4,7 +4,9 @@
  * catalogued 400 naming the offending field, never a 500.
  */
 import type { Context } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
+import { isTeethError } from "../../common/branded-error.ts";
+import { MAX_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
 import { conductorError } from "../errors.ts";
 
 /** "field.sub: message; other: message" from a zod error. */
@@ -13,10 +15,43 @@ export function describeZodError(error: z.ZodError): string {
     .slice(0, 5)
     .map((i) => {
       const path = i.path.map(String).join(".");
+      // Ironic-worded messages name their field already.
+      if (i.code === "custom" && (i.params as { standalone?: boolean } | undefined)?.standalone) return i.message;
       if (i.code === "unrecognized_keys") return `unknown field(s) ${i.keys.map((k) => `'${k}'`).join(", ")}${path ? ` in ${path}` : ""}`;
       return path ? `${path}: ${i.message}` : i.message;
     })
     .join("; ");
+}
+
+/**
+ * Reads the body as text. A client that goes away mid-body is a 400 (it will never read the
+ * answer, but the log says what happened instead of "unhandled error").
+ */
+export async function readText(c: Context): Promise<string> {
+  try {
+    return await c.req.text();
+  } catch (e) {
+    // The body-limit middleware fails the read with its own 413.
+    if (isTeethError(e)) throw e;
+    throw conductorError("INVALID_BODY", { reason: "the body could not be read (the client went away?)" }, e);
+  }
+}
+
+/**
+ * Parses JSON text, refusing nesting deeper than {@link MAX_JSON_DEPTH} before `JSON.parse`
+ * runs: what parses must also survive `JSON.stringify`, `structuredClone` and zod.
+ * @example
+ * const raw = parseJson(await readText(c));
+ */
+export function parseJson(text: string): unknown {
+  if (!withinJsonDepth(text, MAX_JSON_DEPTH)) {
+    throw conductorError("INVALID_BODY", { reason: `the JSON nests deeper than ${MAX_JSON_DEPTH} levels` });
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw conductorError("INVALID_BODY", { reason: "the body is not valid JSON" });
+  }
 }
 
 /**
@@ -25,17 +60,18 @@ export function describeZodError(error: z.ZodError): string {
  * const body = await readBody(c, NodeCreateSchema);
  */
 export async function readBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
-  let raw: unknown;
-  try {
-    const text = await c.req.text();
-    raw = JSON.parse(text);
-  } catch {
-    throw conductorError("INVALID_BODY", { reason: "the body is not valid JSON" });
-  }
+  const raw = parseJson(await readText(c));
   const r = schema.safeParse(raw);
   if (!r.success) throw conductorError("INVALID_BODY", { reason: describeZodError(r.error) });
   return r.data;
 }
+
+/** `?limit=`: a positive integer in decimal digits, as Ironic (`int()`, then "Limit must be positive"). */
+export const LimitSchema = z
+  .string()
+  .regex(/^\d{1,9}$/, "Expected an integer for limit")
+  .transform(Number)
+  .refine((n) => n > 0, "Limit must be positive");
 
 /** Parses the query string with `schema` (values are strings). */
 export function readQuery<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {

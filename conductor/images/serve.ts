@@ -5,6 +5,7 @@
  */
 import { statSync } from "node:fs";
 import { Hono } from "hono";
+import { ironicErrorBody } from "../../protocol/ironic-api.ts";
 import { imageSha256 } from "./checksum.ts";
 import type { ImageService } from "./image-service.ts";
 
@@ -38,7 +39,7 @@ export function createImageRoutes(images: ImageService): Hono {
     const isSum = raw.endsWith(".sha256") && images.localPath(raw) === null;
     const name = isSum ? raw.slice(0, -".sha256".length) : raw;
     const path = images.localPath(name);
-    if (!path) return c.text("Not Found", 404);
+    if (!path) return c.json(ironicErrorBody(`Image ${raw.slice(0, 255)} could not be found.`, 404), 404);
     if (isSum) return c.text(`${await imageSha256(path)}  ${name}\n`);
     const size = statSync(path).size;
     const headers: Record<string, string> = {
@@ -50,7 +51,8 @@ export function createImageRoutes(images: ImageService): Hono {
     if (range) {
       const r = parseRange(range, size);
       if (r === "invalid" || r === null) {
-        return new Response(null, { status: 416, headers: { ...headers, "Content-Range": `bytes */${size}` } });
+        const body = JSON.stringify(ironicErrorBody(`Range ${range.slice(0, 100)} is not satisfiable for ${size} bytes.`, 416));
+        return new Response(body, { status: 416, headers: { "Accept-Ranges": "bytes", "Content-Type": "application/json", "Content-Range": `bytes */${size}` } });
       }
       headers["Content-Range"] = `bytes ${r.start}-${r.end}/${size}`;
       headers["Content-Length"] = String(r.end - r.start + 1);

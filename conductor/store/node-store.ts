@@ -5,7 +5,15 @@
  */
 import type { Database, Statement } from "bun:sqlite";
 import { conductorError } from "../errors.ts";
+import { afterMarker, orderBy, type SortDir } from "./keyset-page.ts";
 import { nodeFromRow, nodeToColumns, type NodeRecord, type NodeRow } from "./node-record.ts";
+
+/** Columns a node list may be sorted by (Ironic allows any non-dict field; these are columns here). */
+export const NODE_SORT_KEYS = [
+  "created_at", "updated_at", "uuid", "name", "provision_state", "power_state", "target_provision_state",
+  "driver", "instance_uuid", "maintenance", "provision_updated_at", "inspection_started_at", "inspection_finished_at",
+] as const;
+export type NodeSortKey = (typeof NODE_SORT_KEYS)[number];
 
 export interface ListNodesQuery {
   provision_state?: string;
@@ -16,8 +24,8 @@ export interface ListNodesQuery {
   limit?: number;
   /** UUID of the last node of the previous page. */
   marker?: string;
-  sort_key?: "created_at" | "updated_at" | "uuid" | "name" | "provision_state";
-  sort_dir?: "asc" | "desc";
+  sort_key?: NodeSortKey;
+  sort_dir?: SortDir;
 }
 
 /** The columns a heartbeat checks, read without parsing the node's JSON columns. */
@@ -126,17 +134,17 @@ export function createNodeStore(db: Database): NodeStore {
       if (query.associated !== undefined) where.push(query.associated ? "instance_uuid IS NOT NULL" : "instance_uuid IS NULL");
       if (query.resource_class) (where.push("json_extract(attrs, '$.resource_class') = ?"), args.push(query.resource_class));
       const key = query.sort_key ?? "created_at";
-      const dir = query.sort_dir === "desc" ? "DESC" : "ASC";
+      const dir = query.sort_dir ?? "asc";
       if (query.marker) {
         const m = byUuid.get(query.marker);
         if (!m) throw conductorError("INVALID_PARAMETER", { reason: `Marker ${query.marker} could not be found.` });
-        const op = dir === "ASC" ? ">" : "<";
-        where.push(`(${key} ${op} ? OR (${key} = ? AND uuid ${op} ?))`);
-        args.push(m[key] as string | number, m[key] as string | number, query.marker);
+        const after = afterMarker(key, dir, m[key] as string | number | null, m.uuid as string);
+        where.push(after.sql);
+        args.push(...after.args);
       }
       let sql = "SELECT * FROM nodes";
       if (where.length) sql += ` WHERE ${where.join(" AND ")}`;
-      sql += ` ORDER BY ${key} ${dir}, uuid ${dir}`;
+      sql += ` ${orderBy(key, dir)}`;
       if (query.limit) (sql += " LIMIT ?"), args.push(query.limit);
       return db.query<NodeRow, (string | number)[]>(sql).all(...args).map(load);
     },

@@ -4,6 +4,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { conductorError } from "../errors.ts";
+import { afterMarker, orderBy, type SortDir } from "./keyset-page.ts";
 
 export interface PortRecord {
   uuid: string;
@@ -20,6 +21,19 @@ export interface PortRecord {
 
 type PortRow = Record<string, string | number | null>;
 
+/** Columns a port list may be sorted by (Ironic refuses only the dict fields). */
+export const PORT_SORT_KEYS = ["created_at", "updated_at", "uuid", "address", "name", "node_uuid", "physical_network", "pxe_enabled"] as const;
+
+export interface ListPortsQuery {
+  node_uuid?: string;
+  address?: string;
+  limit?: number;
+  /** UUID of the last port of the previous page. */
+  marker?: string;
+  sort_key?: (typeof PORT_SORT_KEYS)[number];
+  sort_dir?: SortDir;
+}
+
 function fromRow(r: PortRow): PortRecord {
   return {
     ...(r as unknown as PortRecord),
@@ -35,7 +49,7 @@ export interface PortStore {
   byAddress(mac: string): PortRecord | null;
   /** Node UUIDs owning any of these MACs. */
   nodesForAddresses(macs: readonly string[]): string[];
-  list(query?: { node_uuid?: string; address?: string; limit?: number; marker?: string }): PortRecord[];
+  list(query?: ListPortsQuery): PortRecord[];
   update(uuid: string, fields: Partial<PortRecord>): PortRecord;
   delete(uuid: string): boolean;
 }
@@ -87,15 +101,18 @@ export function createPortStore(db: Database): PortStore {
       const args: (string | number)[] = [];
       if (q.node_uuid) (where.push("node_uuid = ?"), args.push(q.node_uuid));
       if (q.address) (where.push("address = ?"), args.push(q.address));
+      const key = q.sort_key ?? "created_at";
+      const dir = q.sort_dir ?? "asc";
       if (q.marker) {
         const m = byUuid.get(q.marker);
         if (!m) throw conductorError("INVALID_PARAMETER", { reason: `Marker ${q.marker} could not be found.` });
-        where.push("(created_at > ? OR (created_at = ? AND uuid > ?))");
-        args.push(m.created_at as number, m.created_at as number, q.marker);
+        const after = afterMarker(key, dir, m[key] ?? null, String(m.uuid));
+        where.push(after.sql);
+        args.push(...after.args);
       }
       let sql = "SELECT * FROM ports";
       if (where.length) sql += ` WHERE ${where.join(" AND ")}`;
-      sql += " ORDER BY created_at, uuid";
+      sql += ` ${orderBy(key, dir)}`;
       if (q.limit) (sql += " LIMIT ?"), args.push(q.limit);
       return db.query<PortRow, (string | number)[]>(sql).all(...args).map(fromRow);
     },

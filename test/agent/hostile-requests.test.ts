@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { connect } from "node:net";
+import { MAX_AGENT_JSON_DEPTH } from "../../common/json-depth.ts";
 import { startAgentProcess, type AgentProcess } from "../support/agent-process.ts";
 
 const TOKEN = "hostile-test-token-0123456789abcdefghijklmnop";
@@ -121,6 +122,49 @@ test("1,000+ malformed and hostile requests: no 5xx, the agent keeps answering, 
     await r.arrayBuffer();
     record(r.status);
     sent++;
+  }
+
+  // 6. Nesting past the limit, in several depths and shapes, with the token: a 400 each, before
+  //    anything recurses (JSON.stringify of a 100,000-deep params overflowed the stack).
+  const depthFaults: string[] = [];
+  for (const depth of [MAX_AGENT_JSON_DEPTH + 1, 500, 10_000, 100_000]) {
+    const shapes = [
+      "[".repeat(depth) + "]".repeat(depth),
+      '{"a":'.repeat(depth) + "1" + "}".repeat(depth),
+      `{"name":"standby.sync","params":${'{"p":['.repeat(Math.ceil(depth / 2))}1${"]}".repeat(Math.ceil(depth / 2))}}`,
+      `{"name":"clean.execute_clean_step","params":{"step":{"args":${"[".repeat(depth)}"]]]"${"]".repeat(depth)}}}}`,
+    ];
+    for (const body of shapes) {
+      const r = await fetch(agent.base + `/v1/commands/${q}`, { method: "POST", body });
+      const fault = (await r.json().catch(() => null)) as { faultcode?: string; faultstring?: string } | null;
+      record(r.status);
+      sent++;
+      if (r.status !== 400 || fault?.faultcode !== "Client" || !fault.faultstring?.includes("deeper")) depthFaults.push(`${depth}: ${r.status} ${JSON.stringify(fault)}`);
+    }
+  }
+  expect(depthFaults).toEqual([]);
+  // 7. Host: missing (HTTP/1.0), empty, malformed, hostile. Never a 5xx; links never echo Host.
+  const hostFaults: string[] = [];
+  for (const host of [null, "", "[::1", "a:99999", "a b", "evil.example"]) {
+    for (const path of ["/", "/v1", "/v1/status", `/v1/commands${q}`]) {
+      const line = host === null ? `GET ${path} HTTP/1.0\r\n\r\n` : `GET ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;
+      const res = await raw(agent.port, line);
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(res)?.[1] ?? 0);
+      record(status);
+      sent++;
+      const valid = host === null || host === "" || host === "evil.example";
+      if (status >= 500 || status === 0 || (valid && status !== 200) || (!valid && status !== 400) || res.includes("evil.example")) hostFaults.push(`${host} ${path}: ${res.slice(0, 120)}`);
+    }
+  }
+  expect(hostFaults).toEqual([]);
+  // 8. Oversized headers: a 431 in IPA's fault body (past Bun's own parser limit, Bun's bodiless 431).
+  for (const size of [20_000, 100_000]) {
+    const res = await raw(agent.port, `GET /v1/status HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(size)}\r\nConnection: close\r\n\r\n`);
+    const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(res)?.[1] ?? 0);
+    record(status);
+    sent++;
+    expect(status).toBe(431);
+    expect(res).toContain('"faultcode":"Client"');
   }
 
   const rssAfter = await agent.rssKiB();
