@@ -9,8 +9,8 @@ import type { PowerAction } from "../drivers/driver-contract.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import type { ConductorContext } from "./context.ts";
 
-/** Grace the conductor gives a driver beyond the action's own timeout before giving up on it. */
-const GUARD_GRACE_S = 15;
+/** Grace beyond the action's timeout before giving up on a driver: its own bound (a command with retries, then the wait) comes first. */
+const GUARD_GRACE_S = 60;
 
 /** The action's time bound: the request's, else the configured soft or hard timeout. */
 export function powerTimeoutS(ctx: ConductorContext, action: PowerAction, requested?: number | null): number {
