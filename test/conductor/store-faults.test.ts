@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
-import { freePort } from "./helpers/harness.ts";
+import { createStore } from "../../conductor/store/index.ts";
+import { freePort, startTestConductor } from "./helpers/harness.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const LOCKER = join(import.meta.dir, "helpers/hold-db-lock.ts");
@@ -378,3 +379,32 @@ test.skipIf(!isRoot)("with the data directory full, writes answer 503 with Retry
   await expectBeatsFlushed(c.dbPath, load);
   expect(existsSync(c.dbPath)).toBe(true);
 }, 90_000);
+
+test("recovery at start on a locked database: the conductor starts and serves, and fails the interrupted node once the lock is gone", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "teeth-sf-recover-"));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const dbPath = join(dataDir, "teeth.db");
+  // a node a dead conductor was deploying
+  const uuid = "0d7c6e0e-7d1a-4c8e-9a59-6f0c2b1d1a01";
+  const seed = createStore(dbPath);
+  seed.nodes.insert({
+    uuid, name: "interrupted", driver: "fake-hardware", provision_state: "deploying", target_provision_state: "active",
+    power_state: "power on", target_power_state: null, maintenance: false, maintenance_reason: null, fault: null, last_error: null,
+    instance_uuid: null, driver_info: {}, driver_internal_info: {}, properties: {}, instance_info: {}, extra: {}, attrs: {},
+    clean_step: null, deploy_step: null, agent_url: null, agent_token: null, agent_verify_ca: null, agent_version: null,
+    agent_last_heartbeat: null, provision_updated_at: Date.now(), inspection_started_at: null, inspection_finished_at: null, created_at: Date.now(), updated_at: null,
+  });
+  seed.close();
+  const lock = await lockFromAnotherProcess(dbPath);
+  const h = await startTestConductor({}, dataDir);
+  cleanups.push(() => h.stop());
+  const during = await h.api("GET", `/v1/nodes/${uuid}`);
+  expect(during.json.provision_state).toBe("deploying");
+  expect((await h.api("GET", "/")).status).toBe(200);
+  const write = await h.api("PATCH", `/v1/nodes/${uuid}`, [{ op: "add", path: "/extra/x", value: 1 }]);
+  expect(write.status).toBe(503);
+  expect(JSON.parse(write.json.error_message).faultstring).toMatch(/locked by another process/);
+  await lock.release();
+  const node = await h.waitFor(uuid, (n) => n.provision_state === "deploy failed", 20_000);
+  expect(node.last_error).toContain("The conductor restarted while node");
+}, 60_000);
