@@ -67,10 +67,16 @@ async function must(status: number, p: Promise<Reply>): Promise<Reply> {
   return r;
 }
 
-/** A conductor as its own process (a crash must be visible as an exit, not take the test runner). */
-async function startConductor(dataDir: string) {
-  const logDir = mkdtempSync(join(tmpdir(), "teeth-sf-log-"));
-  cleanups.push(() => rmSync(logDir, { recursive: true, force: true }));
+/**
+ * A conductor as its own process (a crash must be visible as an exit, not take the test
+ * runner). Its log goes to `logDir` (default: a temp dir of its own).
+ */
+async function startConductor(dataDir: string, logDir?: string) {
+  if (!logDir) {
+    const dir = mkdtempSync(join(tmpdir(), "teeth-sf-log-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    logDir = dir;
+  }
   const config = join(logDir, "conductor.json");
   writeFileSync(config, JSON.stringify({ log_level: "info", agent: { fast_track: true, poll_interval_s: 0.5 }, timeouts: { check_interval_s: 1 } }));
   const port = freePort();
@@ -262,7 +268,7 @@ function report(label: string, load: Load, from: number, to: number) {
     `[store-faults] ${label} ${((to - from) / 1000).toFixed(1)} s: ` +
       `GET / before ${JSON.stringify(gets("/", 0, from))} during ${JSON.stringify(gets("/", from, to))} after ${JSON.stringify(gets("/", to, Infinity))}; ` +
       `GET node during ${JSON.stringify(gets(load.reads[1]?.path ?? "", from, to))}; ` +
-      `writes during n=${during.writes.length} 2xx=${count(during.writes, (s) => s < 300)} 503=${count(during.writes, (s) => s === 503)} ` +
+      `writes during n=${during.writes.length} 2xx=${count(during.writes, (s) => s >= 200 && s < 300)} failed-to-connect=${count(during.writes, (s) => s === 0)} 503=${count(during.writes, (s) => s === 503)} ` +
       `max ${stats(during.writes.map((w) => w.ms)).max} ms; ` +
       `heartbeats during n=${during.beats.length} 202=${count(during.beats, (s) => s === 202)} 503=${count(during.beats, (s) => s === 503)}; ` +
       `total requests ${load.reads.length + load.writes.length + load.heartbeats.length}`,
@@ -288,6 +294,9 @@ test("a heartbeat flush that cannot write (database locked 7 s by another proces
   await load.stop();
   report("heartbeat flush, database locked", load, from, to);
   expect(c.proc.exitCode).toBeNull();
+  const log = await Bun.file(c.log).text();
+  expect(log).toContain("heartbeat flush failed; retrying");
+  expect(log).toContain("heartbeat flush works again");
   expect((await call(c.url, "GET", "/")).status).toBe(200);
   expect(count(load.heartbeats, broken)).toBe(0);
 }, 90_000);
@@ -339,7 +348,10 @@ test.skipIf(!isRoot)("with the data directory full, writes answer 503 with Retry
   });
   const dataDir = join(mnt, "data");
   mkdirSync(dataDir);
-  const c = await startConductor(dataDir);
+  // the log on the same full file system, as /var/lib/teeth and /var/log on one root
+  const logDir = join(mnt, "log");
+  mkdirSync(logDir);
+  const c = await startConductor(dataDir, logDir);
   const fleet = await enrollFleet(c.url, "full", 5);
   const writeNode = fleet[1]!.uuid;
   const load = startLoad(c.url, fleet, writeNode, 32 * 1024);
@@ -378,6 +390,10 @@ test.skipIf(!isRoot)("with the data directory full, writes answer 503 with Retry
   await expectWritesKept(c.url, writeNode, load);
   await expectBeatsFlushed(c.dbPath, load);
   expect(existsSync(c.dbPath)).toBe(true);
+  // what the operator reads: the flush failed, then worked again (lines kept while the disk was full)
+  const log = await Bun.file(c.log).text();
+  expect(log).toContain("heartbeat flush failed; retrying");
+  expect(log).toContain("heartbeat flush works again");
 }, 90_000);
 
 test("recovery at start on a locked database: the conductor starts and serves, and fails the interrupted node once the lock is gone", async () => {
