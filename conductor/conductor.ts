@@ -89,7 +89,16 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
   let server: Server<unknown> | null = null;
   // A locked or full store must not stop these: they log, back off and try again; the
   // heartbeat buffer keeps what it could not write.
-  const flush = createResilientLoop({ name: "heartbeat flush", intervalMs: 1000, maxBackoffMs: 5000, log, run: () => store.nodes.flushHeartbeats() });
+  const flush = createResilientLoop({
+    name: "heartbeat flush", intervalMs: 1000, maxBackoffMs: 5000, log,
+    run: () => {
+      try {
+        store.nodes.flushHeartbeats();
+      } catch (e) {
+        throw store.guard.unavailable(e) ?? e; // logs the operator's reason; a lock also spares the API the wait
+      }
+    },
+  });
   const sweep = createResilientLoop({ name: "timeout sweep", intervalMs: config.timeouts.check_interval_s * 1000, maxBackoffMs: 60_000, log, run: () => sweepTimeouts(ctx) });
   let recovery: ResilientLoop | null = null;
 
