@@ -66,7 +66,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
     const status = c.res.status;
     if (status < 400 && !ctx.log.isLevelEnabled("debug")) return;
     const line = { method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - start) * 10) / 10 };
-    if (status >= 500) c.get("log").error(line, "request failed");
+    if (status >= 500) c.get("log").error({ ...line, err: c.error?.message }, "request failed");
     else if (status >= 400) c.get("log").info(line, "request refused");
     else c.get("log").debug(line, "request");
   });
