@@ -14,8 +14,10 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { processAgentSteps } from "../../conductor/orchestration/step-runner.ts";
 import { createStore } from "../../conductor/store/index.ts";
 import { freePort, startTestConductor } from "./helpers/harness.ts";
+import { startStandInAgent } from "./helpers/stand-in-agent.ts";
 
 const ROOT = join(import.meta.dir, "../..");
 const LOCKER = join(import.meta.dir, "helpers/hold-db-lock.ts");
@@ -423,4 +425,34 @@ test("recovery at start on a locked database: the conductor starts and serves, a
   await lock.release();
   const node = await h.waitFor(uuid, (n) => n.provision_state === "deploy failed", 20_000);
   expect(node.last_error).toContain("The conductor restarted while node");
+}, 60_000);
+
+test("a clean step that ends while the database is locked is not failed for it: processing yields, and the run ends as the agent said once the lock is gone", async () => {
+  const h = await startTestConductor({ agent: { poll_interval_s: 0.1, heartbeat_timeout_s: 30 } });
+  cleanups.push(() => h.stop());
+  const mac = "52:54:00:5f:00:01";
+  const uuid = await h.enroll("sf-clean", mac);
+  const agent = await startStandInAgent({ apiUrl: h.url, macs: [mac], slowSteps: { erase_devices_metadata: 8 }, failSteps: { erase_devices_metadata: "wipefs: device busy" } });
+  cleanups.push(() => agent.stop());
+  expect((await h.api("PUT", "/v1/nodes/sf-clean/states/provision", { target: "clean", clean_steps: [{ interface: "deploy", step: "erase_devices_metadata" }] })).status).toBe(202);
+  await h.waitFor("sf-clean", (n) => n.clean_step?.step === "erase_devices_metadata" && n.provision_state === "clean wait");
+  // drive the step ourselves, as the poller would, holding the node's lock so nothing else does
+  const ctx = h.conductor.ctx;
+  let release: (() => void) | null = null;
+  for (let i = 0; i < 200 && !(release = ctx.locks.tryLock(uuid, "test")); i++) await Bun.sleep(5);
+  expect(release).not.toBeNull();
+  const lock = await lockFromAnotherProcess(join(h.dataDir, "teeth.db"));
+  const outcomes: string[] = [];
+  try {
+    // each call polls the agent once; the step ends FAILED within 8 polls, and recording that needs a write
+    for (let i = 0; i < 12 && outcomes.at(-1) !== "idle"; i++) outcomes.push(await processAgentSteps(ctx, uuid));
+  } finally {
+    release!();
+  }
+  expect(outcomes.at(-1)).toBe("idle");
+  const during = (await h.api("GET", "/v1/nodes/sf-clean")).json;
+  expect({ state: during.provision_state, last_error: during.last_error }).toEqual({ state: "clean wait", last_error: null });
+  await lock.release();
+  const after = await h.waitFor("sf-clean", (n) => n.provision_state === "clean failed", 15_000);
+  expect(after.last_error).toContain("wipefs: device busy");
 }, 60_000);
