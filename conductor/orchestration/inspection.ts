@@ -77,7 +77,8 @@ export async function inspectViaAgent(ctx: ConductorContext, uuid: string): Prom
     await completeInspection(ctx, node, inv as Record<string, unknown>, {});
   } catch (e) {
     if (isStoreFault(e)) {
-      // Not the hardware's fault: nothing was written (one transaction); the next heartbeat retries.
+      // Not the hardware's fault: the node stays as the store has it. The inventory is saved in
+      // one transaction, so in inspect wait nothing was kept and the next heartbeat retries.
       ctx.log.warn({ node: uuid, err: (e as Error).message }, "store unavailable during inspection; will retry on the next heartbeat");
       return;
     }
