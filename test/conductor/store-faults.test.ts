@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { inspectViaAgent } from "../../conductor/orchestration/inspection.ts";
 import { processAgentSteps } from "../../conductor/orchestration/step-runner.ts";
 import { createStore } from "../../conductor/store/index.ts";
 import { freePort, startTestConductor } from "./helpers/harness.ts";
@@ -455,4 +456,32 @@ test("a clean step that ends while the database is locked is not failed for it: 
   await lock.release();
   const after = await h.waitFor("sf-clean", (n) => n.provision_state === "clean failed", 15_000);
   expect(after.last_error).toContain("wipefs: device busy");
+}, 60_000);
+
+test("an inventory that cannot be saved (database locked) does not fail the inspection: the node waits, and the next heartbeat finishes it", async () => {
+  const h = await startTestConductor({ agent: { poll_interval_s: 0.1, heartbeat_timeout_s: 30 } });
+  cleanups.push(() => h.stop());
+  const mac = "52:54:00:5f:00:02";
+  const uuid = await h.enroll("sf-inspect", mac);
+  expect((await h.api("PUT", "/v1/nodes/sf-inspect/states/provision", { target: "inspect" })).status).toBe(202);
+  await h.waitFor("sf-inspect", (n) => n.provision_state === "inspect wait");
+  // hold the node so the agent's heartbeats only record it; we run the inspection step ourselves
+  const ctx = h.conductor.ctx;
+  const release = ctx.locks.tryLock(uuid, "test");
+  expect(release).not.toBeNull();
+  const agent = await startStandInAgent({ apiUrl: h.url, macs: [mac] });
+  cleanups.push(() => agent.stop());
+  for (let i = 0; i < 200 && !ctx.store.nodes.get(uuid)?.agent_url; i++) await Bun.sleep(10);
+  const lock = await lockFromAnotherProcess(join(h.dataDir, "teeth.db"));
+  try {
+    await inspectViaAgent(ctx, uuid);
+  } finally {
+    release!();
+  }
+  const during = (await h.api("GET", "/v1/nodes/sf-inspect")).json;
+  expect({ state: during.provision_state, last_error: during.last_error }).toEqual({ state: "inspect wait", last_error: null });
+  await lock.release();
+  const after = await h.waitFor("sf-inspect", (n) => n.provision_state === "manageable", 15_000);
+  expect(after.last_error).toBeNull();
+  expect((await h.api("GET", `/v1/nodes/${uuid}/inventory`)).status).toBe(200);
 }, 60_000);
