@@ -485,3 +485,16 @@ test("an inventory that cannot be saved (database locked) does not fail the insp
   expect(after.last_error).toBeNull();
   expect((await h.api("GET", `/v1/nodes/${uuid}/inventory`)).status).toBe(200);
 }, 60_000);
+
+test("stopping while another process holds the database does not throw: the last flush is tried for a while, then given up, and the conductor is down", async () => {
+  const h = await startTestConductor({ agent: { fast_track: true } });
+  let stopped = false;
+  cleanups.push(() => (stopped ? undefined : h.stop()));
+  const [node] = await enrollFleet(h.url, "stop", 1);
+  expect((await heartbeat(h.url, node!)).status).toBe(202); // buffered, not yet written
+  const lock = await lockFromAnotherProcess(join(h.dataDir, "teeth.db"));
+  cleanups.push(() => lock.release());
+  await h.stop();
+  stopped = true;
+  expect(await fetch(h.url).then(() => "up", () => "down")).toBe("down");
+}, 60_000);
