@@ -41,6 +41,13 @@ interface Reply {
   at: number;
 }
 
+/** A temporary directory removed after the tests. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** One request; a connection that fails (a conductor that died) comes back as status 0. */
 async function call(url: string, method: string, path: string, body?: unknown): Promise<Reply> {
   const at = Date.now();
@@ -429,7 +436,7 @@ test("recovery at start on a locked database: the conductor starts and serves, a
 }, 60_000);
 
 test("a clean step that ends while the database is locked is not failed for it: processing yields, and the run ends as the agent said once the lock is gone", async () => {
-  const h = await startTestConductor({ agent: { poll_interval_s: 0.1, heartbeat_timeout_s: 30 } });
+  const h = await startTestConductor({ agent: { poll_interval_s: 0.1, heartbeat_timeout_s: 30 } }, tempDir("teeth-sf-run-"));
   cleanups.push(() => h.stop());
   const mac = "52:54:00:5f:00:01";
   const uuid = await h.enroll("sf-clean", mac);
@@ -459,7 +466,7 @@ test("a clean step that ends while the database is locked is not failed for it: 
 }, 60_000);
 
 test("an inventory that cannot be saved (database locked) does not fail the inspection: the node waits, and the next heartbeat finishes it", async () => {
-  const h = await startTestConductor({ agent: { poll_interval_s: 0.1, heartbeat_timeout_s: 30 } });
+  const h = await startTestConductor({ agent: { poll_interval_s: 0.1, heartbeat_timeout_s: 30 } }, tempDir("teeth-sf-run-"));
   cleanups.push(() => h.stop());
   const mac = "52:54:00:5f:00:02";
   const uuid = await h.enroll("sf-inspect", mac);
@@ -487,7 +494,7 @@ test("an inventory that cannot be saved (database locked) does not fail the insp
 }, 60_000);
 
 test("stopping while another process holds the database does not throw: the last flush is tried for a while, then given up, and the conductor is down", async () => {
-  const h = await startTestConductor({ agent: { fast_track: true } });
+  const h = await startTestConductor({ agent: { fast_track: true } }, tempDir("teeth-sf-stop-"));
   let stopped = false;
   cleanups.push(() => (stopped ? undefined : h.stop()));
   const [node] = await enrollFleet(h.url, "stop", 1);
