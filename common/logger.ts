@@ -45,7 +45,11 @@ export interface LoggerOptions {
  * const log = createLogger({ level: "debug", name: "agent" });
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const dest = pino.destination({ dest: options.destination ?? 1, sync: true });
+  // A log that cannot be written (disk full, closed pipe) must not stop the process: the
+  // destination keeps unwritten lines and retries them with the next line, up to 8 MiB, then
+  // drops new ones (memory stays bounded).
+  const dest = pino.destination({ dest: options.destination ?? 1, sync: true, maxLength: 8 * 1024 * 1024 });
+  dest.on("error", () => {});
   const stream = options.tee
     ? {
         write(line: string) {

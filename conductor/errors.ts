@@ -61,6 +61,12 @@ export const ERRORS = {
   BMC_ERROR: { status: 502, message: (a) => `${a.driver} call "${a.action}" to ${a.bmc} failed: ${a.reason}` },
   DRIVER_INFO_INVALID: { status: 400, message: (a) => `Invalid driver_info: ${a.reason}` },
   IMAGE_NOT_FOUND: { status: 400, message: (a) => `Image ${a.image} not found in the conductor's image directory.` },
+  // The database could not be read or written (locked by another process, disk full, I/O
+  // error): the request was not carried out; the API adds Retry-After.
+  STORE_UNAVAILABLE: {
+    status: 503,
+    message: (a) => `The conductor's database is unavailable: ${a.reason}. The request was not carried out; retry in ${a.retry_after} s.`,
+  },
   CONFIG_INVALID: { status: 500, message: (a) => `Invalid configuration: ${a.reason}` },
   INTERNAL: { status: 500, message: (a) => `Internal error: ${a.reason}` },
 } satisfies Record<string, CatalogueEntry>;
