@@ -6,7 +6,7 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { HeartbeatBody } from "../../protocol/ramdisk-api.ts";
-import { publicInternalInfo } from "../api/node-view.ts";
+import { maskInstanceInfo, publicInternalInfo } from "../api/node-view.ts";
 import { conductorError } from "../errors.ts";
 import { AGENT_STATES, FAST_TRACK_STATES, S, type ProvisionState } from "../state-machine/states.ts";
 import type { NodeRecord } from "../store/node-record.ts";
@@ -30,14 +30,18 @@ function lookupAllowed(ctx: ConductorContext, state: string): boolean {
   return AGENT_STATES.includes(state as ProvisionState) || (ctx.config.agent.fast_track && FAST_TRACK_STATES.includes(state as ProvisionState));
 }
 
-/** The lookup response body (Ironic's `_LOOKUP_RETURN_FIELDS` plus `config`). */
+/**
+ * The lookup response body (Ironic's `_LOOKUP_RETURN_FIELDS` plus `config`). Lookup needs no
+ * credentials, so instance_info is masked as in every view: the configdrive and any secret
+ * reach the agent only inside the command that needs them (write_image's args).
+ */
 export function lookupBody(ctx: ConductorContext, node: NodeRecord, token: string) {
   const base = ctx.config.public_url;
   return {
     node: {
       uuid: node.uuid,
       properties: node.properties,
-      instance_info: node.instance_info,
+      instance_info: maskInstanceInfo(node.instance_info),
       driver_internal_info: publicInternalInfo(node),
       links: [
         { href: `${base}/v1/nodes/${node.uuid}`, rel: "self" },
