@@ -48,6 +48,7 @@ export const ERRORS = {
   AGENT_TOKEN_INVALID: { status: 400, message: () => "Invalid or missing agent token received." },
   AGENT_URL_CHANGED: { status: 400, message: (a) => `Agent callback URL for node ${a.node} changed; a new one is refused until the agent is torn down.` },
   AGENT_CA_CHANGED: { status: 400, message: (a) => `Agent TLS certificate for node ${a.node} changed; refusing the heartbeat.` },
+  CALLBACK_URL_INVALID: { status: 400, message: (a) => `An issue with the supplied "callback_url" has been detected: ${a.reason}.` },
   AGENT_TLS_REQUIRED: { status: 400, message: () => "Agent callback URL must use https when TLS is required." },
   NOT_WAITING_FOR_AGENT: { status: 409, message: (a) => `Node ${a.node} is in state ${a.state} and is not waiting for an agent.` },
   AGENT_COMMAND_FAILED: { status: 502, message: (a) => `Agent command ${a.command} failed: ${a.reason}` },
