@@ -21,7 +21,8 @@ export function newAgentToken(): string {
   return randomBytes(32).toString("base64url");
 }
 
-function tokensMatch(a: string, b: string): boolean {
+/** Constant-time comparison of a presented agent token with the node's. */
+export function tokensMatch(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
