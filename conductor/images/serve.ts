@@ -2,10 +2,11 @@
  * @module conductor/images/serve
  * `GET|HEAD /images/{name}` from `<data-dir>/images`, with single-range support (agents
  * resume interrupted downloads with Range), and `/images/{name}.sha256` for `checksum` URLs.
+ * Unauthenticated (agents fetch here): only regular files whose real path is inside the
+ * image directory are served, and checksums come from the bounded cache.
  */
 import { statSync } from "node:fs";
 import { Hono } from "hono";
-import { imageSha256 } from "./checksum.ts";
 import type { ImageService } from "./image-service.ts";
 
 function parseRange(header: string, size: number): { start: number; end: number } | null | "invalid" {
@@ -39,8 +40,13 @@ export function createImageRoutes(images: ImageService): Hono {
     const name = isSum ? raw.slice(0, -".sha256".length) : raw;
     const path = images.localPath(name);
     if (!path) return c.text("Not Found", 404);
-    if (isSum) return c.text(`${await imageSha256(path)}  ${name}\n`);
-    const size = statSync(path).size;
+    let size: number;
+    try {
+      if (isSum) return c.text(`${await images.sha256(path)}  ${name}\n`);
+      size = statSync(path).size;
+    } catch {
+      return c.text("Not Found", 404); // removed between the check and the read
+    }
     const headers: Record<string, string> = {
       "Accept-Ranges": "bytes",
       "Content-Type": "application/octet-stream",
