@@ -18,6 +18,7 @@ test("other schemes, credentials, paths, names and non-host addresses are refuse
     "http://169.254.169.254:80", "http://[::ffff:169.254.169.254]:80", "http://[fe80::1]:9999", "http://0.0.0.0:9999", "http://[::]:9999",
     "http://255.255.255.255:9999", "http://224.0.0.1:9999", "http://10.0.0.5:0", "http://10.0.0.5:65536", "http://:9999", "http://", "not a url",
     "http://127.0.0.1:9999", "http://2130706433:9999", "http://[::1]:9999", "http://[::ffff:127.0.0.1]:9999", "http://localhost:9999",
+    "http:10.0.0.5:9999", " http://10.0.0.5:9999", "http://10.0.0.5:9999\n", "http://10.0.0.5:9999\\@evil.example", "//10.0.0.5:9999",
   ];
   for (const url of refused) expect(checkCallbackUrl(url, lab).ok, url).toBe(false);
   expect(checkCallbackUrl("http://10.0.0.5:9999", { ...lab, requireTls: true })).toMatchObject({ ok: false, tls: true });

@@ -27,6 +27,10 @@ export type CallbackCheck = { ok: true; url: string } | { ok: false; reason: str
  * // { ok: false, reason: "the scheme must be http or https" }
  */
 export function checkCallbackUrl(raw: string, rules: CallbackRules): CallbackCheck {
+  // Written out in full: the URL parser would also read "http:10.0.0.5:1" or " http://..." leniently.
+  if (!/^https?:\/\/[^\s\\]+$/i.test(raw)) {
+    return { ok: false, reason: /^https?:/i.test(raw) ? "it must be scheme://address:port" : "the scheme must be http or https" };
+  }
   let u: URL;
   try {
     u = new URL(raw);
