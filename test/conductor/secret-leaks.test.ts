@@ -153,3 +153,17 @@ test("finding 6: continue_inspection needs API 1.84 and the node's agent token",
   const done = await tc.waitFor("s6", (n) => n.provision_state === "manageable");
   expect(done.properties.cpus).toBe(64);
 });
+
+test("with auth.token set, only the agent paths themselves are open, not what lies below or beside them", async () => {
+  const token = "operator-token-0123456789";
+  const locked = await startTestConductor({ auth: { token } });
+  try {
+    const open = ["/", "/v1", "/v1/lookup?addresses=52:54:00:00:00:01", "/images/none.raw"];
+    const closed = ["/v1/nodes", "/v1/lookupx", "/v1/lookup/nodes", "/v1/heartbeat/x/y", "/v1/continue_inspectionx", "/images/a/b", "//v1/nodes", "/v1/ports"];
+    for (const p of open) expect((await fetch(locked.url + p, { headers: RAMDISK })).status, p).not.toBe(401);
+    for (const p of closed) expect((await fetch(locked.url + p, { headers: RAMDISK })).status, p).toBe(401);
+    expect((await fetch(`${locked.url}/v1/nodes`, { headers: { ...RAMDISK, Authorization: `Bearer ${token}` } })).status).toBe(200);
+  } finally {
+    await locked.stop();
+  }
+});
