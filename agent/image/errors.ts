@@ -49,6 +49,8 @@ export function isRetryable(error: unknown): boolean {
 export const ImageErrors = {
   invalidImageInfo: (message: string, issues?: unknown) =>
     imageError("IMAGE_INFO_INVALID", `Invalid image_info: ${message}`, { status: 400, details: { issues } }),
+  urlRefused: (url: string, reason: string) =>
+    imageError("IMAGE_URL_REFUSED", `Image URL ${shownUrl(url)} refused: ${reason}`, { status: 400, details: { url: shownUrl(url) } }),
   checksumUnsupported: (message: string) =>
     imageError("IMAGE_CHECKSUM_UNSUPPORTED", message, { status: 400 }),
   checksumFileInvalid: (url: string, message: string) =>
