@@ -53,9 +53,9 @@ export function agentText(text: string, max: number): string {
   return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }
 
+/** The WSME fault string IPA answers errors with; nothing else of a foreign body is quoted. */
 function faultOf(json: unknown): string | null {
-  if (!json || typeof json !== "object") return null;
-  const f = (json as { faultstring?: unknown; message?: unknown }).faultstring ?? (json as { message?: unknown }).message;
+  const f = json && typeof json === "object" ? (json as { faultstring?: unknown }).faultstring : undefined;
   return typeof f === "string" ? agentText(f, 300) : null;
 }
 
