@@ -61,6 +61,7 @@ export interface WriteImageOptions {
 
 export interface WriteImageResult {
   device: string;
+  /** The URL written from, credentials masked. */
   url: string;
   /** Disk format written: `raw` or `qcow2`. */
   format: "raw" | "qcow2";
@@ -185,7 +186,8 @@ export async function writeImage(options: WriteImageOptions): Promise<WriteImage
     progress.stage("done");
     const result: WriteImageResult = {
       device: options.device,
-      url,
+      // The result travels to the conductor (step progress, last_error): no credentials in it.
+      url: shownUrl(url),
       format: attempt.format,
       compression: attempt.compression,
       qcow2_metadata: attempt.qcow2Metadata,
