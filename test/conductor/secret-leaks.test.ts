@@ -5,6 +5,7 @@
  * a heartbeat's callback URL, and an inspection completed by someone without the agent token.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { startStandInAgent, type StandInAgent } from "./helpers/stand-in-agent.ts";
 import { startTestConductor, type TestConductor } from "./helpers/harness.ts";
 
@@ -24,6 +25,7 @@ afterAll(async () => {
   for (const a of agents) a.stop();
   for (const s of servers) s.stop(true);
   await tc.stop();
+  rmSync(tc.dataDir, { recursive: true, force: true });
 });
 
 /** Enrolls, provides, and requests a deploy carrying a configdrive and instance secrets; returns the UUID. */
@@ -165,5 +167,6 @@ test("with auth.token set, only the agent paths themselves are open, not what li
     expect((await fetch(`${locked.url}/v1/nodes`, { headers: { ...RAMDISK, Authorization: `Bearer ${token}` } })).status).toBe(200);
   } finally {
     await locked.stop();
+    rmSync(locked.dataDir, { recursive: true, force: true });
   }
 });
