@@ -21,8 +21,11 @@ import { createNodePortRoutes, createPortRoutes } from "./ports.ts";
 import { createRamdiskRoutes } from "./ramdisk.ts";
 import { createRootRoutes } from "./root.ts";
 
-/** Paths agents use without operator credentials. */
-const PUBLIC = /^\/(?:$|v1\/?$|v1\/lookup|v1\/heartbeat\/|v1\/continue_inspection|images\/)/;
+/**
+ * Paths agents use without operator credentials, matched whole (a prefix match would also
+ * open whatever is mounted below one of them later): version discovery, the ramdisk API, images.
+ */
+const PUBLIC = /^\/(?:v1\/?)?$|^\/v1\/(?:lookup|continue_inspection)\/?$|^\/v1\/heartbeat\/[^/]+\/?$|^\/images\/[^/]+$/;
 
 function tokenMatches(given: string | undefined, expected: string): boolean {
   if (!given) return false;

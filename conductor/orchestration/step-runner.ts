@@ -8,6 +8,7 @@
  */
 import type { CommandResult } from "../../protocol/agent-commands.ts";
 import { isTeethError } from "../../common/branded-error.ts";
+import { agentText } from "../agent-client/client.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { isStoreFault } from "../store/store-fault.ts";
 import { agentParams } from "./agent-params.ts";
@@ -32,7 +33,7 @@ function describeError(r: CommandResult): string {
   const e = r.command_error;
   if (!e) return `${r.command_name} ended with status ${r.command_status}`;
   const details = typeof e.details === "string" && e.details ? `: ${e.details}` : "";
-  return `${e.message}${details}`;
+  return agentText(`${e.message}${details}`, 1000);
 }
 
 /** Moves a wait state to its active state (the conductor is working on the node again). */
