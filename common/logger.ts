@@ -7,25 +7,23 @@ import pino, { type Logger } from "pino";
 
 export type { Logger };
 
+/** Keys whose values pino replaces with `***` wherever we log them (top level and two levels down). */
+const REDACT_KEYS = [
+  "agent_token",
+  "agent_secret_token",
+  "token",
+  "password",
+  "ipmi_password",
+  "redfish_password",
+  "snmp_community",
+  "image_server_password",
+  "image_request_authorization",
+  "configdrive",
+];
+
 /** Paths pino redacts, at any depth we log. */
 export const REDACT_PATHS = [
-  "agent_token",
-  "*.agent_token",
-  "*.*.agent_token",
-  "token",
-  "*.token",
-  "password",
-  "*.password",
-  "*.*.password",
-  "ipmi_password",
-  "*.ipmi_password",
-  "*.*.ipmi_password",
-  "redfish_password",
-  "*.redfish_password",
-  "*.*.redfish_password",
-  "image_request_authorization",
-  "*.image_request_authorization",
-  "*.*.image_request_authorization",
+  ...REDACT_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
   "headers.authorization",
   "*.headers.authorization",
 ];
@@ -45,7 +43,11 @@ export interface LoggerOptions {
  * const log = createLogger({ level: "debug", name: "agent" });
  */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const dest = pino.destination({ dest: options.destination ?? 1, sync: true });
+  // A log that cannot be written (disk full, closed pipe) must not stop the process: the
+  // destination keeps unwritten lines and retries them with the next line, up to 8 MiB, then
+  // drops new ones (memory stays bounded).
+  const dest = pino.destination({ dest: options.destination ?? 1, sync: true, maxLength: 8 * 1024 * 1024 });
+  dest.on("error", () => {});
   const stream = options.tee
     ? {
         write(line: string) {

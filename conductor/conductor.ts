@@ -2,7 +2,7 @@
  * @module conductor/conductor
  * `createConductor(config)`: wires the store, drivers, agent client, orchestration and API
  * into one instance; `start()` recovers interrupted nodes, serves HTTP and runs the timeout
- * sweep; `stop()` undoes it.
+ * sweep and the heartbeat flush (loops that survive a failing store); `stop()` undoes it.
  */
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -22,10 +22,11 @@ import { createNodeLocks } from "./orchestration/node-locks.ts";
 import { createPoller } from "./orchestration/poller.ts";
 import { createPowerSync, type PowerSync } from "./orchestration/power-sync.ts";
 import { recoverNodes } from "./orchestration/recovery.ts";
+import { createResilientLoop, type ResilientLoop } from "./orchestration/resilient-loop.ts";
 import { processAgentSteps } from "./orchestration/step-runner.ts";
 import { sweepTimeouts } from "./orchestration/timeouts.ts";
 import { createTransition } from "./state-machine/transition.ts";
-import { createStore, type Store } from "./store/index.ts";
+import { createStore, isStoreFault, type Store } from "./store/index.ts";
 import type { NodeRecord } from "./store/node-record.ts";
 
 export interface ConductorDeps {
@@ -95,8 +96,36 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
   const powerSync = createPowerSync(ctx, { mayContact: deps.powerSyncMayContact });
   const entry = createHttpEntry(createApiApp(ctx), config.public_url, log);
   let server: Server<unknown> | null = null;
-  let sweep: ReturnType<typeof setInterval> | null = null;
-  let flush: ReturnType<typeof setInterval> | null = null;
+  // A locked or full store must not stop these: they log, back off and try again; the
+  // heartbeat buffer keeps what it could not write.
+  const flush = createResilientLoop({
+    name: "heartbeat flush", intervalMs: 1000, maxBackoffMs: 5000, log,
+    run: () => {
+      try {
+        store.nodes.flushHeartbeats();
+      } catch (e) {
+        throw store.guard.unavailable(e) ?? e; // logs the operator's reason; a lock also spares the API the wait
+      }
+    },
+  });
+  const sweep = createResilientLoop({ name: "timeout sweep", intervalMs: config.timeouts.check_interval_s * 1000, maxBackoffMs: 60_000, log, run: () => sweepTimeouts(ctx) });
+  let recovery: ResilientLoop | null = null;
+
+  /** The last flush: a few tries, for a lock held by another process to pass. */
+  async function flushAtStop() {
+    store.guard.close();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return store.nodes.flushHeartbeats();
+      } catch (e) {
+        if (!isStoreFault(e) || attempt === 5) {
+          log.error({ err: (e as Error).message }, "buffered heartbeat times could not be written at stop");
+          return;
+        }
+        await Bun.sleep(200 * attempt);
+      }
+    }
+  }
 
   return {
     ctx,
@@ -105,8 +134,20 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     powerSync,
     fetch: (req) => entry.fetch(req),
     start() {
-      const { failed } = recoverNodes(ctx);
-      if (failed.length) log.warn({ nodes: failed }, "nodes interrupted by a previous conductor were failed");
+      let failed: string[] = [];
+      const recover = () => {
+        failed = recoverNodes(ctx).failed;
+        if (failed.length) log.warn({ nodes: failed }, "nodes interrupted by a previous conductor were failed");
+      };
+      try {
+        recover();
+      } catch (e) {
+        if (!isStoreFault(e)) throw e;
+        // Serve anyway (reads work, writes answer 503) and finish recovery once the store lets us.
+        log.error({ err: (e as Error).message }, "recovery of interrupted nodes could not use the store; retrying in the background");
+        recovery = createResilientLoop({ name: "recovery", intervalMs: 1000, once: true, log, run: recover });
+        recovery.start();
+      }
       const i = config.listen.lastIndexOf(":");
       // Oversized headers must reach the guard, which answers them in Ironic's error body.
       raiseParserHeaderLimit();
@@ -118,14 +159,8 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
         maxRequestBodySize: 100 * 1024 * 1024,
         idleTimeout: 120,
       });
-      flush = setInterval(() => store.nodes.flushHeartbeats(), 1000);
-      sweep = setInterval(() => {
-        try {
-          sweepTimeouts(ctx);
-        } catch (e) {
-          log.error({ err: (e as Error).message }, "timeout sweep failed");
-        }
-      }, config.timeouts.check_interval_s * 1000);
+      flush.start();
+      sweep.start();
       powerSync.start();
       log.info({ listen: config.listen, data_dir: config.data_dir, public_url: config.public_url, drivers: drivers.names() }, "conductor started");
       return { port: server.port ?? 0, recovered: failed };
@@ -135,12 +170,15 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     },
     async stop() {
       poller.stop();
-      await powerSync.stop();
-      if (sweep) clearInterval(sweep);
-      if (flush) clearInterval(flush);
+      await Promise.all([sweep.stop(), flush.stop(), recovery?.stop(), powerSync.stop()]);
       await server?.stop(true);
       await Promise.allSettled([...running]);
-      store.close();
+      await flushAtStop();
+      try {
+        store.close();
+      } catch (e) {
+        log.error({ err: (e as Error).message }, "store closed with heartbeats it could not write");
+      }
     },
   };
 }

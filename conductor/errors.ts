@@ -44,12 +44,14 @@ export const ERRORS = {
   },
   // Ironic's NotAcceptable: a feature (soft power, timeout, ...) newer than the requested microversion.
   NOT_ACCEPTABLE: { status: 406, message: () => "Request not acceptable." },
+  VERSION_REQUIRED: { status: 404, message: (a) => `API version ${a.version} or newer is required` },
   VERSION_INVALID: { status: 400, message: (a) => `Invalid value for X-OpenStack-Ironic-API-Version header: ${a.version}` },
   UNAUTHORIZED: { status: 401, message: () => "The request you have made requires authentication." },
   BODY_TOO_LARGE: { status: 413, message: (a) => `Request body is larger than ${a.limit} bytes.` },
   AGENT_TOKEN_INVALID: { status: 400, message: () => "Invalid or missing agent token received." },
   AGENT_URL_CHANGED: { status: 400, message: (a) => `Agent callback URL for node ${a.node} changed; a new one is refused until the agent is torn down.` },
   AGENT_CA_CHANGED: { status: 400, message: (a) => `Agent TLS certificate for node ${a.node} changed; refusing the heartbeat.` },
+  CALLBACK_URL_INVALID: { status: 400, message: (a) => `An issue with the supplied "callback_url" has been detected: ${a.reason}.` },
   AGENT_TLS_REQUIRED: { status: 400, message: () => "Agent callback URL must use https when TLS is required." },
   NOT_WAITING_FOR_AGENT: { status: 409, message: (a) => `Node ${a.node} is in state ${a.state} and is not waiting for an agent.` },
   AGENT_COMMAND_FAILED: { status: 502, message: (a) => `Agent command ${a.command} failed: ${a.reason}` },
@@ -63,6 +65,12 @@ export const ERRORS = {
   BMC_ERROR: { status: 502, message: (a) => `${a.driver} call "${a.action}" to ${a.bmc} failed: ${a.reason}` },
   DRIVER_INFO_INVALID: { status: 400, message: (a) => `Invalid driver_info: ${a.reason}` },
   IMAGE_NOT_FOUND: { status: 400, message: (a) => `Image ${a.image} not found in the conductor's image directory.` },
+  // The database could not be read or written (locked by another process, disk full, I/O
+  // error): the request was not carried out; the API adds Retry-After.
+  STORE_UNAVAILABLE: {
+    status: 503,
+    message: (a) => `The conductor's database is unavailable: ${a.reason}. The request was not carried out; retry in ${a.retry_after} s.`,
+  },
   CONFIG_INVALID: { status: 500, message: (a) => `Invalid configuration: ${a.reason}` },
   INTERNAL: { status: 500, message: (a) => `Internal error: ${a.reason}` },
 } satisfies Record<string, CatalogueEntry>;

@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { isTeethError } from "../common/branded-error.ts";
 import { createLogger } from "../common/logger.ts";
 import { TEETH_VERSION } from "../common/version.ts";
-import { buildConfig, readConfigFile } from "./config/load.ts";
+import { buildConfig, readConfigFile, resolveListenHost, type ConfigSources } from "./config/load.ts";
 import { createConductor } from "./conductor.ts";
 
 const HELP = `teeth conductor: the control plane (Ironic-compatible API, ramdisk API, images)
@@ -54,7 +54,7 @@ export async function runConductor(argv: string[], env: NodeJS.ProcessEnv): Prom
   let config;
   try {
     const configPath = (values.config as string | undefined) ?? env.TEETH_CONDUCTOR_CONFIG;
-    config = buildConfig({
+    const sources: ConfigSources = {
       file: configPath ? readConfigFile(configPath) : undefined,
       flags: {
         data_dir: values["data-dir"] as string | undefined,
@@ -63,7 +63,8 @@ export async function runConductor(argv: string[], env: NodeJS.ProcessEnv): Prom
         log_level: values["log-level"] as string | undefined,
       },
       isRoot: process.getuid?.() === 0,
-    });
+    };
+    config = buildConfig({ ...sources, listenAddresses: await resolveListenHost(sources) });
   } catch (e) {
     process.stderr.write(`teeth conductor: ${isTeethError(e) ? e.message : String(e)}\n`);
     return 2;

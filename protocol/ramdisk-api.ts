@@ -56,7 +56,8 @@ export const LookupQuerySchema = z
 /** Body of `POST /v1/heartbeat/{node}`. */
 export const HeartbeatBodySchema = z
   .object({
-    callback_url: z.string().url().max(2048),
+    /** As sent, not normalised: the conductor checks it is `http(s)://address:port` (conductor/agent-client/callback-url.ts). */
+    callback_url: z.string().min(1).max(2048),
     agent_token: z.string().min(1).max(256).optional(),
     agent_version: z.string().max(64).optional(),
     agent_verify_ca: z.string().max(16384).optional(),

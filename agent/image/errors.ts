@@ -5,6 +5,17 @@
  * wrong checksum and a bad image are final.
  */
 import { TeethError } from "../../common/branded-error.ts";
+import { maskSecretsInText } from "../../common/secrets.ts";
+
+/**
+ * An image URL as errors and logs show it: credentials (`user:pw@`, signed-URL signatures,
+ * tokens) masked. Errors travel to the conductor's last_error and to operators.
+ * @example
+ * shownUrl("https://u:pw@img/x.raw?temp_url_sig=ab"); // "https://u:******@img/x.raw?temp_url_sig=******"
+ */
+export function shownUrl(url: string): string {
+  return maskSecretsInText(url);
+}
 
 /** Extra fields the engine reads back from its own errors. */
 export interface ImageErrorDetails {
@@ -38,45 +49,47 @@ export function isRetryable(error: unknown): boolean {
 export const ImageErrors = {
   invalidImageInfo: (message: string, issues?: unknown) =>
     imageError("IMAGE_INFO_INVALID", `Invalid image_info: ${message}`, { status: 400, details: { issues } }),
+  urlRefused: (url: string, reason: string) =>
+    imageError("IMAGE_URL_REFUSED", `Image URL ${shownUrl(url)} refused: ${reason}`, { status: 400, details: { url: shownUrl(url) } }),
   checksumUnsupported: (message: string) =>
     imageError("IMAGE_CHECKSUM_UNSUPPORTED", message, { status: 400 }),
   checksumFileInvalid: (url: string, message: string) =>
-    imageError("IMAGE_CHECKSUM_FILE_INVALID", `Checksum file ${url}: ${message}`, { details: { url } }),
+    imageError("IMAGE_CHECKSUM_FILE_INVALID", `Checksum file ${shownUrl(url)}: ${message}`, { details: { url: shownUrl(url) } }),
   checksumMismatch: (algo: string, expected: string, actual: string) =>
     imageError("IMAGE_CHECKSUM_MISMATCH", `Image ${algo} checksum mismatch: expected ${expected}, got ${actual}`, {
       details: { algo, expected, actual },
     }),
   httpStatus: (url: string, status: number, retryable: boolean) =>
-    imageError("IMAGE_HTTP_STATUS", `Image server answered HTTP ${status} for ${url}`, {
-      details: { url, http_status: status },
+    imageError("IMAGE_HTTP_STATUS", `Image server answered HTTP ${status} for ${shownUrl(url)}`, {
+      details: { url: shownUrl(url), http_status: status },
       retryable,
     }),
   connection: (url: string, cause: unknown) =>
-    imageError("IMAGE_CONNECTION_FAILED", `Image download from ${url} failed: ${String((cause as Error)?.message ?? cause)}`, {
-      details: { url },
+    imageError("IMAGE_CONNECTION_FAILED", `Image download from ${shownUrl(url)} failed: ${maskSecretsInText(String((cause as Error)?.message ?? cause))}`, {
+      details: { url: shownUrl(url) },
       cause,
       retryable: true,
     }),
   stalled: (url: string, seconds: number, offset: number) =>
-    imageError("IMAGE_DOWNLOAD_STALLED", `No bytes from ${url} for ${seconds} s at offset ${offset}`, {
-      details: { url, offset },
+    imageError("IMAGE_DOWNLOAD_STALLED", `No bytes from ${shownUrl(url)} for ${seconds} s at offset ${offset}`, {
+      details: { url: shownUrl(url), offset },
       retryable: true,
     }),
   shortRead: (url: string, received: number, expected: number) =>
-    imageError("IMAGE_SHORT_READ", `Image stream from ${url} ended at ${received} of ${expected} bytes`, {
-      details: { url, received, expected },
+    imageError("IMAGE_SHORT_READ", `Image stream from ${shownUrl(url)} ended at ${received} of ${expected} bytes`, {
+      details: { url: shownUrl(url), received, expected },
       retryable: true,
     }),
   lengthMismatch: (url: string, message: string) =>
-    imageError("IMAGE_LENGTH_MISMATCH", `Image from ${url}: ${message}`, { details: { url } }),
+    imageError("IMAGE_LENGTH_MISMATCH", `Image from ${shownUrl(url)}: ${message}`, { details: { url: shownUrl(url) } }),
   retriesExhausted: (url: string, attempts: number, last: unknown) =>
     imageError(
       (last as { code?: string })?.code ?? "IMAGE_DOWNLOAD_FAILED",
-      `Image download from ${url} failed after ${attempts} attempts: ${(last as Error)?.message ?? String(last)}`,
-      { details: { url, attempts, last_details: (last as { details?: unknown })?.details }, cause: last },
+      `Image download from ${shownUrl(url)} failed after ${attempts} attempts: ${(last as Error)?.message ?? String(last)}`,
+      { details: { url: shownUrl(url), attempts, last_details: (last as { details?: unknown })?.details }, cause: last },
     ),
   timedOut: (url: string, seconds: number) =>
-    imageError("IMAGE_DOWNLOAD_TIMEOUT", `Image download from ${url} exceeded ${seconds} s`, { details: { url } }),
+    imageError("IMAGE_DOWNLOAD_TIMEOUT", `Image download from ${shownUrl(url)} exceeded ${seconds} s`, { details: { url: shownUrl(url) } }),
   formatMismatch: (declared: string, detected: string) =>
     imageError(
       "IMAGE_FORMAT_MISMATCH",

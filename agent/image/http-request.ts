@@ -3,7 +3,7 @@
  * One HTTP request toward the image server: headers (auth), proxy, TLS, connect timeout,
  * and what a status code means (4xx final, 5xx/408/429 worth a retry).
  */
-import { ImageErrors } from "./errors.ts";
+import { ImageErrors, shownUrl } from "./errors.ts";
 import { socketGet, type HttpBody } from "./http-socket.ts";
 import { releaseBuffer } from "./memory-pacer.ts";
 
@@ -38,6 +38,19 @@ export function proxyFor(url: string, settings: Pick<HttpSettings, "proxies" | "
   return proxy;
 }
 
+/** Images, checksum files and config drives come over http(s) only, as IPA's `requests` does. */
+function assertHttpUrl(target: string, requested: string): void {
+  let protocol = "";
+  try {
+    protocol = new URL(target).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== "http:" && protocol !== "https:") {
+    throw ImageErrors.urlRefused(requested, `only http and https URLs are fetched, not ${shownUrl(target).slice(0, 200)}`);
+  }
+}
+
 /** True for statuses a later attempt may cure. */
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 || status === 408 || status === 429;
@@ -55,6 +68,7 @@ export async function sendRequest(
   extra: { range?: string },
   signal: AbortSignal,
 ): Promise<Response> {
+  assertHttpUrl(url, url);
   const headers: Record<string, string> = { "accept-encoding": "identity", ...settings.headers };
   if (extra.range) headers.range = extra.range;
   const connect = new AbortController();
@@ -161,6 +175,8 @@ export async function openBody(
     res.cancel();
     if (hops >= MAX_REDIRECTS) throw ImageErrors.connection(url, new Error(`more than ${MAX_REDIRECTS} redirects`));
     const next = new URL(location, target);
+    // A redirect must not turn the download into a read of a local file (fetch supports file:).
+    assertHttpUrl(next.href, url);
     if (next.origin !== target.origin) {
       const { authorization: _dropped, ...rest } = headers;
       headers = rest;

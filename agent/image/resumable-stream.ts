@@ -8,7 +8,7 @@
  * 4xx answers, a length that changes and an abort are final.
  */
 import type { Logger } from "../../common/logger.ts";
-import { ImageErrors, isRetryable } from "./errors.ts";
+import { ImageErrors, isRetryable, shownUrl } from "./errors.ts";
 import { assertOk, openBody, type HttpBody, type HttpSettings } from "./http-request.ts";
 
 export interface DownloadPolicy {
@@ -139,7 +139,7 @@ export async function openResumableStream(options: ResumableStreamOptions): Prom
     if (progressed) failures = 0;
     failures += 1;
     if (failures > policy.connectionRetries) throw ImageErrors.retriesExhausted(url, failures, error);
-    logger.warn({ url, position, attempt: failures, code: (error as { code?: string }).code, reason: (error as Error).message }, "image download interrupted; resuming");
+    logger.warn({ url: shownUrl(url), position, attempt: failures, code: (error as { code?: string }).code, reason: (error as Error).message }, "image download interrupted; resuming");
     options.onResume?.({ position, attempt: failures, error });
     if (!progressed) await sleep(policy.retryIntervalS * 1000, signal);
   };
@@ -317,7 +317,7 @@ export async function readRange(
       if (!isRetryable(e)) throw e;
       failures += 1;
       if (failures > policy.connectionRetries) throw ImageErrors.retriesExhausted(url, failures, e);
-      logger.warn({ url, offset, length, attempt: failures, code: (e as { code?: string }).code, reason: (e as Error).message }, "range read failed; retrying");
+      logger.warn({ url: shownUrl(url), offset, length, attempt: failures, code: (e as { code?: string }).code, reason: (e as Error).message }, "range read failed; retrying");
       await sleep(policy.retryIntervalS * 1000, signal);
     } finally {
       clearTimeout(timer);

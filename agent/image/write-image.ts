@@ -17,7 +17,7 @@ import { createStreamHasher, resolveExpectedChecksum, type ExpectedChecksum } fr
 import { loadConfigDrive, writeConfigDrive, type ConfigDriveResult } from "./configdrive.ts";
 import { decompress } from "./decompress.ts";
 import { createDiskWriter, type DiskWriter, type DiskWriterOptions } from "./disk-writer.ts";
-import { ImageErrors, isRetryable } from "./errors.ts";
+import { ImageErrors, isRetryable, shownUrl } from "./errors.ts";
 import { checkDeclared, checkPermitted, detectFormat, isCompression, DEFAULT_PERMITTED_FORMATS, DETECT_BYTES, type Compression } from "./format-detect.ts";
 import { fetchBytes, fetchText, type HttpSettings } from "./http-request.ts";
 import { createMemoryPacer, type MemoryPacer } from "./memory-pacer.ts";
@@ -61,6 +61,7 @@ export interface WriteImageOptions {
 
 export interface WriteImageResult {
   device: string;
+  /** The URL written from, credentials masked. */
   url: string;
   /** Disk format written: `raw` or `qcow2`. */
   format: "raw" | "qcow2";
@@ -169,7 +170,7 @@ export async function writeImage(options: WriteImageOptions): Promise<WriteImage
         await writer.settle();
         const sourceProblem = isRetryable(error) || (isTeethError(error) && error.code === "IMAGE_HTTP_STATUS");
         if (!sourceProblem || signal.aborted || candidate === info.urls[info.urls.length - 1]) throw error;
-        logger.warn({ url, err: error }, "image URL failed; trying the next one");
+        logger.warn({ url: shownUrl(url), err: error }, "image URL failed; trying the next one");
       }
     }
     if (!attempt) throw lastError;
@@ -185,7 +186,8 @@ export async function writeImage(options: WriteImageOptions): Promise<WriteImage
     progress.stage("done");
     const result: WriteImageResult = {
       device: options.device,
-      url,
+      // The result travels to the conductor (step progress, last_error): no credentials in it.
+      url: shownUrl(url),
       format: attempt.format,
       compression: attempt.compression,
       qcow2_metadata: attempt.qcow2Metadata,
@@ -279,7 +281,7 @@ async function writeFromUrl(job: UrlJob): Promise<Attempt> {
     }
     const format = checkDeclared(detectFormat(head), job.info.disk_format);
     checkPermitted(format, head, job.info.disk_format, job.permitted);
-    logger.info({ url, format, compression, total: stream.totalBytes, ranges: stream.acceptsRanges }, "writing image");
+    logger.info({ url: shownUrl(url), format, compression, total: stream.totalBytes, ranges: stream.acceptsRanges }, "writing image");
     progress.stage("download");
 
     let imageSize = 0;

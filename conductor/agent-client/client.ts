@@ -4,11 +4,15 @@
  * `GET /v1/commands/`. Verifies https agents against the node's pinned `agent_verify_ca`,
  * sends the token only as `?agent_token=` and never logs it, and retries lost responses the
  * way Ironic does (if the command we sent is already the agent's last one, it was received).
+ * It calls only http(s) agent URLs, follows no redirect, reads at most 16 MiB, and quotes
+ * from an error answer only its parsed, bounded fault string.
  */
 import { MAX_AGENT_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
 import type { Logger } from "../../common/logger.ts";
 import { CommandListSchema, CommandResultSchema, type CommandResult } from "../../protocol/agent-commands.ts";
 import { conductorError } from "../errors.ts";
+import { maskSecretsInText } from "../../common/secrets.ts";
+import { isCallableAgentUrl } from "./callback-url.ts";
 import { redactUrl } from "./redact-url.ts";
 
 export interface AgentTarget {
@@ -35,6 +39,46 @@ export interface AgentClient {
 
 class ConnectionFailure extends Error {}
 
+/** Largest command response read (an inventory with many disks is well below it). */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Agent-supplied text fit for last_error and logs: control characters removed, secrets
+ * masked, at most `max` characters.
+ * @example
+ * agentText("disk\u0000 failed", 100); // "disk failed"
+ */
+export function agentText(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex
+  const clean = maskSecretsInText(text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ""));
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+}
+
+/** The WSME fault string IPA answers errors with; nothing else of a foreign body is quoted. */
+function faultOf(json: unknown): string | null {
+  const f = json && typeof json === "object" ? (json as { faultstring?: unknown }).faultstring : undefined;
+  return typeof f === "string" ? agentText(f, 300) : null;
+}
+
+/** The body as text, or null when it is larger than `max` bytes (reading stops there). */
+async function readBounded(res: Response, max: number): Promise<string | null> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
 /**
  * Creates an agent client.
  * @example
@@ -47,6 +91,8 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
 
   function urlFor(node: AgentTarget, query: Record<string, string>): string {
     if (!node.agent_url) throw conductorError("AGENT_UNREACHABLE", { url: "(none)", reason: "the agent has not heartbeated yet" });
+    // Heartbeats check the callback URL; this guards what an older store may hold.
+    if (!isCallableAgentUrl(node.agent_url)) throw conductorError("AGENT_UNREACHABLE", { url: "(refused)", reason: "the recorded agent URL is not http(s)://address:port" });
     if (!node.agent_token) throw conductorError("AGENT_UNREACHABLE", { url: node.agent_url, reason: "no agent token" });
     const qs = new URLSearchParams({ ...query, agent_token: node.agent_token });
     return `${node.agent_url.replace(/\/+$/, "")}/v1/commands/?${qs}`;
@@ -58,6 +104,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
       headers: { "Content-Type": "application/json", Accept: "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutS * 1000),
+      redirect: "manual",
     };
     if (url.startsWith("https:")) {
       // Pinned per node: only the certificate the agent sent with its first heartbeat is trusted.
@@ -68,9 +115,15 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     try {
       res = await doFetch(url, init);
     } catch (e) {
-      throw new ConnectionFailure((e as Error).message);
+      throw new ConnectionFailure(agentText((e as Error).message, 300));
     }
-    const text = await res.text();
+    // An agent answers itself: a redirect would let it send the conductor (and the token) elsewhere.
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel();
+      throw conductorError("AGENT_COMMAND_FAILED", { command: method, reason: `HTTP ${res.status}: redirects are not followed` });
+    }
+    const text = await readBounded(res, MAX_RESPONSE_BYTES);
+    if (text === null) throw conductorError("AGENT_COMMAND_FAILED", { command: method, reason: `HTTP ${res.status}: response larger than ${MAX_RESPONSE_BYTES} bytes` });
     // What the agent answers is stored (step lists, results): it must nest no deeper than an
     // agent command may, or listing the node would later overflow the stack.
     if (!withinJsonDepth(text, MAX_AGENT_JSON_DEPTH)) {
@@ -83,9 +136,11 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
       json = null;
     }
     if (!res.ok) {
-      const fault = (json as { faultstring?: string } | null)?.faultstring ?? text.slice(0, 300);
-      if (res.status === 409 || /agent is busy/i.test(fault)) throw conductorError("AGENT_BUSY");
-      throw conductorError("AGENT_COMMAND_FAILED", { command: method, reason: `HTTP ${res.status}: ${fault}` });
+      const fault = faultOf(json);
+      if (res.status === 409 || /agent is busy/i.test(fault ?? "")) throw conductorError("AGENT_BUSY");
+      // Only a parsed fault is quoted, bounded: whatever else the callback URL answered stays out of last_error.
+      const what = fault ?? (json === null ? `a non-JSON body of ${text.length} bytes` : "no faultstring");
+      throw conductorError("AGENT_COMMAND_FAILED", { command: method, reason: `HTTP ${res.status}: ${what}` });
     }
     return json;
   }

@@ -22,8 +22,11 @@ import { createNodePortRoutes, createPortRoutes } from "./ports.ts";
 import { createRamdiskRoutes } from "./ramdisk.ts";
 import { createRootRoutes } from "./root.ts";
 
-/** Paths agents use without operator credentials. */
-const PUBLIC = /^\/(?:$|v1\/?$|v1\/lookup|v1\/heartbeat\/|v1\/continue_inspection|images\/)/;
+/**
+ * Paths agents use without operator credentials, matched whole (a prefix match would also
+ * open whatever is mounted below one of them later): version discovery, the ramdisk API, images.
+ */
+const PUBLIC = /^\/(?:v1\/?)?$|^\/v1\/(?:lookup|continue_inspection)\/?$|^\/v1\/heartbeat\/[^/]+\/?$|^\/images\/[^/]+$/;
 
 function tokenMatches(given: string | undefined, expected: string): boolean {
   if (!given) return false;
@@ -69,7 +72,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
     const status = c.res.status;
     if (status < 400 && !ctx.log.isLevelEnabled("debug")) return;
     const line = { method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - start) * 10) / 10 };
-    if (status >= 500) c.get("log").error(line, "request failed");
+    if (status >= 500) c.get("log").error({ ...line, err: c.error?.message }, "request failed");
     else if (status >= 400) c.get("log").info(line, "request refused");
     else c.get("log").debug(line, "request");
   });
@@ -119,8 +122,11 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
 
   app.notFound((c) => c.json(ironicErrorBody(`The resource could not be found: ${c.req.method} ${c.req.path.slice(0, 200)}`, 404), 404));
   app.onError((err, c) => {
-    const { status, message } = toHttpError(err);
-    if (status >= 500) (c.get("log") ?? ctx.log).error({ err: (err as Error).message, stack: (err as Error).stack }, "unhandled error");
+    // A locked or full database is a 503 the client may retry, not a 500.
+    const unavailable = ctx.store.guard.unavailable(err);
+    const { status, message } = toHttpError(unavailable ?? err);
+    if (unavailable) c.header("Retry-After", String((unavailable.details as { retry_after: number }).retry_after));
+    else if (status >= 500) (c.get("log") ?? ctx.log).error({ err: (err as Error).message, stack: (err as Error).stack }, "unhandled error");
     return c.json(ironicErrorBody(message, status), status as 400);
   });
   return app;

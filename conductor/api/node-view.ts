@@ -1,9 +1,12 @@
 /**
  * @module conductor/api/node-view
- * A node as Ironic's API shows it: secrets in driver_info masked `******`, the agent token
- * never shown, links, and the `fields` selection.
+ * A node as Ironic's API shows it: secrets masked `******` at any depth of driver_info,
+ * instance_info (the configdrive, tenant data, included: Ironic's `show_instance_secrets`
+ * defaults to nobody) and driver_internal_info, the agent token never shown, links, and the
+ * `fields` selection. Every way a node leaves the conductor (API, lookup, agent commands)
+ * goes through the masking here.
  */
-import { SECRET_DRIVER_INFO } from "../drivers/driver-contract.ts";
+import { MASK, maskSecrets, maskSecretsInText } from "../../common/secrets.ts";
 import { isoTime, type Dict, type NodeRecord } from "../store/node-record.ts";
 
 /** Fields of a node in the non-detailed list, as Ironic. */
@@ -52,21 +55,34 @@ export const NODE_FIELDS = new Set([
   ...INTERFACES,
 ]);
 
-/** Masks secret-looking driver_info values, as Ironic shows them. */
+/** driver_info as every view shows it: secrets masked at any depth. */
 export function maskDriverInfo(info: Dict): Dict {
-  const out: Dict = {};
-  for (const [k, v] of Object.entries(info)) out[k] = SECRET_DRIVER_INFO.test(k) && v !== null && v !== "" ? "******" : v;
+  return maskSecrets(info);
+}
+
+/**
+ * instance_info as every view (and the lookup) shows it: the configdrive and secrets masked
+ * at any depth, and `image_url`, which may be a signed temporary URL, hidden as Ironic does.
+ */
+export function maskInstanceInfo(info: Dict): Dict {
+  const out = maskSecrets(info);
+  if (out.image_url) out.image_url = MASK;
   return out;
 }
 
-/** driver_internal_info with the agent columns merged in and the token masked. */
+/** driver_internal_info with the agent columns merged in, the token and any secret masked. */
 export function publicInternalInfo(node: NodeRecord): Dict {
-  const dii: Dict = { ...node.driver_internal_info };
+  const dii: Dict = maskSecrets(node.driver_internal_info);
   if (node.agent_url) dii.agent_url = node.agent_url;
   if (node.agent_version) dii.agent_version = node.agent_version;
   if (node.agent_last_heartbeat) dii.agent_last_heartbeat = isoTime(node.agent_last_heartbeat);
-  if (node.agent_token) dii.agent_secret_token = "******";
+  if (node.agent_token) dii.agent_secret_token = MASK;
   return dii;
+}
+
+/** A step (`clean_step`/`deploy_step`) with secrets in its args masked. */
+function maskStep(step: Dict | null): Dict {
+  return step ? maskSecrets(step) : {};
 }
 
 function link(base: string, path: string) {
@@ -90,7 +106,7 @@ export function nodeView(node: NodeRecord, base: string, fields?: readonly strin
     driver_info: maskDriverInfo(node.driver_info),
     driver_internal_info: publicInternalInfo(node),
     properties: node.properties,
-    instance_info: node.instance_info,
+    instance_info: maskInstanceInfo(node.instance_info),
     instance_uuid: node.instance_uuid,
     extra: node.extra,
     power_state: node.power_state,
@@ -101,15 +117,15 @@ export function nodeView(node: NodeRecord, base: string, fields?: readonly strin
     maintenance: node.maintenance,
     maintenance_reason: node.maintenance_reason,
     fault: node.fault,
-    last_error: node.last_error,
+    last_error: node.last_error && maskSecretsInText(node.last_error),
     reservation: null,
     console_enabled: false,
     inspection_started_at: isoTime(node.inspection_started_at),
     inspection_finished_at: isoTime(node.inspection_finished_at),
     created_at: isoTime(node.created_at),
     updated_at: isoTime(node.updated_at),
-    clean_step: node.clean_step ?? {},
-    deploy_step: node.deploy_step ?? {},
+    clean_step: maskStep(node.clean_step),
+    deploy_step: maskStep(node.deploy_step),
     resource_class: a.resource_class ?? null,
     automated_clean: a.automated_clean ?? null,
     protected: false,
@@ -150,7 +166,7 @@ export function statesView(node: NodeRecord, base: string): Dict {
     provision_state: node.provision_state,
     target_provision_state: node.target_provision_state,
     provision_updated_at: isoTime(node.provision_updated_at),
-    last_error: node.last_error,
+    last_error: node.last_error && maskSecretsInText(node.last_error),
     console_enabled: false,
     raid_config: {},
     target_raid_config: {},

@@ -2,17 +2,19 @@
  * @module conductor/api/ramdisk
  * The ramdisk API, as Ironic serves it to agents: `GET /v1/lookup`,
  * `POST /v1/heartbeat/{node}` (202, no body) and `POST /v1/continue_inspection`.
- * No operator authentication: the agent token protects heartbeats.
+ * No operator authentication: the agent token protects heartbeats and continue_inspection;
+ * lookup hands out nothing secret but the one-time token.
  */
 import { Hono } from "hono";
 import { ContinueInspectionSchema, MacAddressSchema, UuidSchema } from "../../protocol/ironic-api.ts";
 import { HeartbeatBodySchema, LookupQuerySchema } from "../../protocol/ramdisk-api.ts";
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
-import { handleHeartbeat, handleLookup, issueToken, lookupBody } from "../orchestration/heartbeat.ts";
+import { handleHeartbeat, handleLookup, issueToken, lookupBody, tokensMatch } from "../orchestration/heartbeat.ts";
 import { completeInspection, inventoryMacs } from "../orchestration/inspection.ts";
 import { S } from "../state-machine/states.ts";
 import type { ApiEnv } from "./env.ts";
+import { CONTINUE_INSPECTION_MINOR } from "./microversion.ts";
 import { readBody, readQuery } from "./validate.ts";
 
 const RAMDISK_MIN_MINOR = 22;
@@ -46,18 +48,23 @@ export function createRamdiskRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     return c.body(null, 202);
   });
 
+  // Ironic's inspector-compatible callback. Unlike Ironic (which trusts any caller while the
+  // node is in inspect wait), Teeth takes it only from the agent that looked the node up:
+  // API 1.84 and the node's agent token, so nobody else can invent a node's hardware.
   app.post("/continue_inspection", async (c) => {
+    if (c.get("minor") < CONTINUE_INSPECTION_MINOR) throw conductorError("VERSION_REQUIRED", { version: `1.${CONTINUE_INSPECTION_MINOR}` });
     const body = await readBody(c, ContinueInspectionSchema);
-    const { inventory, error, ...pluginData } = body;
+    const { inventory, error, agent_token: token, ...pluginData } = body;
     const uuids = ctx.store.ports.nodesForAddresses(inventoryMacs(inventory));
     const node = uuids.length === 1 ? ctx.store.nodes.get(uuids[0]!) : null;
     if (!node || (node.provision_state !== S.INSPECTWAIT && node.provision_state !== S.INSPECTING)) {
       throw conductorError("NODE_NOT_FOUND", { node: "matching the inventory" });
     }
+    if (typeof token !== "string" || !node.agent_token || !tokensMatch(token, node.agent_token)) throw conductorError("AGENT_TOKEN_INVALID");
     if (error) throw conductorError("INVALID_PARAMETER", { reason: `Inspection reported an error: ${String(error).slice(0, 500)}` });
     const release = ctx.locks.tryLock(node.uuid, "continue_inspection");
     if (!release) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
-    const issued = c.get("minor") >= 84 ? issueToken(ctx, node) : null;
+    const issued = issueToken(ctx, node);
     ctx.background(`inspection ${node.uuid}`, async () => {
       try {
         await completeInspection(ctx, ctx.store.nodes.get(node.uuid)!, inventory, pluginData);
@@ -67,7 +74,7 @@ export function createRamdiskRoutes(ctx: ConductorContext): Hono<ApiEnv> {
         release();
       }
     });
-    return c.json(issued ? lookupBody(ctx, issued.node, issued.token) : { uuid: node.uuid }, 202);
+    return c.json(lookupBody(ctx, issued.node, issued.token), 202);
   });
 
   return app;

@@ -3,9 +3,12 @@
  * Reads the config file (JSON), applies command-line flags over it, validates once with zod,
  * and freezes the result. A bad key is named in the error (`agent.poll_interval_s: ...`).
  */
+import { lookup } from "node:dns/promises";
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { isLoopbackAddress } from "../../common/ip-address.ts";
 import { conductorError } from "../errors.ts";
 import { ConductorConfigSchema, type ConductorConfig } from "./schema.ts";
 
@@ -17,6 +20,8 @@ export interface ConfigSources {
   /** True when the process runs as root (decides the default data dir). */
   isRoot?: boolean;
   cwd?: string;
+  /** What the listen host resolved to, when it is a name (`resolveListenHost`). */
+  listenAddresses?: readonly string[];
 }
 
 function deepFreeze<T>(value: T): T {
@@ -37,9 +42,43 @@ function formatIssues(error: z.ZodError): string {
     .join("; ");
 }
 
-function isLoopback(listen: string): boolean {
-  const host = listen.slice(0, listen.lastIndexOf(":")).replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || host.startsWith("127.");
+function listenHostOf(listen: string): string {
+  return listen.slice(0, listen.lastIndexOf(":")).replace(/^\[|\]$/g, "");
+}
+
+/**
+ * Whether the API listens on loopback only, decided on addresses, never on how a name looks
+ * (`127.example.org` is not loopback): a literal in 127.0.0.0/8 or ::1, `localhost`, or a
+ * name that resolved (`resolveListenHost`) to loopback addresses only.
+ */
+function isLoopbackListen(listen: string, resolved: readonly string[] | undefined): boolean {
+  const host = listenHostOf(listen);
+  if (host.toLowerCase() === "localhost") return true;
+  if (isIP(host)) return isLoopbackAddress(host);
+  return resolved !== undefined && resolved.length > 0 && resolved.every(isLoopbackAddress);
+}
+
+/**
+ * Resolves the listen host when it is a name (not an IP literal or `localhost`), so
+ * `buildConfig` can decide loopback on addresses. Only `main` calls it; [] when it does not resolve.
+ * @example
+ * const listenAddresses = await resolveListenHost(sources); // ["127.0.0.1"] for a hosts-file name
+ */
+export async function resolveListenHost(sources: ConfigSources): Promise<string[] | undefined> {
+  const file = (sources.file ?? {}) as Record<string, unknown>;
+  const listen = sources.flags?.listen ?? (typeof file.listen === "string" ? file.listen : undefined);
+  if (!listen || !listen.includes(":")) return undefined;
+  const host = listenHostOf(listen);
+  if (isIP(host) || host.toLowerCase() === "localhost") return undefined;
+  try {
+    const found = await Promise.race([
+      lookup(host, { all: true }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error("timeout")), 5000).unref?.()),
+    ]);
+    return found.map((a) => a.address);
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -62,17 +101,18 @@ export function buildConfig(sources: ConfigSources = {}): ConductorConfig {
   const listenHost = c.listen.slice(0, c.listen.lastIndexOf(":"));
   const publicHost = listenHost === "0.0.0.0" || listenHost === "[::]" ? "127.0.0.1" : listenHost;
   const publicUrl = (c.public_url ?? `http://${publicHost}:${c.listen.slice(c.listen.lastIndexOf(":") + 1)}`).replace(/\/+$/, "");
-  if (!isLoopback(c.listen) && !c.auth.token) {
+  const loopback = isLoopbackListen(c.listen, sources.listenAddresses);
+  if (!loopback && !c.auth.token) {
     throw conductorError("CONFIG_INVALID", {
       reason: `auth.token: required when listening on ${c.listen} (noauth is allowed on loopback only)`,
     });
   }
-  return deepFreeze({ ...c, data_dir: dataDir, public_url: publicUrl });
+  return deepFreeze({ ...c, data_dir: dataDir, public_url: publicUrl, listen_loopback: loopback });
 }
 
 /** Whether the operator API may run without authentication. */
 export function allowsNoAuth(config: ConductorConfig): boolean {
-  return isLoopback(config.listen) && !config.auth.token;
+  return config.listen_loopback && !config.auth.token;
 }
 
 /** Reads and parses a JSON config file, naming the file in any error. */

@@ -98,5 +98,10 @@ export const ConductorConfigSchema = z
 export type ConductorConfigInput = z.input<typeof ConductorConfigSchema>;
 /** The validated, frozen configuration every component receives. */
 export type ConductorConfig = Readonly<
-  Omit<z.infer<typeof ConductorConfigSchema>, "data_dir" | "public_url"> & { data_dir: string; public_url: string }
+  Omit<z.infer<typeof ConductorConfigSchema>, "data_dir" | "public_url"> & {
+    data_dir: string;
+    public_url: string;
+    /** Derived, not settable: the API listens on loopback addresses only (decides noauth). */
+    listen_loopback: boolean;
+  }
 >;

@@ -109,10 +109,10 @@ export interface HardwareType {
 }
 
 /**
- * Keys whose values are secrets, shown as `******` in every view (Ironic masks
- * `*password*`, `*_key`, `*_secret`, `*_token`, `snmp_*`): matched at any nesting depth.
+ * Keys whose values are secrets, shown as `******` in every view, the lookup and what goes to
+ * the agent, at any nesting depth (the rules: `common/secrets.ts`).
  */
-export const SECRET_DRIVER_INFO = /password|secret|token|passphrase|key$|^snmp_(community|auth_key|priv_key)/i;
+export { SECRET_KEY as SECRET_DRIVER_INFO } from "../../common/secrets.ts";
 
 /** The node's firmware boot mode: `properties.capabilities` `boot_mode` (string or dict form), else `uefi`. */
 export function nodeBootMode(node: Pick<NodeRecord, "properties" | "instance_info">): BootMode {

@@ -4,12 +4,12 @@
  * URL (a checksum is then required, as Ironic) or the name of a file in `<data-dir>/images`,
  * which the conductor serves itself and hashes for the agent.
  */
-import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { realpathSync, statSync } from "node:fs";
+import { join, sep } from "node:path";
 import type { ImageInfo } from "../../protocol/image-info.ts";
 import { conductorError } from "../errors.ts";
 import type { NodeRecord } from "../store/node-record.ts";
-import { imageSha256 } from "./checksum.ts";
+import { createChecksumCache } from "./checksum.ts";
 
 export interface ImageService {
   /** Directory of served images. */
@@ -18,8 +18,13 @@ export interface ImageService {
   validate(node: NodeRecord): void;
   /** Builds `image_info` for `write_image`. */
   imageInfo(node: NodeRecord): Promise<ImageInfo>;
-  /** Path of a served image by name, or null when the name is not a plain existing file. */
+  /**
+   * Real path of a served image by name, or null when the name is not a plain existing file
+   * whose real path (symlinks resolved) lies inside the image directory.
+   */
   localPath(name: string): string | null;
+  /** SHA-256 of a path `localPath` returned; computed once per file version, bounded. */
+  sha256(path: string): Promise<string>;
 }
 
 const LOCAL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
@@ -36,12 +41,15 @@ function isUrl(s: string): boolean {
  */
 export function createImageService(options: { dataDir: string; publicUrl: string }): ImageService {
   const dir = join(options.dataDir, "images");
+  const checksums = createChecksumCache({ maxConcurrent: 2 });
 
   function localPath(name: string): string | null {
     if (!LOCAL_NAME.test(name)) return null;
-    const p = join(dir, name);
     try {
-      return existsSync(p) && statSync(p).isFile() ? p : null;
+      // A symlink in the image directory may point at another image, never outside it.
+      const real = realpathSync(join(dir, name));
+      if (!real.startsWith(realpathSync(dir) + sep)) return null;
+      return statSync(real).isFile() ? real : null;
     } catch {
       return null;
     }
@@ -112,6 +120,7 @@ export function createImageService(options: { dataDir: string; publicUrl: string
   return {
     dir,
     localPath,
+    sha256: (path) => checksums.sha256(path),
     validate(node) {
       const s = source(node);
       if (node.instance_info.image_type === "partition") partitionFields(node);
@@ -136,7 +145,7 @@ export function createImageService(options: { dataDir: string; publicUrl: string
         const p = localPath(s);
         if (!p) throw conductorError("IMAGE_NOT_FOUND", { image: s });
         url = `${options.publicUrl}/images/${encodeURIComponent(s)}`;
-        sums ??= { os_hash_algo: "sha256", os_hash_value: await imageSha256(p) };
+        sums ??= { os_hash_algo: "sha256", os_hash_value: await checksums.sha256(p) };
       }
       if (!sums) throw conductorError("INVALID_PARAMETER", { reason: "image checksum missing" });
       const id = url.split("?")[0]!.split("/").filter(Boolean).at(-1) ?? s;

@@ -2,11 +2,12 @@
  * @module conductor/images/serve
  * `GET|HEAD /images/{name}` from `<data-dir>/images`, with single-range support (agents
  * resume interrupted downloads with Range), and `/images/{name}.sha256` for `checksum` URLs.
+ * Unauthenticated (agents fetch here): only regular files whose real path is inside the
+ * image directory are served, and checksums come from the bounded cache.
  */
 import { statSync } from "node:fs";
 import { Hono } from "hono";
 import { ironicErrorBody } from "../../protocol/ironic-api.ts";
-import { imageSha256 } from "./checksum.ts";
 import type { ImageService } from "./image-service.ts";
 
 function parseRange(header: string, size: number): { start: number; end: number } | null | "invalid" {
@@ -39,9 +40,15 @@ export function createImageRoutes(images: ImageService): Hono {
     const isSum = raw.endsWith(".sha256") && images.localPath(raw) === null;
     const name = isSum ? raw.slice(0, -".sha256".length) : raw;
     const path = images.localPath(name);
-    if (!path) return c.json(ironicErrorBody(`Image ${raw.slice(0, 255)} could not be found.`, 404), 404);
-    if (isSum) return c.text(`${await imageSha256(path)}  ${name}\n`);
-    const size = statSync(path).size;
+    const notFound = () => c.json(ironicErrorBody(`Image ${raw.slice(0, 255)} could not be found.`, 404), 404);
+    if (!path) return notFound();
+    let size: number;
+    try {
+      if (isSum) return c.text(`${await images.sha256(path)}  ${name}\n`);
+      size = statSync(path).size;
+    } catch {
+      return notFound(); // removed between the check and the read
+    }
     const headers: Record<string, string> = {
       "Accept-Ranges": "bytes",
       "Content-Type": "application/octet-stream",

@@ -6,7 +6,8 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { HeartbeatBody } from "../../protocol/ramdisk-api.ts";
-import { publicInternalInfo } from "../api/node-view.ts";
+import { maskInstanceInfo, publicInternalInfo } from "../api/node-view.ts";
+import { checkCallbackUrl } from "../agent-client/callback-url.ts";
 import { conductorError } from "../errors.ts";
 import { AGENT_STATES, FAST_TRACK_STATES, S, type ProvisionState } from "../state-machine/states.ts";
 import type { NodeRecord } from "../store/node-record.ts";
@@ -20,7 +21,8 @@ export function newAgentToken(): string {
   return randomBytes(32).toString("base64url");
 }
 
-function tokensMatch(a: string, b: string): boolean {
+/** Constant-time comparison of a presented agent token with the node's. */
+export function tokensMatch(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
@@ -30,14 +32,18 @@ function lookupAllowed(ctx: ConductorContext, state: string): boolean {
   return AGENT_STATES.includes(state as ProvisionState) || (ctx.config.agent.fast_track && FAST_TRACK_STATES.includes(state as ProvisionState));
 }
 
-/** The lookup response body (Ironic's `_LOOKUP_RETURN_FIELDS` plus `config`). */
+/**
+ * The lookup response body (Ironic's `_LOOKUP_RETURN_FIELDS` plus `config`). Lookup needs no
+ * credentials, so instance_info is masked as in every view: the configdrive and any secret
+ * reach the agent only inside the command that needs them (write_image's args).
+ */
 export function lookupBody(ctx: ConductorContext, node: NodeRecord, token: string) {
   const base = ctx.config.public_url;
   return {
     node: {
       uuid: node.uuid,
       properties: node.properties,
-      instance_info: node.instance_info,
+      instance_info: maskInstanceInfo(node.instance_info),
       driver_internal_info: publicInternalInfo(node),
       links: [
         { href: `${base}/v1/nodes/${node.uuid}`, rel: "self" },
@@ -95,13 +101,15 @@ export function handleHeartbeat(ctx: ConductorContext, ident: string, body: Hear
   if (!body.agent_token || !node.agent_token || !tokensMatch(body.agent_token, node.agent_token)) {
     throw conductorError("AGENT_TOKEN_INVALID");
   }
+  // Checked once the token is: only the node's agent may name where the conductor calls.
+  const callback = checkCallbackUrl(body.callback_url, { requireTls: ctx.config.agent.require_tls, allowLoopback: ctx.config.listen_loopback });
+  if (!callback.ok) throw callback.tls ? conductorError("AGENT_TLS_REQUIRED") : conductorError("CALLBACK_URL_INVALID", { reason: callback.reason });
   if (!body.agent_version && !body.agent_status) throw conductorError("INVALID_PARAMETER", { reason: "Missing agent_version in the heartbeat." });
-  if (ctx.config.agent.require_tls && !body.callback_url.startsWith("https://")) throw conductorError("AGENT_TLS_REQUIRED");
-  if (node.agent_url && node.agent_url !== body.callback_url) throw conductorError("AGENT_URL_CHANGED", { node: node.uuid });
+  if (node.agent_url && node.agent_url !== callback.url) throw conductorError("AGENT_URL_CHANGED", { node: node.uuid });
   const ca = body.agent_verify_ca ?? null;
   if (node.agent_url && (node.agent_verify_ca ?? null) !== ca) throw conductorError("AGENT_CA_CHANGED", { node: node.uuid });
   if (!lookupAllowed(ctx, node.provision_state)) throw conductorError("NOT_WAITING_FOR_AGENT", { node: node.uuid, state: node.provision_state });
-  ctx.store.nodes.recordHeartbeat(node, { url: body.callback_url, version: body.agent_version ?? null, verifyCa: ca, at: Date.now() });
+  ctx.store.nodes.recordHeartbeat(node, { url: callback.url, version: body.agent_version ?? null, verifyCa: ca, at: Date.now() });
   const state = node.provision_state;
   if (node.maintenance) return abortInMaintenance(ctx, node.uuid, state);
   if (state !== S.INSPECTWAIT && state !== S.CLEANWAIT && state !== S.DEPLOYWAIT) return;

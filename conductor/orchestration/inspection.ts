@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { isTeethError } from "../../common/branded-error.ts";
 import { S } from "../state-machine/states.ts";
 import type { NodeRecord } from "../store/node-record.ts";
+import { isStoreFault } from "../store/store-fault.ts";
 import { tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import type { ConductorContext } from "./context.ts";
 
@@ -75,6 +76,12 @@ export async function inspectViaAgent(ctx: ConductorContext, uuid: string): Prom
     }
     await completeInspection(ctx, node, inv as Record<string, unknown>, {});
   } catch (e) {
+    if (isStoreFault(e)) {
+      // Not the hardware's fault: the node stays as the store has it. The inventory is saved in
+      // one transaction, so in inspect wait nothing was kept and the next heartbeat retries.
+      ctx.log.warn({ node: uuid, err: (e as Error).message }, "store unavailable during inspection; will retry on the next heartbeat");
+      return;
+    }
     const cur = ctx.store.nodes.get(uuid);
     if (cur) failInspection(ctx, cur, isTeethError(e) ? e.message : `Unexpected error during inspection: ${(e as Error).message}`);
   }

@@ -8,7 +8,9 @@
  */
 import type { CommandResult } from "../../protocol/agent-commands.ts";
 import { isTeethError } from "../../common/branded-error.ts";
+import { agentText } from "../agent-client/client.ts";
 import type { NodeRecord } from "../store/node-record.ts";
+import { isStoreFault } from "../store/store-fault.ts";
 import { agentParams } from "./agent-params.ts";
 import type { ConductorContext } from "./context.ts";
 import { runConductorStep } from "./conductor-steps.ts";
@@ -31,7 +33,7 @@ function describeError(r: CommandResult): string {
   const e = r.command_error;
   if (!e) return `${r.command_name} ended with status ${r.command_status}`;
   const details = typeof e.details === "string" && e.details ? `: ${e.details}` : "";
-  return `${e.message}${details}`;
+  return agentText(`${e.message}${details}`, 1000);
 }
 
 /** Moves a wait state to its active state (the conductor is working on the node again). */
@@ -289,6 +291,13 @@ export async function processAgentSteps(ctx: ConductorContext, uuid: string): Pr
     if (outcome !== "next") return outcome;
     return await advance(ctx, ctx.store.nodes.get(uuid)!, kind);
   } catch (e) {
+    if (isStoreFault(e)) {
+      // A locked or full store is not a failed step: the run resumes from what the store
+      // holds (as after a restart), on the next poll.
+      ctx.log.warn({ node: uuid, kind, err: (e as Error).message }, "store unavailable while processing steps; will retry");
+      ctx.schedulePoll(uuid);
+      return "idle";
+    }
     node = ctx.store.nodes.get(uuid);
     if (!node) return "failed";
     if (isTeethError(e) && e.code === "AGENT_UNREACHABLE" && node.provision_state === KIND_STATES[kind].wait) {

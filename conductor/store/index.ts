@@ -4,18 +4,22 @@
  * ports and inventories.
  */
 import type { Database } from "bun:sqlite";
-import { openDatabase } from "./db.ts";
+import { BUSY_TIMEOUT_MS, openDatabase } from "./db.ts";
 import { createInventoryStore, type InventoryStore } from "./inventory-store.ts";
 import { createNodeStore, type NodeStore } from "./node-store.ts";
 import { createPortStore, type PortStore } from "./port-store.ts";
+import { createStoreGuard, type StoreGuard } from "./store-fault.ts";
 
 export interface Store {
   db: Database;
   nodes: NodeStore;
   ports: PortStore;
   inventories: InventoryStore;
+  /** Turns a locked, full or failing database into the catalogued 503. */
+  guard: StoreGuard;
   /** Runs `fn` in one transaction. */
   tx<T>(fn: () => T): T;
+  /** Writes buffered heartbeats and closes; the file is closed even when that write fails (which is thrown). */
   close(): void;
 }
 
@@ -27,15 +31,21 @@ export interface Store {
 export function createStore(path: string): Store {
   const db = openDatabase(path);
   const nodes = createNodeStore(db);
+  const guard = createStoreGuard(db, { busyTimeoutMs: BUSY_TIMEOUT_MS });
   return {
     db,
     nodes,
     ports: createPortStore(db),
     inventories: createInventoryStore(db),
+    guard,
     tx: (fn) => db.transaction(fn)(),
     close: () => {
-      nodes.flushHeartbeats();
-      db.close();
+      guard.close();
+      try {
+        nodes.flushHeartbeats();
+      } finally {
+        db.close();
+      }
     },
   };
 }
@@ -43,3 +53,4 @@ export function createStore(path: string): Store {
 export type { NodeRecord, Dict } from "./node-record.ts";
 export type { PortRecord } from "./port-store.ts";
 export { isoTime } from "./node-record.ts";
+export { isStoreFault } from "./store-fault.ts";

@@ -157,7 +157,6 @@ export function createNodeStore(db: Database): NodeStore {
     },
     update(uuid, fields, expectState) {
       targets.delete(uuid);
-      if (fields.agent_url !== undefined || fields.agent_last_heartbeat !== undefined) pending.delete(uuid);
       const cols = nodeToColumns({ ...fields, updated_at: fields.updated_at ?? Date.now() });
       const names = Object.keys(cols);
       const sqlKey = `${names.join(",")}|${expectState !== undefined}`;
@@ -176,6 +175,8 @@ export function createNodeStore(db: Database): NodeStore {
         if (String((e as Error).message).includes("nodes.name")) throw conductorError("DUPLICATE_NAME", { name: String(fields.name) });
         throw e;
       }
+      // only once written: a write the store refused (locked, disk full) keeps the buffered beat
+      if (changes > 0 && (fields.agent_url !== undefined || fields.agent_last_heartbeat !== undefined)) pending.delete(uuid);
       const now = get(uuid);
       if (!now) throw conductorError("NODE_NOT_FOUND", { node: uuid });
       if (changes === 0) {
@@ -197,19 +198,20 @@ export function createNodeStore(db: Database): NodeStore {
         pending.set(t.uuid, { url: a.url, at: a.at });
         return;
       }
-      pending.delete(t.uuid);
       targets.delete(t.uuid);
       heartbeat.run(a.url, a.version, a.verifyCa, a.at, t.uuid);
+      pending.delete(t.uuid);
     },
     flushHeartbeats() {
       if (!pending.size) return;
-      flushPending();
+      flushPending(); // throws when the store cannot write; the buffer is kept for the next try
       pending.clear();
     },
     delete(uuid) {
-      pending.delete(uuid);
       targets.delete(uuid);
-      return del.run(uuid).changes > 0;
+      const gone = del.run(uuid).changes > 0;
+      pending.delete(uuid);
+      return gone;
     },
     count() {
       return countQ.get()?.n ?? 0;
