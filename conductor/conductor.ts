@@ -125,6 +125,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
       if (flush) clearInterval(flush);
       await server?.stop(true);
       await Promise.allSettled([...running]);
+      await drivers.close();
       store.close();
     },
   };

@@ -1,0 +1,99 @@
+/**
+ * @module conductor/drivers/redfish/power
+ * Power through `ComputerSystem.Reset`, at the action target the System resource names,
+ * with a ResetType the system allows (reset-plan.ts), then a wait until `PowerState` reaches
+ * the target (Ironic's `node_wait_for_power_state`), through a task monitor first when the
+ * BMC answers 202. Every step is bounded: the request budget for reading and posting, the
+ * power timeout (or the soft one) for the wait.
+ */
+import type { Logger } from "../../../common/logger.ts";
+import { conductorError } from "../../errors.ts";
+import type { PowerAction, PowerInterface, PowerState } from "../driver-contract.ts";
+import { createBudget, sleepWithin, type Budget } from "./budget.ts";
+import { httpError } from "./bmc-errors.ts";
+import type { OpenConnection, RedfishConnection } from "./connection.ts";
+import { planReset } from "./reset-plan.ts";
+import { allowedResetTypes, readSystem } from "./system.ts";
+import { awaitTask } from "./task-monitor.ts";
+
+// Ironic's GET_POWER_STATE_MAP: a transition counts as where it is going.
+const POWER_STATES: Record<string, PowerState> = { On: "power on", PoweringOn: "power on", Off: "power off", PoweringOff: "power off" };
+
+export interface PowerSettings {
+  requestTimeoutS: number;
+  powerTimeoutS: number;
+  softPowerTimeoutS: number;
+  pollIntervalMs: number;
+}
+
+/** Ironic's power state for a Redfish `PowerState`; a BMC that reports none is an error. */
+export function toPowerState(value: string | null | undefined, bmc: string): PowerState {
+  const state = value ? POWER_STATES[value] : undefined;
+  if (!state) throw conductorError("BMC_ERROR", { driver: "redfish", bmc, action: "get power state", reason: `the system reports PowerState ${JSON.stringify(value ?? null)}` });
+  return state;
+}
+
+async function waitForPower(conn: RedfishConnection, want: PowerState, action: string, seconds: number, pollIntervalMs: number): Promise<void> {
+  const budget = createBudget(action, conn.target.origin, seconds);
+  let last: string | null | undefined = null;
+  for (;;) {
+    const { doc } = await readSystem(conn, budget);
+    last = doc.PowerState;
+    if (last && POWER_STATES[last] === want) return;
+    if (budget.remainingMs() <= 0) break;
+    await sleepWithin(budget, pollIntervalMs);
+    if (budget.remainingMs() <= 0) break;
+  }
+  throw conductorError("BMC_TIMEOUT", { driver: "redfish", bmc: conn.target.origin, action: `${action}: PowerState is still ${last ?? "unknown"}`, seconds });
+}
+
+/**
+ * Creates the power interface.
+ * @example
+ * const power = createRedfishPower({ open, logger, settings });
+ * await power.setPowerState(node, "power on"); // resolves once PowerState is On
+ */
+export function createRedfishPower(deps: { open: OpenConnection; logger: Logger; settings: PowerSettings }): PowerInterface {
+  const s = deps.settings;
+  return {
+    async getPowerState(node) {
+      const conn = deps.open(node);
+      const { doc } = await readSystem(conn, createBudget("get power state", conn.target.origin, s.requestTimeoutS));
+      return toPowerState(doc.PowerState, conn.target.origin);
+    },
+
+    async setPowerState(node, action: PowerAction, options = {}) {
+      const conn = deps.open(node);
+      const bmc = conn.target.origin;
+      const soft = action === "soft power off" || action === "soft rebooting";
+      const waitS = options.timeoutS ?? (soft ? s.softPowerTimeoutS : s.powerTimeoutS);
+      const started = Date.now();
+      let issue: Budget = createBudget(action, bmc, s.requestTimeoutS);
+      let system = await readSystem(conn, issue);
+      const plan = planReset(action, toPowerState(system.doc.PowerState, bmc), await allowedResetTypes(conn, system.doc, issue));
+      if (plan.kind === "nothing") {
+        deps.logger.debug({ node: node.uuid, bmc, action }, "redfish: already in the requested power state");
+        return;
+      }
+      if (plan.kind === "unsupported") throw conductorError("BMC_UNSUPPORTED", { driver: "redfish", bmc, what: plan.what });
+      for (const [i, step] of plan.steps.entries()) {
+        if (i > 0) {
+          issue = createBudget(action, bmc, s.requestTimeoutS);
+          system = await readSystem(conn, issue);
+        }
+        const reset = system.doc.Actions?.["#ComputerSystem.Reset"];
+        if (!reset) throw conductorError("BMC_UNSUPPORTED", { driver: "redfish", bmc, what: `"${action}": the system ${system.path} offers no #ComputerSystem.Reset action` });
+        const r = await conn.request("POST", reset.target, issue, { body: { ResetType: step.resetType } });
+        if (r.status < 200 || r.status >= 300) {
+          throw httpError(r.status, r.json, { bmc, action, what: `ResetType "${step.resetType}" for "${action}"`, secrets: [conn.target.password] });
+        }
+        const location = r.headers.get("location");
+        if (r.status === 202 && location) {
+          await awaitTask(conn, location, createBudget(`${action} (task ${step.resetType})`, bmc, waitS), { pollIntervalMs: s.pollIntervalMs, logger: deps.logger });
+        }
+        await waitForPower(conn, step.waitFor, action, waitS, s.pollIntervalMs);
+      }
+      deps.logger.info({ node: node.uuid, bmc, action, resets: plan.steps.map((p) => p.resetType), ms: Date.now() - started }, "redfish power action done");
+    },
+  };
+}
