@@ -53,7 +53,7 @@ export function createRedfishBootOverride(deps: { open: OpenConnection; logger: 
   const s = deps.settings;
   return {
     async setBootDevice(node, device, options = {}) {
-      const conn = deps.open(node);
+      const { conn, systemId } = deps.open(node);
       const bmc = conn.target.origin;
       const target = BOOT_TARGETS[device];
       if (!target) throw conductorError("BMC_UNSUPPORTED", { driver: "redfish", bmc, what: `boot device "${device}" (Redfish offers pxe, disk, cdrom and bios)` });
@@ -61,7 +61,7 @@ export function createRedfishBootOverride(deps: { open: OpenConnection; logger: 
       const mode = MODES[nodeBootMode(node)];
       const budget = createBudget("set boot device", bmc, s.requestTimeoutS);
       for (let attempt = 1; ; attempt++) {
-        const system = await readSystem(conn, budget);
+        const system = await readSystem(conn, systemId, budget);
         const boot = system.doc.Boot;
         if (!boot) throw conductorError("BMC_UNSUPPORTED", { driver: "redfish", bmc, what: `a boot source override (${system.path} has no Boot property)` });
         const allowed = boot["BootSourceOverrideTarget@Redfish.AllowableValues"];
@@ -88,8 +88,8 @@ export function createRedfishBootOverride(deps: { open: OpenConnection; logger: 
     },
 
     async getBootDevice(node) {
-      const conn = deps.open(node);
-      const { doc } = await readSystem(conn, createBudget("get boot device", conn.target.origin, s.requestTimeoutS));
+      const { conn, systemId } = deps.open(node);
+      const { doc } = await readSystem(conn, systemId, createBudget("get boot device", conn.target.origin, s.requestTimeoutS));
       const enabled = doc.Boot?.BootSourceOverrideEnabled;
       return {
         boot_device: FROM_TARGET.get(doc.Boot?.BootSourceOverrideTarget ?? "") ?? null,

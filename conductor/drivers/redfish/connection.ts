@@ -47,12 +47,15 @@ export interface RedfishConnection {
   request(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, budget: Budget, options?: RequestOptions): Promise<RedfishResponse>;
   /** Logs out (DELETE of the session), best effort, within a few seconds. */
   close(): Promise<void>;
-  /** Memo of the ComputerSystem path found by discovery (system.ts). */
+  /** Memo of the BMC's only ComputerSystem, found by discovery (system.ts). */
   systemPath: string | null;
 }
 
-/** Opens the node's connection (driver_info checked) for one call. */
-export type OpenConnection = (node: NodeRecord) => RedfishConnection;
+/**
+ * Opens the node's connection (driver_info checked) for one call. The connection is shared
+ * by every node behind the same BMC and user; the system id is the node's own.
+ */
+export type OpenConnection = (node: NodeRecord) => { conn: RedfishConnection; systemId: string | null };
 
 type AuthState = { mode: "unknown" } | { mode: "basic" } | { mode: "session"; token: string; sessionUrl: string | null };
 

@@ -46,7 +46,7 @@ export function createRedfishHardware(options: RedfishHardwareOptions): RedfishH
   const open: OpenConnection = (node) => {
     const target = resolveRedfishTarget(node, { authType: c.auth_type, verifyCa: c.verify_ca });
     if ("reason" in target) throw conductorError("DRIVER_INFO_INVALID", { reason: target.reason });
-    return cache.get(target, (t) => createConnection(t, { fetch: doFetch, logger: log, settings }));
+    return { conn: cache.get(target, (t) => createConnection(t, { fetch: doFetch, logger: log, settings })), systemId: target.systemId };
   };
   const timing = { requestTimeoutS: c.request_timeout_s, pollIntervalMs: c.poll_interval_s * 1000 };
 

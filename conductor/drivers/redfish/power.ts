@@ -33,11 +33,11 @@ export function toPowerState(value: string | null | undefined, bmc: string): Pow
   return state;
 }
 
-async function waitForPower(conn: RedfishConnection, want: PowerState, action: string, seconds: number, pollIntervalMs: number): Promise<void> {
+async function waitForPower(conn: RedfishConnection, systemId: string | null, want: PowerState, action: string, seconds: number, pollIntervalMs: number): Promise<void> {
   const budget = createBudget(action, conn.target.origin, seconds);
   let last: string | null | undefined = null;
   for (;;) {
-    const { doc } = await readSystem(conn, budget);
+    const { doc } = await readSystem(conn, systemId, budget);
     last = doc.PowerState;
     if (last && POWER_STATES[last] === want) return;
     if (budget.remainingMs() <= 0) break;
@@ -57,19 +57,19 @@ export function createRedfishPower(deps: { open: OpenConnection; logger: Logger;
   const s = deps.settings;
   return {
     async getPowerState(node) {
-      const conn = deps.open(node);
-      const { doc } = await readSystem(conn, createBudget("get power state", conn.target.origin, s.requestTimeoutS));
+      const { conn, systemId } = deps.open(node);
+      const { doc } = await readSystem(conn, systemId, createBudget("get power state", conn.target.origin, s.requestTimeoutS));
       return toPowerState(doc.PowerState, conn.target.origin);
     },
 
     async setPowerState(node, action: PowerAction, options = {}) {
-      const conn = deps.open(node);
+      const { conn, systemId } = deps.open(node);
       const bmc = conn.target.origin;
       const soft = action === "soft power off" || action === "soft rebooting";
       const waitS = options.timeoutS ?? (soft ? s.softPowerTimeoutS : s.powerTimeoutS);
       const started = Date.now();
       let issue: Budget = createBudget(action, bmc, s.requestTimeoutS);
-      let system = await readSystem(conn, issue);
+      let system = await readSystem(conn, systemId, issue);
       const plan = planReset(action, toPowerState(system.doc.PowerState, bmc), await allowedResetTypes(conn, system.doc, issue));
       if (plan.kind === "nothing") {
         deps.logger.debug({ node: node.uuid, bmc, action }, "redfish: already in the requested power state");
@@ -79,7 +79,7 @@ export function createRedfishPower(deps: { open: OpenConnection; logger: Logger;
       for (const [i, step] of plan.steps.entries()) {
         if (i > 0) {
           issue = createBudget(action, bmc, s.requestTimeoutS);
-          system = await readSystem(conn, issue);
+          system = await readSystem(conn, systemId, issue);
         }
         const reset = system.doc.Actions?.["#ComputerSystem.Reset"];
         if (!reset) throw conductorError("BMC_UNSUPPORTED", { driver: "redfish", bmc, what: `"${action}": the system ${system.path} offers no #ComputerSystem.Reset action` });
@@ -91,7 +91,7 @@ export function createRedfishPower(deps: { open: OpenConnection; logger: Logger;
         if (r.status === 202 && location) {
           await awaitTask(conn, location, createBudget(`${action} (task ${step.resetType})`, bmc, waitS), { pollIntervalMs: s.pollIntervalMs, logger: deps.logger });
         }
-        await waitForPower(conn, step.waitFor, action, waitS, s.pollIntervalMs);
+        await waitForPower(conn, systemId, step.waitFor, action, waitS, s.pollIntervalMs);
       }
       deps.logger.info({ node: node.uuid, bmc, action, resets: plan.steps.map((p) => p.resetType), ms: Date.now() - started }, "redfish power action done");
     },

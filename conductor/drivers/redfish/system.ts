@@ -70,15 +70,15 @@ async function discover(conn: RedfishConnection, budget: Budget): Promise<string
 }
 
 /**
- * Reads the node's ComputerSystem (discovering its path if needed).
+ * Reads the node's ComputerSystem: `systemId` (its `redfish_system_id`), else the BMC's only one.
  * @example
- * const { doc, etag, path } = await readSystem(conn, budget);
+ * const { doc, etag, path } = await readSystem(conn, null, budget);
  * doc.PowerState; // "On"
  */
-export async function readSystem(conn: RedfishConnection, budget: Budget): Promise<SystemView> {
+export async function readSystem(conn: RedfishConnection, systemId: string | null, budget: Budget): Promise<SystemView> {
   const bmc = conn.target.origin;
   for (let tries = 0; ; tries++) {
-    const explicit = conn.target.systemId;
+    const explicit = systemId;
     const path = explicit ?? (conn.systemPath ??= await discover(conn, budget));
     const r = await conn.request("GET", path, budget);
     if (r.status === 404 && !explicit && tries === 0) {
