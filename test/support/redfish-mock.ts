@@ -345,6 +345,8 @@ export async function startRedfishMock(options: RedfishMockOptions = {}): Promis
     hostname: "127.0.0.1",
     port: 0,
     tls: { cert: readFileSync(certs.certPath, "utf8"), key: readFileSync(certs.keyPath, "utf8") },
+    // A hung BMC keeps the connection open for ever: only the client's own deadline ends the wait.
+    idleTimeout: o.hang ? 0 : 10,
     async fetch(req) {
       if (o.hang) return new Promise<Response>(() => {});
       const path = new URL(req.url).pathname;
