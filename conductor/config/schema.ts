@@ -71,7 +71,7 @@ export const ConductorConfigSchema = z
         power_state_change_timeout_s: z.number().positive().default(60),
         /** The same for soft power off and soft reboot (Ironic's `[conductor] soft_power_off_timeout`). */
         soft_power_off_timeout_s: z.number().positive().default(600),
-        /** How often PowerState and task monitors are polled while waiting. */
+        /** How often task monitors are polled, and PowerState at most (it starts at 100 ms and doubles up to this). */
         poll_interval_s: z.number().positive().default(1),
         /** Tries of a request whose connection failed (Ironic's `[redfish] connection_attempts`). */
         connection_attempts: z.number().int().min(1).max(10).default(3),

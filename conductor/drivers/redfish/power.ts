@@ -36,12 +36,15 @@ export function toPowerState(value: string | null | undefined, bmc: string): Pow
 async function waitForPower(conn: RedfishConnection, systemId: string | null, want: PowerState, action: string, seconds: number, pollIntervalMs: number): Promise<void> {
   const budget = createBudget(action, conn.target.origin, seconds);
   let last: string | null | undefined = null;
+  // Quick BMCs are seen soon, slow ones polled at the configured pace: 100 ms, doubling up to it.
+  let interval = Math.min(100, pollIntervalMs);
   for (;;) {
     const { doc } = await readSystem(conn, systemId, budget);
     last = doc.PowerState;
     if (last && POWER_STATES[last] === want) return;
     if (budget.remainingMs() <= 0) break;
-    await sleepWithin(budget, pollIntervalMs);
+    await sleepWithin(budget, interval);
+    interval = Math.min(interval * 2, pollIntervalMs);
     if (budget.remainingMs() <= 0) break;
   }
   throw conductorError("BMC_TIMEOUT", { driver: "redfish", bmc: conn.target.origin, action: `${action}: PowerState is still ${last ?? "unknown"}`, seconds });
