@@ -113,6 +113,21 @@ describe("redfish power", () => {
     expect(resets(bmc)).toEqual(["ForceOn", "PowerCycle"]);
   });
 
+  test("a BMC that lists no ResetTypes: a refused one is replaced by the next fallback, the last refusal reported with Redfish's message", async () => {
+    const bmc = await mock({ resetTypes: ["ForceOn", "ForceOff"], advertiseResetTypes: false });
+    const d = driver();
+    const n = node(bmc);
+    await d.power.setPowerState(n, "power on");
+    expect(bmc.state().PowerState).toBe("On");
+    expect(resets(bmc)).toEqual(["On", "ForceOn"]);
+    const e = await failure(d.power.setPowerState(n, "soft power off"));
+    expect(e.code).toBe("BMC_UNSUPPORTED");
+    expect(e.message).toContain('ResetType "PushPowerButton"');
+    expect(e.message).toContain("HTTP 400 Bad Request: The parameter PushPowerButton for the action ComputerSystem.Reset is not supported on the target resource.");
+    expect(resets(bmc)).toEqual(["On", "ForceOn", "GracefulShutdown", "PushPowerButton"]);
+    expect(bmc.state().PowerState).toBe("On");
+  });
+
   test("a reset answered 202 is followed through its task monitor", async () => {
     const bmc = await mock({ asyncReset: true, powerDelayMs: 250 });
     const d = driver();

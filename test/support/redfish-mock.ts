@@ -35,6 +35,8 @@ export interface RedfishMockOptions {
   initialPower?: "On" | "Off";
   /** `ResetType@Redfish.AllowableValues` (default: public-rackmount1's list). */
   resetTypes?: string[];
+  /** Whether the Reset action lists `resetTypes` as its AllowableValues (default true); false: it only refuses the others. */
+  advertiseResetTypes?: boolean;
   /** `BootSourceOverrideTarget@Redfish.AllowableValues` (default: public-rackmount1's list). */
   bootTargets?: string[];
   /** Whether the system reports `BootSourceOverrideMode` (default true). */
@@ -127,7 +129,7 @@ function error(status: number, messageId: string, message: string, extra: Record
 export async function startRedfishMock(options: RedfishMockOptions = {}): Promise<RedfishMock> {
   const o = {
     username: "admin", password: "password", systems: 1, requireEtag: false, sessions: true, asyncReset: false, powerDelayMs: 0,
-    initialPower: "Off" as const, resetTypes: DEFAULT_RESETS, bootTargets: DEFAULT_TARGETS, bootMode: true, hang: false, ...options,
+    initialPower: "Off" as const, resetTypes: DEFAULT_RESETS, advertiseResetTypes: true, bootTargets: DEFAULT_TARGETS, bootMode: true, hang: false, ...options,
   };
   const certs = makeCertificates();
   const systemPaths = SYSTEM_IDS.slice(0, o.systems).map((id) => `${ROOT}/Systems/${id}`);
@@ -179,7 +181,10 @@ export async function startRedfishMock(options: RedfishMockOptions = {}): Promis
       Boot: boot,
       Links: { Chassis: [{ "@odata.id": `${ROOT}/Chassis/1U` }], ManagedBy: [{ "@odata.id": `${ROOT}/Managers/BMC` }] },
       Actions: {
-        "#ComputerSystem.Reset": { target: `${path}/Actions/ComputerSystem.Reset`, "ResetType@Redfish.AllowableValues": o.resetTypes },
+        "#ComputerSystem.Reset": {
+          target: `${path}/Actions/ComputerSystem.Reset`,
+          ...(o.advertiseResetTypes ? { "ResetType@Redfish.AllowableValues": o.resetTypes } : {}),
+        },
       },
       "@odata.etag": etag(s),
       "@odata.id": path,

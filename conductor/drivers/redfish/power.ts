@@ -12,8 +12,8 @@ import type { PowerAction, PowerInterface, PowerState } from "../driver-contract
 import { createBudget, sleepWithin, type Budget } from "./budget.ts";
 import { httpError } from "./bmc-errors.ts";
 import type { OpenConnection, RedfishConnection } from "./connection.ts";
-import { planReset } from "./reset-plan.ts";
-import { allowedResetTypes, readSystem } from "./system.ts";
+import { planReset, RESET_TYPES, type ResetStep } from "./reset-plan.ts";
+import { allowedResetTypes, readSystem, type SystemView } from "./system.ts";
 import { awaitTask } from "./task-monitor.ts";
 
 // Ironic's GET_POWER_STATE_MAP: a transition counts as where it is going.
@@ -71,32 +71,54 @@ export function createRedfishPower(deps: { open: OpenConnection; logger: Logger;
       const soft = action === "soft power off" || action === "soft rebooting";
       const waitS = options.timeoutS ?? (soft ? s.softPowerTimeoutS : s.powerTimeoutS);
       const started = Date.now();
-      let issue: Budget = createBudget(action, bmc, s.requestTimeoutS);
-      let system = await readSystem(conn, systemId, issue);
-      const plan = planReset(action, toPowerState(system.doc.PowerState, bmc), await allowedResetTypes(conn, system.doc, issue));
-      if (plan.kind === "nothing") {
-        deps.logger.debug({ node: node.uuid, bmc, action }, "redfish: already in the requested power state");
-        return;
+      const first = createBudget(action, bmc, s.requestTimeoutS);
+      const system = await readSystem(conn, systemId, first);
+      const current = toPowerState(system.doc.PowerState, bmc);
+      const advertised = await allowedResetTypes(conn, system.doc, first);
+      // A BMC that does not list its ResetTypes is taken to allow all (sushy); each one it then
+      // refuses as unsupported is struck off and the plan made again, down the fallbacks.
+      const refused: { type: string; error: Error }[] = [];
+      for (;;) {
+        const allowed = advertised ?? (refused.length ? RESET_TYPES.filter((t) => !refused.some((r) => r.type === t)) : null);
+        const plan = planReset(action, current, allowed);
+        if (plan.kind === "nothing") {
+          deps.logger.debug({ node: node.uuid, bmc, action }, "redfish: already in the requested power state");
+          return;
+        }
+        if (plan.kind === "unsupported") {
+          if (refused.length) throw refused.at(-1)!.error;
+          throw conductorError("BMC_UNSUPPORTED", { driver: "redfish", bmc, what: plan.what });
+        }
+        const outcome = await runSteps(plan.steps, refused.length === 0 ? { system, budget: first } : null, advertised === null);
+        if (outcome === "done") {
+          deps.logger.info({ node: node.uuid, bmc, action, resets: plan.steps.map((p) => p.resetType), ms: Date.now() - started }, "redfish power action done");
+          return;
+        }
+        deps.logger.info({ node: node.uuid, bmc, action, refused: outcome.type }, "redfish: ResetType refused; trying the next one");
+        refused.push(outcome);
       }
-      if (plan.kind === "unsupported") throw conductorError("BMC_UNSUPPORTED", { driver: "redfish", bmc, what: plan.what });
-      for (const [i, step] of plan.steps.entries()) {
-        if (i > 0) {
-          issue = createBudget(action, bmc, s.requestTimeoutS);
-          system = await readSystem(conn, systemId, issue);
+
+      /** Posts each reset and waits for its state; "refused" when the first one is refused as unsupported and may be replaced. */
+      async function runSteps(steps: ResetStep[], fresh: { system: SystemView; budget: Budget } | null, mayReplace: boolean) {
+        for (const [i, step] of steps.entries()) {
+          const issue = i === 0 && fresh ? fresh.budget : createBudget(action, bmc, s.requestTimeoutS);
+          const view = i === 0 && fresh ? fresh.system : await readSystem(conn, systemId, issue);
+          const reset = view.doc.Actions?.["#ComputerSystem.Reset"];
+          if (!reset) throw conductorError("BMC_UNSUPPORTED", { driver: "redfish", bmc, what: `"${action}": the system ${view.path} offers no #ComputerSystem.Reset action` });
+          const r = await conn.request("POST", reset.target, issue, { body: { ResetType: step.resetType } });
+          if (r.status < 200 || r.status >= 300) {
+            const error = httpError(r.status, r.json, { bmc, action, what: `ResetType "${step.resetType}" for "${action}"`, secrets: [conn.target.password] });
+            if (i === 0 && mayReplace && error.code === "BMC_UNSUPPORTED") return { type: step.resetType, error };
+            throw error;
+          }
+          const location = r.headers.get("location");
+          if (r.status === 202 && location) {
+            await awaitTask(conn, location, createBudget(`${action} (task ${step.resetType})`, bmc, waitS), { pollIntervalMs: s.pollIntervalMs, logger: deps.logger });
+          }
+          await waitForPower(conn, systemId, step.waitFor, action, waitS, s.pollIntervalMs);
         }
-        const reset = system.doc.Actions?.["#ComputerSystem.Reset"];
-        if (!reset) throw conductorError("BMC_UNSUPPORTED", { driver: "redfish", bmc, what: `"${action}": the system ${system.path} offers no #ComputerSystem.Reset action` });
-        const r = await conn.request("POST", reset.target, issue, { body: { ResetType: step.resetType } });
-        if (r.status < 200 || r.status >= 300) {
-          throw httpError(r.status, r.json, { bmc, action, what: `ResetType "${step.resetType}" for "${action}"`, secrets: [conn.target.password] });
-        }
-        const location = r.headers.get("location");
-        if (r.status === 202 && location) {
-          await awaitTask(conn, location, createBudget(`${action} (task ${step.resetType})`, bmc, waitS), { pollIntervalMs: s.pollIntervalMs, logger: deps.logger });
-        }
-        await waitForPower(conn, systemId, step.waitFor, action, waitS, s.pollIntervalMs);
+        return "done" as const;
       }
-      deps.logger.info({ node: node.uuid, bmc, action, resets: plan.steps.map((p) => p.resetType), ms: Date.now() - started }, "redfish power action done");
     },
   };
 }

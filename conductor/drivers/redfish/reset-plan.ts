@@ -10,6 +10,8 @@
 import type { PowerAction, PowerState } from "../driver-contract.ts";
 
 export type ResetType = "On" | "ForceOn" | "ForceOff" | "GracefulShutdown" | "GracefulRestart" | "ForceRestart" | "PowerCycle" | "PushPowerButton" | "Nmi";
+/** Every ResetType this driver may send. */
+export const RESET_TYPES: readonly ResetType[] = ["On", "ForceOn", "ForceOff", "GracefulShutdown", "GracefulRestart", "ForceRestart", "PowerCycle", "PushPowerButton", "Nmi"];
 
 export interface ResetStep {
   resetType: ResetType;
