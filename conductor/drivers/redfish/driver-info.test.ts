@@ -35,7 +35,20 @@ describe("redfish driver_info", () => {
     expect(checkRedfishDriverInfo({ redfish_system_id: "/redfish/v1/Systems/../../x" })).toContain("driver_info/redfish_system_id");
     expect(checkRedfishDriverInfo({ redfish_verify_ca: "/no/such/bundle.pem" })).toContain("driver_info/redfish_verify_ca");
     expect(checkRedfishDriverInfo({ redfish_verify_ca: 3 })).toContain("driver_info/redfish_verify_ca");
-    expect(validateRedfishNode(node({ redfish_address: "10.0.0.5", redfish_auth_type: "digest" }))).toEndWith("on node 1be26c0b-03f2-4d2e-ae87-c02d7f33c123");
+    // Ironic's exact sentence (checked against Ironic 21.4's parse_driver_info).
+    expect(validateRedfishNode(node({ redfish_address: "10.0.0.5", redfish_auth_type: "digest" }))).toBe(
+      'Invalid value "digest" set in driver_info/redfish_auth_type on node 1be26c0b-03f2-4d2e-ae87-c02d7f33c123. The value should be one of "basic", "session" or "auto".',
+    );
+    expect(validateRedfishNode(node({ redfish_address: "10.0.0.5", redfish_verify_ca: "maybe" }))).toBe(
+      "Invalid value type set in driver_info/redfish_verify_ca on node 1be26c0b-03f2-4d2e-ae87-c02d7f33c123. The value should be a Boolean or the path to a file/directory, not \"maybe\"",
+    );
+  });
+
+  test("a system id that is not a path, in Ironic's words", () => {
+    expect(validateRedfishNode(node({ redfish_address: "10.0.0.5", redfish_system_id: 1 }))).toBe(
+      'Invalid value "1" set in driver_info/redfish_system_id on node 1be26c0b-03f2-4d2e-ae87-c02d7f33c123. The value should be a path (string) ' +
+        "to the resource that the driver will interact with. For example: /redfish/v1/Systems/1",
+    );
   });
 
   test("credentials in the address are refused without echoing them", () => {

@@ -152,7 +152,8 @@ export function validateRedfishNode(node: Pick<NodeRecord, "uuid" | "driver_info
   const info = node.driver_info ?? {};
   if (!info.redfish_address) return `Missing the following Redfish properties in node ${node.uuid} driver_info: ['redfish_address']`;
   const r = parse(info);
-  return r.ok ? null : `${r.reason} on node ${node.uuid}`;
+  // Ironic names the node right after the field: "... set in driver_info/redfish_auth_type on node <uuid>. ..."
+  return r.ok ? null : r.reason.replace(/driver_info\/redfish_\w+/, (field) => `${field} on node ${node.uuid}`);
 }
 
 /**
