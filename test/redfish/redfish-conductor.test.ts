@@ -4,6 +4,7 @@
  * with a clear last_error (and the password nowhere in the API's answers).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
 import { startTestConductor, type TestConductor } from "../conductor/helpers/harness.ts";
 import { startRedfishMock, type RedfishMock } from "../support/redfish-mock.ts";
 
@@ -19,6 +20,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!stopped) await t?.stop();
+  if (t) rmSync(t.dataDir, { recursive: true, force: true });
   await bmc?.stop();
 });
 
