@@ -366,6 +366,9 @@ export async function startRedfishMock(options: RedfishMockOptions = {}): Promis
       const res = await handle(req, path, auth, body);
       const shown = body && typeof body === "object" && "Password" in body ? { ...body, Password: "***" } : body;
       requests.push({ method: req.method, path, auth, ifMatch: req.headers.get("if-match"), body: shown, status: res.status });
+      // Bun closes the connection a client asked to close without saying so; a client that
+      // reuses connections (urllib3, under sushy's "Connection: close") needs to be told.
+      if (req.headers.get("connection")?.toLowerCase() === "close") res.headers.set("Connection", "close");
       return res;
     },
   });
