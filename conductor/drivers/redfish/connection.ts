@@ -14,7 +14,7 @@ import type { NodeRecord } from "../../store/node-record.ts";
 import { createBudget, sleepWithin, type Budget } from "./budget.ts";
 import { httpError, isConnectRefused, isTimeout, isTlsVerifyFailure, transportError } from "./bmc-errors.ts";
 import type { RedfishTarget } from "./driver-info.ts";
-import { exchange, NoAnswer, type FetchLike, type RedfishResponse } from "./transport.ts";
+import { exchange, NoAnswer, type ExchangeSpec, type FetchLike, type RedfishResponse } from "./transport.ts";
 
 const Link = z.looseObject({ "@odata.id": z.string() });
 /** The part of the ServiceRoot this driver reads. */
@@ -44,7 +44,7 @@ export interface RedfishConnection {
    * whatever HTTP status came back; throws only when there was no usable answer (unreachable,
    * timed out, authentication refused, a URL outside the BMC).
    */
-  request(method: "GET" | "POST" | "PATCH" | "DELETE", path: string, budget: Budget, options?: RequestOptions): Promise<RedfishResponse>;
+  request(method: ExchangeSpec["method"], path: string, budget: Budget, options?: RequestOptions): Promise<RedfishResponse>;
   /** Logs out (DELETE of the session), best effort, within a few seconds. */
   close(): Promise<void>;
   /** Memo of the BMC's only ComputerSystem, found by discovery (system.ts). */
@@ -88,12 +88,12 @@ export function createConnection(
   }
 
   /** One request with connection retries: any request when nothing reached the BMC, reads also after a reset. */
-  async function send(method: string, url: string, headers: Record<string, string>, body: unknown, budget: Budget): Promise<RedfishResponse> {
+  async function send(method: ExchangeSpec["method"], url: string, headers: Record<string, string>, body: unknown, budget: Budget): Promise<RedfishResponse> {
     const attempts = deps.settings.connectionAttempts;
     for (let attempt = 1; ; attempt++) {
       const started = Date.now();
       try {
-        const r = await exchange(deps.fetch, { method: method as "GET", url, headers, body }, { verifyCa: target.verifyCa }, budget);
+        const r = await exchange(deps.fetch, { method, url, headers, body }, { verifyCa: target.verifyCa }, budget);
         log.debug({ bmc: target.origin, method, path: new URL(url).pathname, status: r.status, ms: Date.now() - started }, "redfish request");
         return r;
       } catch (e) {
