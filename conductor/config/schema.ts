@@ -63,6 +63,28 @@ export const ConductorConfigSchema = z
       })
       .strict()
       .prefault({}),
+    redfish: z
+      .object({
+        /** Budget of one read (power state, boot device) or of issuing one write, login and discovery included. */
+        request_timeout_s: z.number().positive().default(30),
+        /** Wait for PowerState to reach the target after a reset (Ironic's `[conductor] power_state_change_timeout`). */
+        power_state_change_timeout_s: z.number().positive().default(60),
+        /** The same for soft power off and soft reboot (Ironic's `[conductor] soft_power_off_timeout`). */
+        soft_power_off_timeout_s: z.number().positive().default(600),
+        /** How often task monitors are polled, and PowerState at most (it starts at 100 ms and doubles up to this). */
+        poll_interval_s: z.number().positive().default(1),
+        /** Tries of a request whose connection failed (Ironic's `[redfish] connection_attempts`). */
+        connection_attempts: z.number().int().min(1).max(10).default(3),
+        connection_retry_interval_s: z.number().min(0).default(2),
+        /** Default of `driver_info/redfish_auth_type` (Ironic's `[redfish] auth_type`). */
+        auth_type: z.enum(["auto", "session", "basic"]).default("auto"),
+        /** CA bundle used when `redfish_verify_ca` is missing or true (Ironic's `[redfish] verify_ca`); null: the system's roots. */
+        verify_ca: z.string().min(1).nullable().default(null),
+        /** Sessions kept, one per BMC and user (Ironic's `[redfish] connection_cache_size`); past it the oldest is logged out. */
+        session_cache_size: z.number().int().min(1).default(1000),
+      })
+      .strict()
+      .prefault({}),
     fake_hardware: z
       .object({
         /**

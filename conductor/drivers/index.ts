@@ -7,12 +7,15 @@ import type { Logger } from "../../common/logger.ts";
 import type { ConductorConfig } from "../config/schema.ts";
 import { conductorError } from "../errors.ts";
 import { createFakeHardware } from "./fake/index.ts";
+import { createRedfishHardware } from "./redfish/index.ts";
 import type { HardwareType } from "./driver-contract.ts";
 
 export interface DriverRegistry {
   get(name: string): HardwareType;
   has(name: string): boolean;
   names(): string[];
+  /** Releases what drivers hold (Redfish sessions are logged out). */
+  close(): Promise<void>;
 }
 
 /**
@@ -26,7 +29,12 @@ export function createDriverRegistry(
   deps: { exec: Exec; logger: Logger; extra?: HardwareType[] },
 ): DriverRegistry {
   const all = new Map<string, HardwareType>();
-  all.set("fake-hardware", createFakeHardware({ exec: deps.exec, logger: deps.logger, powerScript: config.fake_hardware.power_script }));
+  const fake = createFakeHardware({ exec: deps.exec, logger: deps.logger, powerScript: config.fake_hardware.power_script });
+  all.set("fake-hardware", fake);
+  // TODO(pxe): the PXE/iPXE boot interface from conductor/boot/ plugs in here; until then
+  // redfish nodes get the fake driver's recording boot (prepareRamdisk only records).
+  const redfish = createRedfishHardware({ logger: deps.logger, config: config.redfish, boot: fake.boot });
+  all.set("redfish", redfish);
   for (const d of deps.extra ?? []) all.set(d.name, d);
   const enabled = new Map([...all].filter(([n]) => config.enabled_drivers.includes(n)));
   return {
@@ -37,5 +45,6 @@ export function createDriverRegistry(
     },
     has: (name) => enabled.has(name),
     names: () => [...enabled.keys()],
+    close: () => redfish.close(),
   };
 }
