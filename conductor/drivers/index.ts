@@ -1,12 +1,14 @@
 /**
  * @module conductor/drivers
- * The hardware types this conductor can drive, by name (Ironic's `driver` field).
+ * The hardware types this conductor can drive, by name (Ironic's `driver` field). A name in
+ * `enabled_drivers` that no type here has is ignored (a node naming it gets NO_VALID_DRIVER).
  */
 import type { Exec } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { ConductorConfig } from "../config/schema.ts";
 import { conductorError } from "../errors.ts";
 import { createFakeHardware } from "./fake/index.ts";
+import { createIpmiHardware } from "./ipmi/index.ts";
 import type { HardwareType } from "./driver-contract.ts";
 
 export interface DriverRegistry {
@@ -26,7 +28,12 @@ export function createDriverRegistry(
   deps: { exec: Exec; logger: Logger; extra?: HardwareType[] },
 ): DriverRegistry {
   const all = new Map<string, HardwareType>();
-  all.set("fake-hardware", createFakeHardware({ exec: deps.exec, logger: deps.logger, powerScript: config.fake_hardware.power_script }));
+  const fake = createFakeHardware({ exec: deps.exec, logger: deps.logger, powerScript: config.fake_hardware.power_script });
+  all.set("fake-hardware", fake);
+  // TODO(netboot): the PXE/iPXE boot interface from conductor/boot/ plugs in here; until it
+  // lands, ipmi nodes get the fake driver's recording boot (prepareRamdisk only records).
+  const networkBoot = fake.boot;
+  all.set("ipmi", createIpmiHardware({ exec: deps.exec, logger: deps.logger, config: config.ipmi, boot: networkBoot }));
   for (const d of deps.extra ?? []) all.set(d.name, d);
   const enabled = new Map([...all].filter(([n]) => config.enabled_drivers.includes(n)));
   return {
