@@ -81,5 +81,6 @@ export function classifyIpmitoolFailure(result: ExecResult): IpmitoolFailure {
   if (NO_ANSWER.test(text)) return { kind: "no-answer", reason: "no answer to session setup" };
   if (UNSUPPORTED.test(text)) return { kind: "unsupported", reason: detail };
   if (result.exitCode === null && !result.timedOut) return { kind: "error", reason: `ipmitool could not run: ${detail || "not installed?"}` };
+  if (!result.failed) return { kind: "error", reason: detail || `unexpected answer: ${result.stdout.trim().slice(0, 200) || "(nothing)"}` };
   return { kind: "error", reason: detail || `ipmitool exited ${result.exitCode} without saying why` };
 }
