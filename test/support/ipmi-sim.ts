@@ -52,6 +52,8 @@ export interface IpmiSim {
   setPower(on: boolean): void;
   /** The chassis log: one line per call ("<iso time> set power 1"), oldest first. */
   log(): string[];
+  /** The chassis log without times ("set power 1", "os powered off after soft-off request"), from line `since` on. */
+  actions(since?: number): string[];
   /** ipmi_sim's own stdout/stderr. */
   output(): string;
   /** SIGSTOP: the BMC stops answering (packets queue unanswered). */
@@ -178,6 +180,7 @@ export async function startIpmiSim(options: IpmiSimOptions): Promise<IpmiSim> {
     }
   }
 
+  const chassisLog = () => (existsSync(join(state, "chassis.log")) ? readFileSync(join(state, "chassis.log"), "utf8").split("\n").filter(Boolean) : []);
   return {
     address: "127.0.0.1",
     port,
@@ -188,7 +191,8 @@ export async function startIpmiSim(options: IpmiSimOptions): Promise<IpmiSim> {
     power: () => (readFileSync(join(state, "power"), "utf8").trim() === "1" ? "on" : "off"),
     bootDevice: () => readFileSync(join(state, "boot"), "utf8").trim(),
     setPower: (on) => writeFileSync(join(state, "power"), on ? "1\n" : "0\n"),
-    log: () => (existsSync(join(state, "chassis.log")) ? readFileSync(join(state, "chassis.log"), "utf8").split("\n").filter(Boolean) : []),
+    log: chassisLog,
+    actions: (since = 0) => chassisLog().slice(since).map((l) => l.slice(l.indexOf(" ") + 1)),
     output: () => out,
     freeze() {
       proc.kill("SIGSTOP");

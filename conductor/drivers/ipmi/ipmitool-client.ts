@@ -125,9 +125,10 @@ export function createIpmitoolClient(deps: { exec: Exec; logger: Logger; config:
       logger.info({ bmc: bmcLabel(t), cipher_suite: PROBE_SUITE }, "IPMI cipher suite found");
       return { suite: PROBE_SUITE, remember: false };
     }
-    const f = classifyIpmitoolFailure(probe);
-    // A refused password is refused with any suite: say so now rather than after a second try.
-    if (f.kind === "auth") throw toError(t, "power status", f, PROBE_SUITE, startedAt);
+    const f = await diagnose(t, probe);
+    // A refused password is refused with any suite, and nobody listening does not change
+    // with the suite either: say so now rather than after a second try.
+    if (f.kind === "auth" || f.kind === "unreachable") throw toError(t, "power status", f, PROBE_SUITE, startedAt);
     logger.debug({ bmc: bmcLabel(t), failure: f.kind }, "IPMI cipher suite 17 not usable, trying 3");
     return { suite: FALLBACK_SUITE, remember: true };
   }
