@@ -106,3 +106,11 @@ describe("cipher suite", () => {
     expect(client.cipherSuite(t)).toBeNull();
   });
 });
+
+test("concurrent first calls to one BMC share one probe", async () => {
+  const { client, calls } = scripted([ok("Chassis Power is off\n")]);
+  const t = target({ ipmi_cipher_suite: undefined });
+  await Promise.all([client.run(t, status), client.run(t, status), client.run(t, status)]);
+  // One probe (17) and three commands.
+  expect(calls.length).toBe(4);
+});

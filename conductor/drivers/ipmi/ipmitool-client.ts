@@ -60,6 +60,7 @@ export function createIpmitoolClient(deps: { exec: Exec; logger: Logger; config:
   // probes once more (one short call), and nothing here writes the store.
   const suites = new Map<string, number>();
   const suiteKey = (t: IpmiTarget) => `${bmcLabel(t)}/${t.username ?? ""}`;
+  const probing = new Map<string, Promise<{ suite: number; remember: boolean }>>();
 
   const scrub = (text: string, t: IpmiTarget) => (t.password.length >= 3 ? text.split(t.password).join("***") : text);
 
@@ -119,6 +120,17 @@ export function createIpmitoolClient(deps: { exec: Exec; logger: Logger; config:
     if (t.cipherSuite !== null) return { suite: t.cipherSuite, remember: false };
     const known = suites.get(suiteKey(t));
     if (known !== undefined) return { suite: known, remember: false };
+    // Calls that arrive while the probe runs wait for its verdict instead of probing again.
+    const key = suiteKey(t);
+    let pending = probing.get(key);
+    if (!pending) {
+      pending = probeSuite(t, startedAt).finally(() => probing.delete(key));
+      probing.set(key, pending);
+    }
+    return pending;
+  }
+
+  async function probeSuite(t: IpmiTarget, startedAt: number): Promise<{ suite: number; remember: boolean }> {
     const probe = await once(t, PROBE_SUITE, ["chassis", "power", "status"], config.cipher_probe_timeout_s * 1000, 1, 0);
     if (succeeded(probe, /Chassis Power is/)) {
       suites.set(suiteKey(t), PROBE_SUITE);
