@@ -58,6 +58,12 @@ function notLocked(ctx: ConductorContext, node: NodeRecord) {
 const DICT_FIELDS = ["driver_info", "properties", "instance_info", "extra"] as const;
 const WRITABLE = new Set<string>(["name", "driver", "instance_uuid", ...DICT_FIELDS, ...ATTR_FIELDS]);
 
+/** A malformed driver_info field (wrong type, port out of range, ...) is a 400 naming it; missing ones wait for validate. */
+function checkDriverInfo(ctx: ConductorContext, driver: string, info: Record<string, unknown>): void {
+  const reason = ctx.drivers.get(driver).checkDriverInfo(info);
+  if (reason) throw conductorError("DRIVER_INFO_INVALID", { reason });
+}
+
 /**
  * @example
  * app.route("/v1/nodes", createNodeRoutes(ctx));
@@ -80,6 +86,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   app.post("/", async (c) => {
     const body = await readBody(c, NodeCreateSchema);
     if (!ctx.drivers.has(body.driver)) throw conductorError("NO_VALID_DRIVER", { driver: body.driver });
+    checkDriverInfo(ctx, body.driver, body.driver_info ?? {});
     const now = Date.now();
     const attrs: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(body)) if (ATTR_FIELDS.has(k) && v !== undefined && v !== null) attrs[k] = v;
@@ -148,6 +155,9 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     }
     if (out.driver_info !== node.driver_info && ![S.ENROLL, S.MANAGEABLE, S.AVAILABLE, S.INSPECTFAIL, S.CLEANFAIL, S.DEPLOYFAIL, S.ACTIVE, S.ERROR].includes(node.provision_state as never) && JSON.stringify(out.driver_info) !== JSON.stringify(node.driver_info)) {
       throw conductorError("INVALID_STATE", { reason: `Node ${node.uuid} can not have driver_info updated while in state "${node.provision_state}".` });
+    }
+    if (out.driver !== node.driver || JSON.stringify(out.driver_info) !== JSON.stringify(node.driver_info)) {
+      checkDriverInfo(ctx, out.driver as string, out.driver_info as Record<string, unknown>);
     }
     const attrs: Record<string, unknown> = {};
     for (const k of ATTR_FIELDS) if (out[k] !== undefined && out[k] !== null) attrs[k] = out[k];

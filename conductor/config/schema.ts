@@ -26,7 +26,8 @@ export const ConductorConfigSchema = z
       })
       .strict()
       .prefault({}),
-    enabled_drivers: z.array(z.string().min(1)).min(1).default(["fake-hardware"]),
+    /** Hardware types nodes may use (Ironic's `enabled_hardware_types`); unknown names are ignored. */
+    enabled_drivers: z.array(z.string().min(1)).min(1).default(["ipmi", "redfish", "fake-hardware"]),
     agent: z
       .object({
         /** Refuse http:// callback URLs (Ironic >= 26 defaults to true; 21.4 to false). */
@@ -60,6 +61,27 @@ export const ConductorConfigSchema = z
         /** Override of the agent's `erase_devices` priority (null: keep the agent's; 0: disable). */
         erase_devices_priority: z.number().int().min(0).nullable().default(null),
         erase_devices_metadata_priority: z.number().int().min(0).nullable().default(99),
+      })
+      .strict()
+      .prefault({}),
+    ipmi: z
+      .object({
+        /** One ipmitool run is killed after this many seconds (then retried if retries remain). */
+        command_timeout_s: z.number().positive().default(15),
+        /** Extra attempts after a transient failure (no answer, BMC busy); never after an auth failure. */
+        retries: z.number().int().min(0).max(10).default(2),
+        /** First pause before a retry, doubled on each further retry. */
+        retry_backoff_s: z.number().min(0).default(1),
+        /** Least time between two commands to the same BMC (Ironic's `min_command_interval`, 5 s there). */
+        min_command_interval_s: z.number().min(0).default(1),
+        /** ipmitool `-N`: seconds before it retransmits an unanswered packet (it tries twice, `-R 1`). */
+        packet_timeout_s: z.number().int().min(1).max(30).default(2),
+        /** Default wait for a power action to take effect (soft actions: for the OS to power off). */
+        power_wait_s: z.number().positive().default(30),
+        /** While waiting for a power state, read it this often. */
+        power_poll_interval_s: z.number().positive().default(1),
+        /** Timeout of the one-time probe of cipher suite 17 on a BMC whose driver_info names none. */
+        cipher_probe_timeout_s: z.number().positive().default(3),
       })
       .strict()
       .prefault({}),
