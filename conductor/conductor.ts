@@ -173,6 +173,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
       await Promise.all([sweep.stop(), flush.stop(), recovery?.stop(), powerSync.stop()]);
       await server?.stop(true);
       await Promise.allSettled([...running]);
+      await drivers.close();
       await flushAtStop();
       try {
         store.close();

@@ -60,7 +60,7 @@ export const ERRORS = {
   // A BMC (IPMI/Redfish) failed; raised by drivers, recorded in last_error by callers.
   BMC_AUTH_FAILED: { status: 502, message: (a) => `${a.driver} authentication failed for ${a.bmc}: ${a.reason}` },
   BMC_UNREACHABLE: { status: 502, message: (a) => `${a.driver} BMC ${a.bmc} is unreachable: ${a.reason}` },
-  BMC_TIMEOUT: { status: 504, message: (a) => `${a.driver} BMC ${a.bmc} did not answer "${a.action}" within ${a.seconds} s` },
+  BMC_TIMEOUT: { status: 504, message: (a) => `${a.driver} BMC ${a.bmc} did not complete "${a.action}" within ${a.seconds} s${a.reason ? `: ${a.reason}` : ""}` },
   BMC_UNSUPPORTED: { status: 400, message: (a) => `${a.driver} BMC ${a.bmc} does not support ${a.what}` },
   BMC_ERROR: { status: 502, message: (a) => `${a.driver} call "${a.action}" to ${a.bmc} failed: ${a.reason}` },
   DRIVER_INFO_INVALID: { status: 400, message: (a) => `Invalid driver_info: ${a.reason}` },

@@ -55,14 +55,14 @@ function notLocked(ctx: ConductorContext, node: NodeRecord) {
   if (ctx.locks.holder(node.uuid)) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
 }
 
-/** A malformed driver_info field (wrong type, port out of range...) is a 400 naming it. */
-function checkDriverInfo(ctx: ConductorContext, driver: string, driverInfo: Record<string, unknown>) {
-  const reason = ctx.drivers.get(driver).checkDriverInfo(driverInfo);
-  if (reason) throw conductorError("DRIVER_INFO_INVALID", { reason });
-}
-
 const DICT_FIELDS = ["driver_info", "properties", "instance_info", "extra"] as const;
 const WRITABLE = new Set<string>(["name", "driver", "instance_uuid", ...DICT_FIELDS, ...ATTR_FIELDS]);
+
+/** A malformed driver_info field (wrong type, port out of range, ...) is a 400 naming it; missing ones wait for validate. */
+function checkDriverInfo(ctx: ConductorContext, driver: string, info: Record<string, unknown>): void {
+  const reason = ctx.drivers.get(driver).checkDriverInfo(info);
+  if (reason) throw conductorError("DRIVER_INFO_INVALID", { reason });
+}
 
 /**
  * @example
@@ -157,7 +157,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
       throw conductorError("INVALID_STATE", { reason: `Node ${node.uuid} can not have driver_info updated while in state "${node.provision_state}".` });
     }
     if (out.driver !== node.driver || JSON.stringify(out.driver_info) !== JSON.stringify(node.driver_info)) {
-      checkDriverInfo(ctx, out.driver, out.driver_info as Record<string, unknown>);
+      checkDriverInfo(ctx, out.driver as string, out.driver_info as Record<string, unknown>);
     }
     const attrs: Record<string, unknown> = {};
     for (const k of ATTR_FIELDS) if (out[k] !== undefined && out[k] !== null) attrs[k] = out[k];

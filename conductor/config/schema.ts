@@ -26,7 +26,8 @@ export const ConductorConfigSchema = z
       })
       .strict()
       .prefault({}),
-    enabled_drivers: z.array(z.string().min(1)).min(1).default(["fake-hardware"]),
+    /** Hardware types nodes may use (Ironic's `enabled_hardware_types`); unknown names are ignored. */
+    enabled_drivers: z.array(z.string().min(1)).min(1).default(["ipmi", "redfish", "fake-hardware"]),
     agent: z
       .object({
         /** Refuse http:// callback URLs (Ironic >= 26 defaults to true; 21.4 to false). */
@@ -79,6 +80,49 @@ export const ConductorConfigSchema = z
         sync_power_state_workers: z.number().int().min(1).max(64).default(8),
         /** Seconds between retries of nodes in maintenance for `power failure`; 0 disables recovery (Ironic's name). */
         power_failure_recovery_interval: z.number().min(0).default(300),
+      })
+      .strict()
+      .prefault({}),
+    ipmi: z
+      .object({
+        /** One ipmitool run is killed after this many seconds (then retried if retries remain). */
+        command_timeout_s: z.number().positive().default(15),
+        /** Extra attempts after a transient failure (no answer, BMC busy); never after an auth failure. */
+        retries: z.number().int().min(0).max(10).default(2),
+        /** First pause before a retry, doubled on each further retry. */
+        retry_backoff_s: z.number().min(0).default(1),
+        /** Least time between two commands to the same BMC (Ironic's `min_command_interval`, 5 s there). */
+        min_command_interval_s: z.number().min(0).default(1),
+        /** ipmitool `-N`: seconds before it retransmits an unanswered packet (it tries twice, `-R 1`). */
+        packet_timeout_s: z.number().int().min(1).max(30).default(2),
+        /** Default wait for a power action to take effect (soft actions: for the OS to power off). */
+        power_wait_s: z.number().positive().default(30),
+        /** While waiting for a power state, read it this often. */
+        power_poll_interval_s: z.number().positive().default(1),
+        /** Timeout of the one-time probe of cipher suite 17 on a BMC whose driver_info names none. */
+        cipher_probe_timeout_s: z.number().positive().default(3),
+      })
+      .strict()
+      .prefault({}),
+    redfish: z
+      .object({
+        /** Budget of one read (power state, boot device) or of issuing one write, login and discovery included. */
+        request_timeout_s: z.number().positive().default(30),
+        /** Wait for PowerState to reach the target after a reset (Ironic's `[conductor] power_state_change_timeout`). */
+        power_state_change_timeout_s: z.number().positive().default(60),
+        /** The same for soft power off and soft reboot (Ironic's `[conductor] soft_power_off_timeout`). */
+        soft_power_off_timeout_s: z.number().positive().default(600),
+        /** How often task monitors are polled, and PowerState at most (it starts at 100 ms and doubles up to this). */
+        poll_interval_s: z.number().positive().default(1),
+        /** Tries of a request whose connection failed (Ironic's `[redfish] connection_attempts`). */
+        connection_attempts: z.number().int().min(1).max(10).default(3),
+        connection_retry_interval_s: z.number().min(0).default(2),
+        /** Default of `driver_info/redfish_auth_type` (Ironic's `[redfish] auth_type`). */
+        auth_type: z.enum(["auto", "session", "basic"]).default("auto"),
+        /** CA bundle used when `redfish_verify_ca` is missing or true (Ironic's `[redfish] verify_ca`); null: the system's roots. */
+        verify_ca: z.string().min(1).nullable().default(null),
+        /** Sessions kept, one per BMC and user (Ironic's `[redfish] connection_cache_size`); past it the oldest is logged out. */
+        session_cache_size: z.number().int().min(1).default(1000),
       })
       .strict()
       .prefault({}),

@@ -1,18 +1,23 @@
 /**
  * @module conductor/drivers
- * The hardware types this conductor can drive, by name (Ironic's `driver` field).
+ * The hardware types this conductor can drive, by name (Ironic's `driver` field). A name in
+ * `enabled_drivers` that no type here has is ignored (a node naming it gets NO_VALID_DRIVER).
  */
 import type { Exec } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { ConductorConfig } from "../config/schema.ts";
 import { conductorError } from "../errors.ts";
 import { createFakeHardware } from "./fake/index.ts";
+import { createRedfishHardware } from "./redfish/index.ts";
+import { createIpmiHardware } from "./ipmi/index.ts";
 import type { HardwareType } from "./driver-contract.ts";
 
 export interface DriverRegistry {
   get(name: string): HardwareType;
   has(name: string): boolean;
   names(): string[];
+  /** Releases what drivers hold (Redfish sessions are logged out). */
+  close(): Promise<void>;
 }
 
 /**
@@ -26,7 +31,14 @@ export function createDriverRegistry(
   deps: { exec: Exec; logger: Logger; extra?: HardwareType[] },
 ): DriverRegistry {
   const all = new Map<string, HardwareType>();
-  all.set("fake-hardware", createFakeHardware({ exec: deps.exec, logger: deps.logger, powerScript: config.fake_hardware.power_script }));
+  const fake = createFakeHardware({ exec: deps.exec, logger: deps.logger, powerScript: config.fake_hardware.power_script });
+  all.set("fake-hardware", fake);
+  // TODO(netboot): the PXE/iPXE boot interface from conductor/boot/ plugs in here; until it
+  // lands, ipmi and redfish nodes get the fake driver's recording boot (prepareRamdisk only records).
+  const networkBoot = fake.boot;
+  all.set("ipmi", createIpmiHardware({ exec: deps.exec, logger: deps.logger, config: config.ipmi, boot: networkBoot }));
+  const redfish = createRedfishHardware({ logger: deps.logger, config: config.redfish, boot: networkBoot });
+  all.set("redfish", redfish);
   for (const d of deps.extra ?? []) all.set(d.name, d);
   const enabled = new Map([...all].filter(([n]) => config.enabled_drivers.includes(n)));
   return {
@@ -37,5 +49,6 @@ export function createDriverRegistry(
     },
     has: (name) => enabled.has(name),
     names: () => [...enabled.keys()],
+    close: () => redfish.close(),
   };
 }

@@ -46,6 +46,7 @@ test("an extra nested 100,000 and 40,000 deep is refused at parse time with a 40
 
 test("every body-taking endpoint refuses nesting past the limit, in every shape", async () => {
   const hb = { "X-OpenStack-Ironic-API-Version": "1.68" };
+  const inspection = { "X-OpenStack-Ironic-API-Version": "1.84" }; // continue_inspection exists from 1.84
   for (const depth of [MAX_JSON_DEPTH + 1, 1000, 100_000]) {
     // (mixed levels are longer: 40,000 of them keep the body under the 1 MiB body limit)
     for (const [shape, doc] of [["objects", objects(depth)], ["arrays", arrays(depth)], ["mixed", mixed(Math.min(depth, 40_000))]] as const) {
@@ -58,7 +59,7 @@ test("every body-taking endpoint refuses nesting past the limit, in every shape"
         ["POST", "/v1/ports", `{"address":"52:54:00:de:ee:02","node_uuid":"${uuid}","extra":${doc}}`],
         ["PATCH", `/v1/ports/${portUuid}`, `[{"op":"add","path":"/extra/x","value":${doc}}]`],
         ["POST", `/v1/heartbeat/${uuid}`, `{"callback_url":"http://127.0.0.1:9999","agent_token":${doc}}`, hb],
-        ["POST", "/v1/continue_inspection", `{"inventory":${doc}}`, hb],
+        ["POST", "/v1/continue_inspection", `{"inventory":${doc}}`, inspection],
         ["POST", "/v1/nodes", doc],
       ];
       for (const [method, path, body, headers] of cases) expectIronic400(await tc.api(method, path, body, headers), `${method} ${path} ${shape} ${depth}`);
