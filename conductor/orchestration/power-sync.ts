@@ -11,13 +11,15 @@
  * waiting for their agent or enrolling are skipped, and so are nodes whose driver info does not
  * validate. The BMC is read without holding the node's lock (an unreachable BMC must not block
  * the operator); the result is written under the lock only if the node did not change meanwhile.
- * A pass that fails (store down) is logged and the next one waits longer, up to 10 intervals.
+ * The passes run on a resilient loop: one that fails (store down) is logged and the next one
+ * waits longer, up to 10 intervals.
  */
 import { S } from "../state-machine/states.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import type { ConductorContext } from "./context.ts";
 import { errorText, nodePowerAction } from "./power-action.ts";
 import { bounded } from "./power-timeouts.ts";
+import { createResilientLoop } from "./resilient-loop.ts";
 
 /** Ironic's `faults.POWER_FAILURE`. */
 export const POWER_FAILURE = "power failure";
@@ -38,7 +40,7 @@ export interface PowerSyncOptions {
 }
 
 export interface PowerSync {
-  /** Schedules the periodic passes (no-op when the interval is 0). */
+  /** Schedules the periodic passes (an interval of 0 disables its loop). */
   start(): void;
   /** Stops scheduling and waits for a pass under way. */
   stop(): Promise<void>;
@@ -68,9 +70,7 @@ async function pool<T>(items: T[], limit: number, work: (item: T) => Promise<voi
 export function createPowerSync(ctx: ConductorContext, options: PowerSyncOptions = {}): PowerSync {
   const cfg = ctx.config.power;
   const counts = new Map<string, number>();
-  const timers = new Set<ReturnType<typeof setTimeout>>();
   let running: Promise<unknown> | null = null;
-  let stopped = true;
 
   /** Why this node is not to be read now, or null. */
   function skipReason(node: NodeRecord, inMaintenance: boolean): string | null {
@@ -209,38 +209,23 @@ export function createPowerSync(ctx: ConductorContext, options: PowerSyncOptions
     return p;
   }
 
-  function loop(name: string, intervalS: number, run: () => Promise<unknown>) {
-    if (intervalS <= 0) return;
-    let backoff = 1;
-    const schedule = () => {
-      if (stopped) return;
-      const t = setTimeout(async () => {
-        timers.delete(t);
-        try {
-          await exclusive(run);
-          backoff = 1;
-        } catch (e) {
-          backoff = Math.min(backoff * 2, MAX_BACKOFF);
-          ctx.log.error({ task: name, err: errorText(e), next_in_s: intervalS * backoff }, "power state sync pass failed; backing off");
-        }
-        schedule();
-      }, intervalS * backoff * 1000);
-      timers.add(t);
-    };
-    schedule();
-  }
+  const loops = (
+    [
+      ["power state sync", cfg.sync_power_state_interval, false],
+      ["power failure recovery", cfg.power_failure_recovery_interval, true],
+    ] as const
+  )
+    .filter(([, intervalS]) => intervalS > 0)
+    .map(([name, intervalS, inMaintenance]) =>
+      createResilientLoop({ name, intervalMs: intervalS * 1000, maxBackoffMs: intervalS * MAX_BACKOFF * 1000, log: ctx.log, run: () => exclusive(() => pass(inMaintenance)) }),
+    );
 
   return {
     start() {
-      if (!stopped) return;
-      stopped = false;
-      loop("sync power states", cfg.sync_power_state_interval, () => pass(false));
-      loop("power failure recovery", cfg.power_failure_recovery_interval, () => pass(true));
+      for (const l of loops) l.start();
     },
     async stop() {
-      stopped = true;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
+      await Promise.all(loops.map((l) => l.stop()));
       await running?.catch(() => {});
     },
     syncOnce: () => exclusive(() => pass(false)),

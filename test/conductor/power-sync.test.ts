@@ -179,12 +179,14 @@ describe("the periodic loop", () => {
     };
     tc.conductor.powerSync.start();
     const deadline = Date.now() + 5000;
-    while (!logs.some((l) => l.msg?.includes("backing off")) && Date.now() < deadline) await Bun.sleep(20);
-    expect(logs.find((l) => l.msg?.includes("backing off"))).toMatchObject({ err: "SQLITE_IOERR: disk I/O error" });
+    const failedLine = () => logs.find((l) => l.loop === "power state sync" && l.msg === "power state sync failed; retrying");
+    while (!failedLine() && Date.now() < deadline) await Bun.sleep(20);
+    expect(failedLine()).toMatchObject({ err: "SQLITE_IOERR: disk I/O error", failures: 1 });
     failing = false;
     bmc.state.set(uuid, "power off");
     while (get(uuid).power_state !== "power off" && Date.now() < deadline + 5000) await Bun.sleep(20);
     expect(get(uuid).power_state).toBe("power off");
+    expect(logs.some((l) => l.msg === "power state sync works again")).toBe(true);
     nodes.list = realList;
   });
 
