@@ -187,6 +187,10 @@ describe("the periodic loop", () => {
     while (get(uuid).power_state !== "power off" && Date.now() < deadline + 5000) await Bun.sleep(20);
     expect(get(uuid).power_state).toBe("power off");
     expect(logs.some((l) => l.msg === "power state sync works again")).toBe(true);
+    // and it keeps running after the recovery
+    bmc.state.set(uuid, "power on");
+    while (get(uuid).power_state !== "power on" && Date.now() < deadline + 10_000) await Bun.sleep(20);
+    expect(get(uuid).power_state).toBe("power on");
     nodes.list = realList;
   });
 
