@@ -12,6 +12,8 @@ import { conductorError } from "../../conductor/errors.ts";
 import { startTestConductor, type TestConductor } from "./helpers/harness.ts";
 import { createScriptedBmc, type ScriptedBmc } from "./helpers/scripted-bmc.ts";
 import { startStandInAgent, type StandInAgent } from "./helpers/stand-in-agent.ts";
+import { TEETH_BIN } from "../support/agent-process.ts";
+import { existsSync } from "node:fs";
 
 const ROOT = join(import.meta.dir, "../..");
 const TOKEN = "tok-" + "9f3c2a71e4b8d605".repeat(2);
@@ -25,8 +27,9 @@ interface Run {
   err: string;
 }
 
-function spawnTeeth(args: string[], options: { env?: Record<string, string>; stdin?: string; url?: string } = {}) {
-  return Bun.spawn([process.execPath, join(ROOT, "main.ts"), ...args, "--url", options.url ?? tc.url], {
+function spawnTeeth(args: string[], options: { env?: Record<string, string>; stdin?: string; url?: string; compiled?: boolean } = {}) {
+  const teethCmd = options.compiled ? [TEETH_BIN] : [process.execPath, join(ROOT, "main.ts")];
+  return Bun.spawn([...teethCmd, ...args, "--url", options.url ?? tc.url], {
     stdout: "pipe",
     stderr: "pipe",
     stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
@@ -213,6 +216,20 @@ describe("secrets stay off the command line", () => {
     const r = await finished(spawnTeeth(["node", "create", "--name", "c-sec2", "--driver-info", "a=-", "--driver-info", "b=-"], { stdin: "x\n" }));
     expect(r.code).toBe(2);
     expect(r.err).toContain("only one value can be read from standard input");
+  });
+});
+
+describe.skipIf(!existsSync(TEETH_BIN))("the compiled binary (make build)", () => {
+  test("reads a driver_info secret from a pipe, powers the node and validates it", async () => {
+    const password = "pw-" + crypto.randomUUID();
+    let r = await finished(spawnTeeth(["node", "create", "--name", "c-bin", "--driver", "scripted-bmc", "--driver-info", "ipmi_password=-"], { stdin: `${password}\n`, compiled: true }));
+    expect(r.code).toBe(0);
+    const uuid = tc.conductor.store.nodes.find("c-bin")!.uuid;
+    expect(tc.conductor.store.nodes.get(uuid)!.driver_info.ipmi_password).toBe(password);
+    r = await finished(spawnTeeth(["node", "power", "reboot", "c-bin"], { compiled: true }));
+    expect([r.code, r.out]).toEqual([0, "c-bin: power on\n"]);
+    r = await finished(spawnTeeth(["node", "validate", "c-bin"], { compiled: true }));
+    expect(r.out).toMatch(/^power\s+true$/m);
   });
 });
 
