@@ -212,6 +212,22 @@ describe("secrets stay off the command line", () => {
     expect(leaks).toEqual([]);
   }, 60_000);
 
+  test.skipIf(!Bun.which("script"))("on a terminal, KEY=- prompts without echo", async () => {
+    const password = "pty-" + crypto.randomUUID().slice(0, 12);
+    // script(1) gives the CLI a pseudo-terminal; what it prints there comes back on stdout.
+    const cmd = `${process.execPath} ${join(ROOT, "main.ts")} node create --name c-tty --driver-info ipmi_password=- --url ${tc.url}`;
+    const p = Bun.spawn(["script", "-qec", cmd, "/dev/null"], { stdin: "pipe", stdout: "pipe", stderr: "pipe", env: { ...process.env, TEETH_TOKEN: TOKEN } });
+    const out = new Response(p.stdout).text();
+    await Bun.sleep(1500); // let it reach the prompt and switch the terminal to raw mode
+    p.stdin.write(`${password}\r`);
+    await p.stdin.end();
+    expect(await p.exited).toBe(0);
+    const text = await out;
+    expect(text).toContain("ipmi_password: ");
+    expect(text).not.toContain(password);
+    expect(tc.conductor.store.nodes.find("c-tty")!.driver_info.ipmi_password).toBe(password);
+  });
+
   test("a second '-' value is refused (standard input is read once)", async () => {
     const r = await finished(spawnTeeth(["node", "create", "--name", "c-sec2", "--driver-info", "a=-", "--driver-info", "b=-"], { stdin: "x\n" }));
     expect(r.code).toBe(2);
