@@ -9,7 +9,7 @@ test("a driver call that never settles fails with BMC_TIMEOUT naming the action 
   const never = new Promise<string>(() => {});
   const e = await bounded(node, "power on", 0.05, () => never, 0).catch((x) => x);
   expect(isTeethError(e) && e.code).toBe("BMC_TIMEOUT");
-  expect(e.message).toBe('ipmi BMC of node n-1 did not answer "power on" within 0.05 s');
+  expect(e.message).toBe('ipmi BMC of node n-1 did not complete "power on" within 0.05 s');
 });
 
 test("a call that settles in time passes its value or its error through", async () => {
