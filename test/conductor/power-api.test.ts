@@ -48,7 +48,7 @@ describe("PUT /v1/nodes/{id}/states/power", () => {
       expect(await r.text()).toBe("");
       expect(r.headers.get("location")).toBe(`${tc.url}/v1/nodes/p-run/states`);
       const n = (await tc.api("GET", "/v1/nodes/p-run")).json;
-      expect(n).toMatchObject({ power_state: null, target_power_state: "power on" });
+      expect(n).toMatchObject({ power_state: null, target_power_state: "power on", reservation: tc.conductor.ctx.hostname });
       const busy = await tc.api("PUT", "/v1/nodes/p-run/states/power", { target: "power off" });
       expect(busy.status).toBe(409);
       expect(fault(busy)).toContain(`Node ${uuid} is locked by host`);
@@ -56,7 +56,7 @@ describe("PUT /v1/nodes/{id}/states/power", () => {
       open();
     }
     const n = await tc.waitFor("p-run", (x) => x.target_power_state === null);
-    expect(n).toMatchObject({ power_state: "power on", last_error: null });
+    expect(n).toMatchObject({ power_state: "power on", last_error: null, reservation: null });
     expect(bmc.state.get(uuid)).toBe("power on");
   });
 
