@@ -15,8 +15,11 @@ const ACTIONS: Record<string, { hard: string; soft?: string; expected: string }>
   reboot: { hard: "rebooting", soft: "soft rebooting", expected: "power on" },
 };
 
-/** Seconds the CLI waits beyond the action's own timeout (the conductor's bound is 60 s hard, 600 s soft by default). */
-const WAIT_MARGIN_S = 30;
+/**
+ * Seconds the CLI waits beyond the action's timeout (default 60 s hard, 600 s soft): the
+ * conductor gives a driver 60 s of grace past it before recording a BMC_TIMEOUT.
+ */
+const WAIT_MARGIN_S = 90;
 
 function positiveInt(raw: unknown, what: string): number | undefined {
   if (raw === undefined) return undefined;
