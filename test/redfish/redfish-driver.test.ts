@@ -310,7 +310,7 @@ describe("redfish unreachable and slow BMCs", () => {
     const bmc = await mock({ hang: true });
     const e = await failure(driver({ request_timeout_s: 1 }).power.getPowerState(node(bmc)));
     expect(e.code).toBe("BMC_TIMEOUT");
-    expect(e.message).toBe(`redfish BMC ${bmc.url} did not answer "get power state" within 1 s`);
+    expect(e.message).toBe(`redfish BMC ${bmc.url} did not complete "get power state" within 1 s`);
   }, 15_000);
 
   test("nothing listening is BMC_UNREACHABLE, connection refused (after the configured retries)", async () => {

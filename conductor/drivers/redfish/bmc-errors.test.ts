@@ -51,6 +51,6 @@ describe("redfish errors", () => {
     expect(transportError(Object.assign(new TypeError("x"), { code: "ENOTFOUND" }), ctx).message).toContain("cannot resolve");
     const t = transportError(new DOMException("The operation timed out.", "TimeoutError"), ctx);
     expect(t.code).toBe("BMC_TIMEOUT");
-    expect(t.message).toBe('redfish BMC https://10.0.0.5 did not answer "get power state" within 30 s');
+    expect(t.message).toBe('redfish BMC https://10.0.0.5 did not complete "get power state" within 30 s');
   });
 });
