@@ -5,6 +5,7 @@
  * `KEY=@FILE` reads the value from a file, `KEY=-` from standard input, or, when standard
  * input is a terminal, from a prompt that does not echo.
  */
+import { SECRET_DRIVER_INFO } from "../drivers/driver-contract.ts";
 import { keyValues } from "./args.ts";
 
 export interface SecretSource {
@@ -14,6 +15,8 @@ export interface SecretSource {
   stdinIsTTY: boolean;
   /** Asks on the terminal without echo. */
   promptHidden(label: string): Promise<string>;
+  /** Tells the user something (stderr). */
+  warn(message: string): void;
 }
 
 /** A file's or a pipe's content without the one trailing newline editors and `echo` add. */
@@ -49,6 +52,8 @@ export async function keyValuesWithSecrets(items: string[] | undefined, source: 
         stdinUsed = true;
         out[key] = chomp(await source.readStdin());
       }
+    } else if (SECRET_DRIVER_INFO.test(key) && raw) {
+      source.warn(`warning: ${key} on the command line is visible to other users; use ${key}=@FILE or ${key}=-`);
     }
   }
   return out;
@@ -75,6 +80,7 @@ export function createProcessSecretSource(): SecretSource {
     readFile: (path) => Bun.file(path).text(),
     readStdin: () => Bun.stdin.text(),
     stdinIsTTY: Boolean(process.stdin.isTTY),
+    warn: (message) => void process.stderr.write(`teeth: ${message}\n`),
     promptHidden(label) {
       const stdin = process.stdin;
       process.stderr.write(`${label}: `);

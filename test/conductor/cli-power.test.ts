@@ -228,6 +228,12 @@ describe("secrets stay off the command line", () => {
     expect(tc.conductor.store.nodes.find("c-tty")!.driver_info.ipmi_password).toBe(password);
   });
 
+  test("a secret given on the command line works but warns", async () => {
+    const r = await finished(spawnTeeth(["node", "create", "--name", "c-sec3", "--driver-info", "ipmi_password=inline-pw", "--driver-info", "ipmi_address=127.0.0.1"]));
+    expect(r.code).toBe(0);
+    expect(r.err).toBe("teeth: warning: ipmi_password on the command line is visible to other users; use ipmi_password=@FILE or ipmi_password=-\n");
+  });
+
   test("a second '-' value is refused (standard input is read once)", async () => {
     const r = await finished(spawnTeeth(["node", "create", "--name", "c-sec2", "--driver-info", "a=-", "--driver-info", "b=-"], { stdin: "x\n" }));
     expect(r.code).toBe(2);
