@@ -63,7 +63,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await tc.stop();
+  await tc.destroy();
   rmSync(tmp, { recursive: true, force: true });
 });
 beforeEach(() => {
@@ -279,7 +279,7 @@ describe("waits through a conductor restart", () => {
       expect([r.code, r.out]).toEqual([0, "c-rs: active\n"]);
     } finally {
       agent.stop();
-      await t2?.stop();
+      await t2?.destroy();
     }
   }, 90_000);
 
@@ -290,7 +290,7 @@ describe("waits through a conductor restart", () => {
     await t1.waitFor("c-down", (n) => n.provision_state === "manageable");
     const cli = spawnTeeth(["node", "inspect", "c-down", "--wait", "--timeout", "4"], { url: t1.url });
     await Bun.sleep(500);
-    await t1.stop();
+    await t1.destroy();
     const r = await finished(cli);
     expect(r.code).toBe(1);
     expect(r.err).toContain("conductor unavailable");

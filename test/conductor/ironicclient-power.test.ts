@@ -17,7 +17,7 @@ beforeAll(async () => {
   bmc = createScriptedBmc();
   tc = await startTestConductor({ enabled_drivers: ["fake-hardware", "scripted-bmc"] }, undefined, undefined, { extraDrivers: [bmc] });
 });
-afterAll(() => tc.stop());
+afterAll(() => tc.destroy());
 
 async function bm(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const p = Bun.spawn([BAREMETAL!, ...args], { env: { ...process.env, OS_AUTH_TYPE: "none", OS_ENDPOINT: tc.url }, stdout: "pipe", stderr: "pipe" });

@@ -32,7 +32,7 @@ beforeAll(async () => {
     { extraDrivers: [bmc] },
   );
 });
-afterAll(() => tc.stop());
+afterAll(() => tc.destroy());
 beforeEach(() => {
   bmc.failWith = null;
   bmc.calls.length = 0;
@@ -280,7 +280,7 @@ describe("restart", () => {
       expect(n.target_power_state).toBeNull();
       expect(n.last_error).toContain("restarted during a power action to 'power on'");
     } finally {
-      await t2.stop();
+      await t2.destroy();
     }
   });
 });

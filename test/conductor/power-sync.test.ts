@@ -42,7 +42,7 @@ const get = (uuid: string) => tc.conductor.store.nodes.get(uuid)!;
 
 describe("without force (the default)", () => {
   beforeEach(() => start());
-  afterEach(() => tc.stop());
+  afterEach(() => tc.destroy());
 
   test("an out-of-band change is recorded and logged; nothing is asked of the BMC but a read", async () => {
     const uuid = await node("s-oob", "power on");
@@ -135,7 +135,7 @@ describe("without force (the default)", () => {
   });
 
   test("at most sync_power_state_workers BMCs are read at once", async () => {
-    await tc.stop();
+    await tc.destroy();
     await start({ sync_power_state_workers: 3 });
     for (let i = 0; i < 10; i++) await node(`s-pool-${i}`);
     const open = bmc.hold();
@@ -151,7 +151,7 @@ describe("without force (the default)", () => {
 
 describe("with force_power_state_during_sync", () => {
   beforeEach(() => start({ force_power_state_during_sync: true }));
-  afterEach(() => tc.stop());
+  afterEach(() => tc.destroy());
 
   test("the node is powered back to its recorded state", async () => {
     const uuid = await node("f-1", "power on");
@@ -165,7 +165,7 @@ describe("with force_power_state_during_sync", () => {
 });
 
 describe("the periodic loop", () => {
-  afterEach(() => tc.stop());
+  afterEach(() => tc.destroy());
 
   test("survives a failing store: logs, backs off, and syncs again once the store is back", async () => {
     await start({ sync_power_state_interval: 0.05 });
@@ -223,7 +223,7 @@ describe("test safety", () => {
       expect((await tc.conductor.powerSync.syncOnce()).get(uuid)).toBe("skipped");
       expect(bmc.calls.length).toBe(0);
     } finally {
-      await tc.stop();
+      await tc.destroy();
     }
   });
 });

@@ -50,7 +50,7 @@ beforeAll(async () => {
   expect([n.provision_state, n.power_state, n.last_error]).toEqual(["manageable", "power off", null]);
 }, 60_000);
 afterAll(async () => {
-  await tc?.stop();
+  await tc?.destroy();
   await sim?.stop();
 });
 

@@ -82,7 +82,7 @@ beforeAll(async () => {
   }
 }, 120_000);
 afterAll(async () => {
-  await Promise.all([ironic?.stop(), teeth?.stop()]);
+  await Promise.all([ironic?.stop(), teeth?.destroy()]);
 });
 
 test.skipIf(!!SKIP)("validate: the same interfaces, results and reasons", async () => {

@@ -2,7 +2,7 @@
  * @module test/conductor/helpers/harness
  * Starts an in-process conductor on a free loopback port with a temporary data dir.
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "../../../common/logger.ts";
@@ -44,6 +44,8 @@ export interface TestConductor {
   /** Creates a fake-hardware node with one port and waits until it is manageable; returns its UUID. */
   enroll(name: string, mac: string): Promise<string>;
   stop(): Promise<void>;
+  /** Stops the conductor and removes its data dir (the end of a test; `stop()` keeps it for a restart). */
+  destroy(): Promise<void>;
 }
 
 /** `port`: reuse one (a restart of the same conductor on the same data dir). */
@@ -109,6 +111,10 @@ export async function startTestConductor(
       throw new Error(`timeout waiting for node ${ident}: state ${last?.provision_state} last_error ${last?.last_error}`);
     },
     stop: () => conductor.stop(),
+    async destroy() {
+      await conductor.stop();
+      rmSync(dataDir!, { recursive: true, force: true });
+    },
   };
   return harness;
 }
