@@ -6,7 +6,7 @@
  */
 import type { Logger } from "../../common/logger.ts";
 import type { HeartbeatBody } from "../../protocol/ramdisk-api.ts";
-import { MASKED_TOKEN, MIN_TOKEN_LENGTH, type AgentState } from "./agent-state.ts";
+import { MASKED_TOKEN, MIN_TOKEN_LENGTH, type AgentState } from "../state/agent-state.ts";
 import type { IronicApiClient } from "./ironic-api-client.ts";
 
 export interface HeartbeaterDeps {

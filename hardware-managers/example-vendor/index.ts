@@ -18,7 +18,7 @@ import type {
   FirmwareClaimQuery,
   FlashComponentRequest,
   FlashComponentResult,
-} from "../generic/firmware/component-contract.ts";
+} from "../contract/firmware-component.ts";
 
 const TOOL = "acme-flash";
 const COMPONENTS = new Set(["acme-bmc", "acme-bios"]);

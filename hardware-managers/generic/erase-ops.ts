@@ -6,7 +6,7 @@
  */
 import type { ManagerContext, Operation } from "../contract/index.ts";
 import { EraseErrors, eraseDevices } from "./erase/erase-devices.ts";
-import { realHostFs, type HostFs } from "./erase/host.ts";
+import { realHostFs, type HostFs } from "./device/host.ts";
 
 export { eraseCleanSteps, eraseDeploySteps } from "./erase/steps.ts";
 export type { EraseReport, DeviceReport } from "./erase/erase-devices.ts";

@@ -5,8 +5,8 @@
  * fwupdtool). The per-component convention is in `./firmware/component-contract.ts`.
  */
 import type { Operation } from "../contract/index.ts";
-import { realHostFs, type HostFs } from "./erase/host.ts";
-import type { FirmwareClaimQuery, FlashComponentRequest } from "./firmware/component-contract.ts";
+import { realHostFs, type HostFs } from "./device/host.ts";
+import type { FirmwareClaimQuery, FlashComponentRequest } from "../contract/firmware-component.ts";
 import { flashFirmware } from "./firmware/flash-firmware.ts";
 import { claimNvme, flashNvme } from "./firmware/nvme-firmware.ts";
 import { claimSystemFirmware, flashSystemFirmware } from "./firmware/uefi-capsule.ts";

@@ -6,12 +6,12 @@
  * vendor manager may take over `prepare_image` alone.
  */
 import { isTeethError } from "../../common/branded-error.ts";
-import { ImageErrors, partitionUuids, writeImage, type WriteImageResult } from "../../agent/image/index.ts";
+import { ImageErrors, partitionUuids, writeImage, type WriteImageResult } from "../../machine/image/index.ts";
 import { PrepareImageParamsSchema } from "../../protocol/image-info.ts";
 import type { StepDefinition } from "../../protocol/steps.ts";
 import type { ManagerContext, Operation } from "../contract/index.ts";
-import { gatherDeviceFacts } from "./erase/device-facts.ts";
-import { realHostFs } from "./erase/host.ts";
+import { gatherDeviceFacts } from "./device/device-facts.ts";
+import { realHostFs } from "./device/host.ts";
 
 /** Never write over a disk that is in use: mounted, swap, or held by dm/md (e.g. the host's own). */
 async function refuseIfInUse(ctx: ManagerContext, device: string): Promise<void> {

@@ -3,7 +3,7 @@ import { createSilentLogger } from "../../common/logger.ts";
 import type { Disk, Inventory } from "../../protocol/inventory.ts";
 import type { ManagerContext } from "../contract/index.ts";
 import { inventoryOperations } from "./inventory-ops.ts";
-import { testDisk } from "../../agent/inventory/test-support.ts";
+import { testDisk } from "../../machine/inventory/test-support.ts";
 
 const disk = (name: string, gib: number, serial: string): Disk => testDisk(name, gib, { serial });
 const DISKS = [disk("/dev/sda", 100, "AAA"), disk("/dev/sdb", 50, "BBB"), disk("/dev/sdc", 200, "CCC")];

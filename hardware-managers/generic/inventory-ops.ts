@@ -4,7 +4,7 @@
  * written to, chosen by root device hints).
  */
 import type { ManagerContext, Operation } from "../contract/index.ts";
-import { selectInstallDevice } from "../../agent/inventory/root-device-hints.ts";
+import { selectInstallDevice } from "../../machine/inventory/root-device-hints.ts";
 
 /**
  * The node's hints: instance_info wins over properties, as in Ironic, since it is set per

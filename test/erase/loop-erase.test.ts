@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createExec, type Exec } from "../../common/exec.ts";
 import { isTeethError } from "../../common/branded-error.ts";
 import { createEraseOperations, type EraseReport } from "../../hardware-managers/generic/erase-ops.ts";
-import { realHostFs } from "../../hardware-managers/generic/erase/host.ts";
+import { realHostFs } from "../../hardware-managers/generic/device/host.ts";
 import { createHarness, managerWith } from "./context.ts";
 import { createLoopDevice, fillRandom, firstNonZero, makePartitionNodes, sh, type LoopDevice } from "./loop-device.ts";
 

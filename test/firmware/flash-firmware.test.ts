@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createExec, type Exec } from "../../common/exec.ts";
 import type { HardwareManager } from "../../hardware-managers/contract/index.ts";
-import { realHostFs } from "../../hardware-managers/generic/erase/host.ts";
+import { realHostFs } from "../../hardware-managers/generic/device/host.ts";
 import { createFirmwareOperations, type FirmwareReport } from "../../hardware-managers/generic/firmware-ops.ts";
 import { createHarness, managerWith } from "../erase/context.ts";
 

@@ -10,9 +10,9 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { gptImage, qcow2, randomImage } from "../../agent/image/testing/fixtures.ts";
-import { startImageServer, type ImageServer } from "../../agent/image/testing/image-server.ts";
-import { createLoopDevice, hasPartitionTable, type LoopDevice } from "../../agent/image/testing/loop-device.ts";
+import { gptImage, qcow2, randomImage } from "../../machine/image/testing/fixtures.ts";
+import { startImageServer, type ImageServer } from "../../machine/image/testing/image-server.ts";
+import { createLoopDevice, hasPartitionTable, type LoopDevice } from "../support/loop-device.ts";
 import { freePort, startAgentProcess, type AgentProcess } from "../support/agent-process.ts";
 
 const MiB = 1 << 20;

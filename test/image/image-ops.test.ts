@@ -10,9 +10,9 @@ import { createSilentLogger } from "../../common/logger.ts";
 import { HardwareSupport, defineHardwareManager, type ManagerConfig } from "../../hardware-managers/contract/index.ts";
 import { genericHardwareManager } from "../../hardware-managers/generic/index.ts";
 import { createManagerRegistry, type ContextBase } from "../../hardware-managers/registry/index.ts";
-import { configDriveImage, ext4Image, gptImage, randomImage, sha256 } from "../../agent/image/testing/fixtures.ts";
-import { startImageServer, type ImageServer } from "../../agent/image/testing/image-server.ts";
-import { createLoopDevice, hasPartitionTable, type LoopDevice } from "../../agent/image/testing/loop-device.ts";
+import { configDriveImage, ext4Image, gptImage, randomImage, sha256 } from "../../machine/image/testing/fixtures.ts";
+import { startImageServer, type ImageServer } from "../../machine/image/testing/image-server.ts";
+import { createLoopDevice, hasPartitionTable, type LoopDevice } from "../support/loop-device.ts";
 
 const MiB = 1 << 20;
 let loop: LoopDevice;

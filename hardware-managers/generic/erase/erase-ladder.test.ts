@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Exec, ExecResult } from "../../../common/exec.ts";
 import { runEraseLadder } from "./erase-ladder.ts";
-import type { HostFs } from "./host.ts";
+import type { HostFs } from "../device/host.ts";
 
 const fixture = (p: string) => Bun.file(join(import.meta.dir, "../../../test/fixtures", p)).text();
 const ok = (stdout = ""): ExecResult => ({ command: "", exitCode: 0, stdout, stderr: "", failed: false, timedOut: false });

@@ -3,7 +3,7 @@
  * What one erase method reports. Tool failures are values: the ladder decides what to try next.
  */
 import type { Exec, ExecResult } from "../../../common/exec.ts";
-import type { HostFs } from "./host.ts";
+import type { HostFs } from "../device/host.ts";
 
 export type MethodName =
   | "nvme_crypto_format"

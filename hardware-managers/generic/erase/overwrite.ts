@@ -4,7 +4,7 @@
  * optional final zero pass) or write-zeroes (`blkdiscard --zeroout`, which the kernel turns
  * into WRITE ZEROES or plain zero writes), each followed by reading zeros back.
  */
-import type { HostFs } from "./host.ts";
+import type { HostFs } from "../device/host.ts";
 import { describeFailure, type EraseDeps, type MethodOutcome } from "./outcome.ts";
 import type { ZeroVerify } from "./settings.ts";
 

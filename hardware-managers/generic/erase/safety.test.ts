@@ -4,8 +4,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { Disk } from "../../../protocol/inventory.ts";
-import type { DeviceFacts } from "./device-facts.ts";
-import type { HostFs } from "./host.ts";
+import type { DeviceFacts } from "../device/device-facts.ts";
+import type { HostFs } from "../device/host.ts";
 import { checkDeviceSafety, matchesSkipEntry } from "./safety.ts";
 import { resolveEraseSettings } from "./settings.ts";
 

@@ -5,8 +5,8 @@
  * in use, read-only, shared-SAN filesystem).
  */
 import type { Disk } from "../../../protocol/inventory.ts";
-import type { DeviceFacts } from "./device-facts.ts";
-import type { HostFs } from "./host.ts";
+import type { DeviceFacts } from "../device/device-facts.ts";
+import type { HostFs } from "../device/host.ts";
 import type { EraseSettings } from "./settings.ts";
 import { findSpecialFilesystems } from "./special-filesystems.ts";
 

@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Exec, ExecResult } from "../../../common/exec.ts";
 import type { ManagerContext } from "../../contract/index.ts";
-import type { HostFs } from "../erase/host.ts";
+import type { HostFs } from "../device/host.ts";
 import { parseChecksum } from "./checksum.ts";
 import { claimNvme, flashNvme } from "./nvme-firmware.ts";
 import { parseFirmwareRequest } from "./request.ts";

@@ -17,7 +17,7 @@ import {
   type FirmwareClaim,
   type FirmwareImage,
   type FlashComponentResult,
-} from "./component-contract.ts";
+} from "../../contract/firmware-component.ts";
 import { downloadFirmware } from "./download.ts";
 import { parseFirmwareRequest } from "./request.ts";
 

@@ -6,10 +6,10 @@
  * (activate at the next reset, so a reboot is requested).
  */
 import type { ManagerContext } from "../../contract/index.ts";
-import { parseNvmeIdCtrl } from "../erase/nvme-id-ctrl.ts";
-import type { HostFs } from "../erase/host.ts";
+import { parseNvmeIdCtrl } from "../device/nvme-id-ctrl.ts";
+import type { HostFs } from "../device/host.ts";
 import { describeFailure } from "../erase/outcome.ts";
-import type { FirmwareClaim, FlashComponentRequest, FlashComponentResult } from "./component-contract.ts";
+import type { FirmwareClaim, FlashComponentRequest, FlashComponentResult } from "../../contract/firmware-component.ts";
 
 const PREFIX = "nvme:";
 

@@ -6,7 +6,7 @@
  */
 import type { ManagerContext } from "../../contract/index.ts";
 import { describeFailure } from "../erase/outcome.ts";
-import type { FirmwareClaim, FlashComponentRequest, FlashComponentResult } from "./component-contract.ts";
+import type { FirmwareClaim, FlashComponentRequest, FlashComponentResult } from "../../contract/firmware-component.ts";
 
 const COMPONENTS = new Set(["bios", "uefi"]);
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import fs from "node:fs";
 import path from "node:path";
 import { openBlockTarget, writeZeroesOffloaded } from "./block-target.ts";
-import { createLoopDevice, type LoopDevice } from "./testing/loop-device.ts";
+import { createLoopDevice, type LoopDevice } from "../../test/support/loop-device.ts";
 
 const MiB = 1 << 20;
 let loop: LoopDevice;

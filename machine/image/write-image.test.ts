@@ -9,7 +9,7 @@ import type { ImageProgress } from "../../protocol/image-info.ts";
 import { writeImage, type WriteImageOptions } from "./index.ts";
 import { gzip, md5, qcow2, randomImage, sha256, sha512, xz, zstd } from "./testing/fixtures.ts";
 import { startImageServer, type ImageServer } from "./testing/image-server.ts";
-import { createLoopDevice, hasPartitionTable, type LoopDevice } from "./testing/loop-device.ts";
+import { createLoopDevice, hasPartitionTable, type LoopDevice } from "../../test/support/loop-device.ts";
 
 const MiB = 1 << 20;
 const DEVICE_SIZE = 16 * MiB;

@@ -11,7 +11,7 @@ import type { ImageProgress } from "../../protocol/image-info.ts";
 import { partitionUuids, writeImage, type WriteImageOptions } from "./index.ts";
 import { configDriveImage, ext4Image, qcow2, randomImage, sha256 } from "./testing/fixtures.ts";
 import { startImageServer, type ImageServer } from "./testing/image-server.ts";
-import { createLoopDevice, hasPartitionTable, type LoopDevice } from "./testing/loop-device.ts";
+import { createLoopDevice, hasPartitionTable, type LoopDevice } from "../../test/support/loop-device.ts";
 
 const MiB = 1 << 20;
 const DISK = 640 * MiB;
