@@ -28,7 +28,7 @@ debs:
 
 deps: npm-deps debs
 
-dist/teeth: npm-deps $(shell find main.ts agent common conductor hardware-managers protocol -name '*.ts' ! -name '*.test.ts' 2>/dev/null) package.json
+dist/teeth: npm-deps $(shell find main.ts agent machine common conductor hardware-managers protocol -name '*.ts' ! -name '*.test.ts' 2>/dev/null) package.json
 	@mkdir -p dist
 	$(BUN) build main.ts --compile --target=bun-linux-x64-baseline \
 	  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile dist/teeth

@@ -1,5 +1,5 @@
 /**
- * @module agent/heartbeat/agent-state
+ * @module agent/state/agent-state
  * What the agent learned from the conductor: node, token, heartbeat timeout. One mutable
  * object owned by the agent, read by the API (token) and the managers (node).
  */

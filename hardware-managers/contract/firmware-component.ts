@@ -1,5 +1,5 @@
 /**
- * @module hardware-managers/generic/firmware/component-contract
+ * @module hardware-managers/contract/firmware-component
  * The per-component firmware convention between `flash_firmware` and the managers that flash.
  * A manager claims a component by implementing two operations and declining (`ctx.decline()`)
  * every component it does not own:

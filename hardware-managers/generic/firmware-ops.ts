@@ -2,7 +2,7 @@
  * @module hardware-managers/generic/firmware-ops
  * Firmware: the `update_firmware` step, the `flash_firmware` command (`hardware.flash_firmware`),
  * and the generic manager's claims on components `nvme:<serial>` and `bios`/`uefi` (via
- * fwupdtool). The per-component convention is in `./firmware/component-contract.ts`.
+ * fwupdtool). The per-component convention is in `../contract/firmware-component.ts`.
  */
 import type { Operation } from "../contract/index.ts";
 import { realHostFs, type HostFs } from "./device/host.ts";

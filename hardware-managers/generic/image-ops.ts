@@ -1,7 +1,7 @@
 /**
  * @module hardware-managers/generic/image-ops
  * `prepare_image`, `cache_image`, `get_partition_uuids` and the `write_image` deploy step,
- * on the image engine (`agent/image`). `write_image` goes through `ctx.dispatch`, as real
+ * on the image engine (`machine/image`). `write_image` goes through `ctx.dispatch`, as real
  * Ironic drives it (`deploy.execute_deploy_step` -> `write_image` -> `prepare_image`), so a
  * vendor manager may take over `prepare_image` alone.
  */

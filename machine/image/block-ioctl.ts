@@ -1,5 +1,5 @@
 /**
- * @module agent/image/block-ioctl
+ * @module machine/image/block-ioctl
  * The three block-device ioctls the writer needs, through bun:ffi (libc `ioctl`, `fallocate`):
  * size (`BLKGETSIZE64`), logical sector size (`BLKSSZGET`) and zero-out (`BLKZEROOUT`, the
  * kernel's write-zeroes: a loop device turns it into `fallocate` on its file, a disk into

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/block-target
+ * @module machine/image/block-target
  * The disk being written: opened twice, with O_DIRECT for large aligned writes (no page
  * cache churn, no double copy) and without it for the odd unaligned tail. Writes run on
  * Bun's I/O thread pool (async `fs.write`), so the download and the hash keep going.

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/byte-stream
+ * @module machine/image/byte-stream
  * Small combinators over async streams of bytes: look at the head without losing it, and
  * observe every chunk on its way through (hashing, counting).
  */

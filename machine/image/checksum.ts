@@ -1,5 +1,5 @@
 /**
- * @module agent/image/checksum
+ * @module machine/image/checksum
  * Which hash the image must match, and the hasher that runs over the downloaded bytes as
  * they arrive. `os_hash_algo`/`os_hash_value` win over `checksum`, as in IPA; a `checksum`
  * is either a value whose algorithm follows from its length or the URL of a checksum file.

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/configdrive
+ * @module machine/image/configdrive
  * The config drive, as IPA writes it: gzip+base64 text or a URL (whose body may itself be
  * gzip+base64, or the raw ISO), at most 64 MiB, copied into a `config-2` partition. An
  * existing `config-2` partition is reused; otherwise one is created in the last 64 MiB of

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/decompress
+ * @module machine/image/decompress
  * Streams bytes through a decompressor: gzip and zstd in process on the system's libz and
  * libzstd, through one reused output buffer (native-decoder); node:zlib when a library is
  * missing; xz with the `xz` tool through a pipe (node:zlib has no xz; the Exec seam buffers

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/disk-writer
+ * @module machine/image/disk-writer
  * Turns many small writes at increasing (or at least clustered) offsets into few large
  * ones. Two aligned staging buffers alternate: one fills while the other is on its way to
  * the disk. Zero runs are not written: they become zero-out requests (BLKZEROOUT), merged

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/errors
+ * @module machine/image/errors
  * Every error the image engine raises, with a stable code. `retryable` marks the failures a
  * resumed download can cure (a dropped or stalled connection, a 5xx); 4xx, a full disk, a
  * wrong checksum and a bad image are final.

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/format-detect
+ * @module machine/image/format-detect
  * What an image is, from its first bytes, never from its name; and whether that agrees
  * with the declared `disk_format` (a qcow2 declared raw, or the reverse, is refused, as IPA
  * does since CVE-2024-44082: a raw image that is really qcow2 could point at host files).

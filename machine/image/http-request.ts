@@ -1,5 +1,5 @@
 /**
- * @module agent/image/http-request
+ * @module machine/image/http-request
  * One HTTP request toward the image server: headers (auth), proxy, TLS, connect timeout,
  * and what a status code means (4xx final, 5xx/408/429 worth a retry).
  */

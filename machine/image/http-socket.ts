@@ -1,5 +1,5 @@
 /**
- * @module agent/image/http-socket
+ * @module machine/image/http-socket
  * An HTTP/1.1 GET over a plain Bun socket, for image bodies on `http://` URLs without a proxy
  * (the common case: an image server on the provisioning network). The bytes are handed over
  * in the buffers the socket read them into, with no HTTP client thread between the kernel and

@@ -1,11 +1,11 @@
 /**
- * @module agent/image
+ * @module machine/image
  * The image engine: stream any image (raw, gzip/xz/zstd-compressed raw, qcow2) from HTTP to
  * a disk, verified as it arrives, resumable, in bounded memory. Used by the generic hardware
  * manager's `prepare_image` and by the benchmark.
  *
  * @example
- * import { writeImage } from "./agent/image/index.ts";
+ * import { writeImage } from "./machine/image/index.ts";
  * const result = await writeImage({ device: "/dev/sda", imageInfo, logger, exec, onProgress });
  */
 export { writeImage, type WriteImageOptions, type WriteImageResult } from "./write-image.ts";

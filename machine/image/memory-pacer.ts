@@ -1,5 +1,5 @@
 /**
- * @module agent/image/memory-pacer
+ * @module machine/image/memory-pacer
  * Keeps the agent's RSS bounded when downloaded chunks are garbage. Both transports free
  * their chunks as they go (http-socket, http-request), so this paces collections only when a
  * chunk could not be freed. Such chunks are fresh buffers, freed when the GC sweeps them; left

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/native-decoder
+ * @module machine/image/native-decoder
  * gzip and zstd decoders on the system's libz and libzstd (bun:ffi) that write into one
  * reused output buffer. node:zlib allocates a fresh buffer per output chunk, and those
  * buffers only leave the agent's RSS when the GC gets to them: with an image streaming at

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/parallel-hasher
+ * @module machine/image/parallel-hasher
  * The image's hash computed on a thread of its own. Hashing is the engine's largest single
  * cost (SHA-256 with SHA-NI runs at ~2 GB/s: half of the main thread's time on a 2 GiB raw
  * image), and it depends on nothing the main thread does after the bytes arrive, so it moves

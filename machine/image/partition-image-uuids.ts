@@ -1,5 +1,5 @@
 /**
- * @module agent/image/partition-image-uuids
+ * @module machine/image/partition-image-uuids
  * What IPA reports for a disk deployed from a partition image: which partition is which,
  * and the UUIDs of the root filesystem and the ESP. IPA keeps that in memory after
  * `prepare_image`; Teeth reads it back from the disk, so `get_partition_uuids` answers after

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/partition-image
+ * @module machine/image/partition-image
  * Partition images (`image_type: "partition"`), as IPA's `partition_utils.work_on_disk`. First
  * a plan, with nothing written: the layout (`partition-layout.ts`) must fit the disk, the tools
  * must be in the ramdisk, and `preserve_ephemeral` needs the same ephemeral partition already

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/partition-layout
+ * @module machine/image/partition-layout
  * IPA's partition-image layout (`disk_utils.make_partitions`), decided before a byte is
  * written: the boot partition (ESP of 550 MiB for UEFI, a 1 MiB BIOS boot partition for BIOS
  * on GPT), then ephemeral, swap, config drive, and root last, so growpart can grow it. The

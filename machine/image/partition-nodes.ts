@@ -1,5 +1,5 @@
 /**
- * @module agent/image/partition-nodes
+ * @module machine/image/partition-nodes
  * The device nodes of a freshly written partition table, and what blkid says of them. The
  * kernel is asked to re-read the table (BLKRRPART), then `partx -u` adds what it did not
  * (partitions through BLKPG, for kernels without the table's parser or a refused re-read).

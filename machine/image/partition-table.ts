@@ -1,5 +1,5 @@
 /**
- * @module agent/image/partition-table
+ * @module machine/image/partition-table
  * The disk's partition table as `sfdisk --json` reports it, in bytes, plus the IPA view of
  * it that `get_partition_uuids` returns (for partition-image deploys through
  * `partition-image-uuids.ts`). An unreadable or absent table is `null`, a value.

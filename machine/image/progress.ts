@@ -1,5 +1,5 @@
 /**
- * @module agent/image/progress
+ * @module machine/image/progress
  * Counts bytes downloaded and written and turns them into the progress record shown in
  * `command_result` while the command runs: rate over a sliding window, ETA when the total
  * is known, at most a few reports per second.

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/resumable-stream
+ * @module machine/image/resumable-stream
  * The image's bytes as one continuous stream, whatever happens to the connection: a drop,
  * a short body or a stall (no byte for `connectionTimeoutS` while we wait for one) is
  * resumed with `Range: bytes=<position>-`, up to `connectionRetries` times in a row,

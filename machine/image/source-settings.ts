@@ -1,5 +1,5 @@
 /**
- * @module agent/image/source-settings
+ * @module machine/image/source-settings
  * The HTTP settings of one image, from `image_info` and the agent's config: the
  * `Authorization` header (IPA's `image_request_authorization` is base64 of the whole header
  * value; `http_basic` strategy builds one from user and password), proxies, TLS.

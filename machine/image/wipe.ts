@@ -1,5 +1,5 @@
 /**
- * @module agent/image/wipe
+ * @module machine/image/wipe
  * After a failed write the disk must not boot a half-written image: zero its head (MBR,
  * primary GPT, boot loader area) and its tail (backup GPT), flush, and tell the kernel.
  */

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/write-image
+ * @module machine/image/write-image
  * The orchestrator: validate, resolve the checksum, then for each URL in turn stream the
  * image through hash -> (decompress) -> format check -> raw or qcow2 writer -> disk, verify,
  * sync. A partition image first gets its partitions (`partition-image.ts`) and is streamed

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/zero-runs
+ * @module machine/image/zero-runs
  * Splits a buffer into runs of data and runs of zeros, block by block. The test per block
  * is a `memcmp` against a zero block (Buffer.equals): a random block fails on its first
  * bytes, a zero block is checked at memory speed.

@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/bmc
+ * @module machine/inventory/bmc
  * The BMC's addresses, asked of the BMC itself over the in-band IPMI interface with
  * `ipmitool lan print`. Only tried when an IPMI device node exists: without one ipmitool
  * just fails after probing, and on a BMC-less VM that costs time for nothing.

@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/boot
+ * @module machine/inventory/boot
  * The `boot` section: the firmware mode the ramdisk was booted in and the NIC it PXE-booted
  * from, which PXE firmware passes on the kernel command line as BOOTIF.
  */

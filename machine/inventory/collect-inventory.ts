@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/collect-inventory
+ * @module machine/inventory/collect-inventory
  * Builds the IPA inventory (`list_hardware_info`) one section at a time. A section that
  * fails is logged and reported with unknown (null) values, so a broken BMC or an odd NIC
  * never keeps the agent from looking up its node or deploying.

@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/cpu
+ * @module machine/inventory/cpu
  * The `cpu` section: /proc/cpuinfo and /sys/devices/system/cpu are the ground truth; lscpu and
  * systeminformation only fill what those lack (model names on ARM, where the kernel prints
  * none; sockets when topology is hidden).

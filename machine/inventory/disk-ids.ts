@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/disk-ids
+ * @module machine/inventory/disk-ids
  * Pure parsers for the identity of a disk: udev's database records, the kernel's `wwid`
  * attribute, SCSI VPD page 0x80 (serial) and the transport implied by the sysfs device path.
  * They produce the same strings udev's persistent-storage rules do, since that is what

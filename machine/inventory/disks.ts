@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/disks
+ * @module machine/inventory/disks
  * The `disks` section: whole block devices an image could be written to. /sys/block is the
  * ground truth (it lists whole devices only, never partitions); udev's database and lsblk only
  * fill identity fields sysfs does not carry. Volatile or virtual devices are left out: RAM

@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/fixtures
+ * @module machine/inventory/fixtures
  * Paths of the fake machine trees under test/fixtures/inventory, for tests.
  * server-a: two-socket x86 UEFI server with SATA, SAS, NVMe, USB, loop and virtual devices,
  * two NICs and SMBIOS; arm-board: an SBC with an SD card, no SMBIOS and no CPU model name.

@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/interfaces
+ * @module machine/inventory/interfaces
  * The `interfaces` section: as IPA, the NICs that have a backing device
  * (/sys/class/net/X/device), which leaves out lo, bridges, bonds, veths and tunnels.
  * Addresses come from getifaddrs (node:os) through a seam, since /sys holds none.

@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/memory
+ * @module machine/inventory/memory
  * The `memory` section. `total` is what the kernel manages (MemTotal); `physical_mb` is what is
  * installed, summed from the SMBIOS type-17 (Memory Device) records the kernel exports under
  * /sys/firmware/dmi/entries, the same table dmidecode decodes.

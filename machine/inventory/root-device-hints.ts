@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/root-device-hints
+ * @module machine/inventory/root-device-hints
  * Picks the disk an image is written to, with the semantics of ironic-lib's root device
  * hints: every given hint must match; string hints compare case-insensitively and accept
  * specs_matcher operators; `size` is in GiB; no hints means the smallest disk of at least

@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/spec-matcher
+ * @module machine/inventory/spec-matcher
  * The expression language of root device hints, as oslo.utils `specs_matcher` defines it:
  * an optional operator followed by one value ("s== foo", ">= 100"), or repeated values for
  * "<or> a <or> b" and "<all-in> a b". Numeric operators compare as floats; "=" means ">=",

@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/sysfs
+ * @module machine/inventory/sysfs
  * The seam for reading the kernel's view of the machine (/sys, /proc, /dev/disk, /run/udev).
  * Every read is relative to a root directory, so tests point the whole inventory at a small
  * fake tree instead of monkey-patching `fs`. Reads return `null` on any error: a missing file

@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/system-info
+ * @module machine/inventory/system-info
  * The seam around the `systeminformation` package. It shells out to lscpu, dmidecode and
  * /bin/sh, and when one is missing it answers with empty strings, zeros or, for memory, a
  * made-up single bank the size of MemTotal. This wrapper turns every such "empty" answer into

@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/system-vendor
+ * @module machine/inventory/system-vendor
  * The `system_vendor` section from the kernel's DMI attributes (/sys/class/dmi/id), the same
  * SMBIOS strings dmidecode prints, without needing dmidecode. Firmware placeholders such as
  * "To Be Filled By O.E.M." are kept verbatim: they are what the machine says.

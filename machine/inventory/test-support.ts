@@ -1,5 +1,5 @@
 /**
- * @module agent/inventory/test-support
+ * @module machine/inventory/test-support
  * Test doubles shared by the inventory tests: a logger that keeps its records and an Exec
  * that answers from a table, so tests can say "lsblk is missing" without touching PATH.
  */

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/testing/loop-device
+ * @module test/support/loop-device
  * A real loop device over a sparse file, for tests that write disks. Needs root. With
  * `partscan` the kernel gives it partition nodes (`losetup -P`), as partition images need.
  */

@@ -1,5 +1,5 @@
 /**
- * @module hardware-managers/generic/erase/device-facts
+ * @module hardware-managers/generic/device/device-facts
  * Gathers what the safety checks need to know about one block device: read-only flag,
  * partitions, holders, mounts, signatures and partition types.
  */

@@ -1,5 +1,5 @@
 /**
- * @module hardware-managers/generic/erase/host
+ * @module hardware-managers/generic/device/host
  * The seam to the host's files (/sys, /proc, block devices), so erase logic can be exercised
  * against real loop devices or a fake tree without monkey-patching.
  */

@@ -1,5 +1,5 @@
 /**
- * @module hardware-managers/generic/erase/nvme-id-ctrl
+ * @module hardware-managers/generic/device/nvme-id-ctrl
  * Reads the fields of `nvme id-ctrl -o json` that erase and firmware update depend on.
  */
 

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/qcow2/cluster-map
+ * @module machine/image/qcow2/cluster-map
  * Where each guest cluster's bytes sit in the qcow2 file, as a queue of extents sorted by
  * host offset (the order the file streams in). L1 and L2 tables are extents too when the
  * map is learned from the stream itself. Contiguous data clusters merge into one extent,

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/qcow2/header
+ * @module machine/image/qcow2/header
  * The qcow2 header (versions 2 and 3) and the table-entry encodings the writer needs.
  * Features that would make the image depend on anything but its own bytes (backing file,
  * external data file, encryption) are refused: an image must not read the host's files.

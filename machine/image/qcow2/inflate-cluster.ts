@@ -1,5 +1,5 @@
 /**
- * @module agent/image/qcow2/inflate-cluster
+ * @module machine/image/qcow2/inflate-cluster
  * Decompresses one compressed qcow2 cluster. The stored range is rounded up to a sector,
  * so it may carry the next cluster's first bytes: raw deflate stops at its end by itself;
  * a zstd frame is measured first and cut to size.

@@ -1,5 +1,5 @@
 /**
- * @module agent/image/qcow2/range-map
+ * @module machine/image/qcow2/range-map
  * Learns the whole cluster map up front with HTTP Range reads: the L1 table, then the L2
  * tables in a few coalesced requests. With the map complete before the data pass, no
  * cluster ever waits for its table, whatever order the file was written in.

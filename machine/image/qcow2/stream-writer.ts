@@ -1,5 +1,5 @@
 /**
- * @module agent/image/qcow2/stream-writer
+ * @module machine/image/qcow2/stream-writer
  * Writes a qcow2 image to the disk in one sequential pass over the file: each byte is
  * routed by the cluster map to its guest offset as it arrives, compressed clusters are
  * inflated one at a time, and at the end every unmapped guest range is zeroed. No staging

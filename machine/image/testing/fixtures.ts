@@ -1,5 +1,5 @@
 /**
- * @module agent/image/testing/fixtures
+ * @module machine/image/testing/fixtures
  * Small test images: random bytes with a real-looking MBR+GPT signature (so a half-written
  * image would boot-look), zero-heavy variants, compressed and qcow2 forms built with the
  * real tools (xz, qemu-img).

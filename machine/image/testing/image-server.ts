@@ -1,5 +1,5 @@
 /**
- * @module agent/image/testing/image-server
+ * @module machine/image/testing/image-server
  * A tiny HTTP/1.1 image server for tests, on raw TCP so it can misbehave exactly: ignore
  * Range, lie about Content-Length, drop the connection at an offset (once or always), stall.
  */
