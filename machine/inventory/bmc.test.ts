@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { collectBmc, parseLan6Print, parseLanPrint } from "./bmc.ts";
 import { ARM_BOARD, SERVER_A } from "./fixtures.ts";
-import { createSysFs } from "./sysfs.ts";
+import { createSysFs } from "../host-fs.ts";
 import { captureLogger, fakeExec } from "./test-support.ts";
 
 const LAN_PRINT = `Set in Progress         : Set Complete

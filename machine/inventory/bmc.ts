@@ -6,7 +6,7 @@
  */
 import type { Exec } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
-import type { SysFs } from "./sysfs.ts";
+import type { SysFs } from "../host-fs.ts";
 
 export interface BmcAddresses {
   bmc_address: string | null;

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { collectBoot, normalizeBootif } from "./boot.ts";
 import { ARM_BOARD, SERVER_A } from "./fixtures.ts";
-import { createSysFs } from "./sysfs.ts";
+import { createSysFs } from "../host-fs.ts";
 
 test("normalizeBootif accepts PXE form and plain MACs, rejects anything else", () => {
   expect(normalizeBootif("01-3C-EC-EF-12-34-56")).toBe("3c:ec:ef:12:34:56");

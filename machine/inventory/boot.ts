@@ -4,7 +4,7 @@
  * from, which PXE firmware passes on the kernel command line as BOOTIF.
  */
 import type { Inventory } from "../../protocol/inventory.ts";
-import type { SysFs } from "./sysfs.ts";
+import type { SysFs } from "../host-fs.ts";
 
 export type Boot = Inventory["boot"];
 

@@ -13,7 +13,7 @@ import { collectCpu, processArchitecture } from "./cpu.ts";
 import { collectDisks } from "./disks.ts";
 import { collectInterfaces, systemAddresses, type AddressSource } from "./interfaces.ts";
 import { collectMemory } from "./memory.ts";
-import { createSysFs, nonEmpty } from "./sysfs.ts";
+import { createSysFs, nonEmpty } from "../host-fs.ts";
 import { collectSystemVendor } from "./system-vendor.ts";
 import { createSystemInfoProbe, type SystemInfoProbe } from "./system-info.ts";
 

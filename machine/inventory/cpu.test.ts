@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { collectCpu, countCpuList, parseCpuinfo } from "./cpu.ts";
 import { ARM_BOARD, SERVER_A } from "./fixtures.ts";
-import { createSysFs } from "./sysfs.ts";
+import { createSysFs } from "../host-fs.ts";
 import type { SystemInfoProbe } from "./system-info.ts";
 import { captureLogger, fakeExec } from "./test-support.ts";
 

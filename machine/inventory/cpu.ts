@@ -7,7 +7,7 @@
 import type { Exec } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { Cpu } from "../../protocol/inventory.ts";
-import { nonEmpty, toInt, type SysFs } from "./sysfs.ts";
+import { nonEmpty, toInt, type SysFs } from "../host-fs.ts";
 import type { SystemInfoProbe } from "./system-info.ts";
 
 export interface CpuDeps {

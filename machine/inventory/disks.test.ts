@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { collectDisks } from "./disks.ts";
 import { SERVER_A } from "./fixtures.ts";
-import { createSysFs } from "./sysfs.ts";
+import { createSysFs } from "../host-fs.ts";
 import { captureLogger, fakeExec } from "./test-support.ts";
 
 const fs = createSysFs(SERVER_A);

@@ -10,7 +10,7 @@ import type { Exec } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { Disk } from "../../protocol/inventory.ts";
 import { hctlFromPath, parseUdevDb, parseVpdSerial, parseWwid, transportFromPath } from "./disk-ids.ts";
-import { nonEmpty, toInt, type SysFs } from "./sysfs.ts";
+import { nonEmpty, toInt, type SysFs } from "../host-fs.ts";
 
 export interface DiskDeps {
   fs: SysFs;

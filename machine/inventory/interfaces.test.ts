@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { SERVER_A } from "./fixtures.ts";
 import { collectInterfaces, pickAddresses } from "./interfaces.ts";
-import { createSysFs } from "./sysfs.ts";
+import { createSysFs } from "../host-fs.ts";
 
 test("lists NICs with a backing device (not lo, not bridges) with PCI ids, driver and link state", async () => {
   const nics = await collectInterfaces({

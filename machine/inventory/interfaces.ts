@@ -6,7 +6,7 @@
  */
 import { networkInterfaces } from "node:os";
 import type { Interface } from "../../protocol/inventory.ts";
-import { nonEmpty, toInt, type SysFs } from "./sysfs.ts";
+import { nonEmpty, toInt, type SysFs } from "../host-fs.ts";
 
 /** One address of an interface, as `os.networkInterfaces()` reports it. */
 export interface InterfaceAddress {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ARM_BOARD, SERVER_A } from "./fixtures.ts";
 import { collectMemory, parseMemTotal, parseMemoryDeviceMib } from "./memory.ts";
-import { createSysFs } from "./sysfs.ts";
+import { createSysFs } from "../host-fs.ts";
 import { normalizeMemLayout, type SystemInfoProbe } from "./system-info.ts";
 import { captureLogger } from "./test-support.ts";
 

@@ -6,7 +6,7 @@
  */
 import type { Logger } from "../../common/logger.ts";
 import type { Inventory } from "../../protocol/inventory.ts";
-import type { SysFs } from "./sysfs.ts";
+import type { SysFs } from "../host-fs.ts";
 import type { SystemInfoProbe } from "./system-info.ts";
 
 export type Memory = Inventory["memory"];

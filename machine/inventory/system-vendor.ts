@@ -5,7 +5,7 @@
  * "To Be Filled By O.E.M." are kept verbatim: they are what the machine says.
  */
 import type { Inventory } from "../../protocol/inventory.ts";
-import { nonEmpty, type SysFs } from "./sysfs.ts";
+import { nonEmpty, type SysFs } from "../host-fs.ts";
 
 export type SystemVendor = Inventory["system_vendor"];
 
