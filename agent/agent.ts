@@ -10,6 +10,7 @@ import { TEETH_VERSION } from "../common/version.ts";
 import type { HardwareManager, ManagerConfig } from "../hardware-managers/contract/index.ts";
 import { genericHardwareManager } from "../hardware-managers/generic/index.ts";
 import { createManagerRegistry, type ContextBase } from "../hardware-managers/registry/index.ts";
+import { realHostFs } from "../machine/host-fs.ts";
 import type { Inventory } from "../protocol/inventory.ts";
 import { createAgentApp } from "./api/app.ts";
 import { createCommandRunner } from "./commands/command-runner.ts";
@@ -102,6 +103,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   });
   const contextBase = (command?: CommandContext, node?: Record<string, unknown> | null, ports?: Array<Record<string, unknown>>): ContextBase => ({
     exec,
+    fs: realHostFs,
     logger,
     config: managerConfig,
     node: node && Object.keys(node).length ? node : (state.node as Record<string, unknown> | null),

@@ -1,15 +1,16 @@
 /**
- * @module machine/inventory/sysfs
- * The seam for reading the kernel's view of the machine (/sys, /proc, /dev/disk, /run/udev).
- * Every read is relative to a root directory, so tests point the whole inventory at a small
- * fake tree instead of monkey-patching `fs`. Reads return `null` on any error: a missing file
- * is the normal way sysfs says "this device has no such attribute".
+ * @module machine/host-fs
+ * The one seam to the host's files: the kernel's view of the machine (/sys, /proc, /dev/disk,
+ * /run/udev) and raw reads and writes of block devices. Every path is relative to a root
+ * directory, so tests point inventory, erase, firmware and boot-loader code at a small fake
+ * tree (or an object literal) instead of monkey-patching `fs`. Reads return `null` (or `[]`,
+ * `false`) on any error: a missing file is the normal way sysfs says "no such attribute".
  */
-import { lstat, readFile, readdir, readlink, realpath, stat } from "node:fs/promises";
+import { lstat, open, readFile, readdir, readlink, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 
-/** Read-only access to a filesystem tree rooted at `root`. Paths are absolute inside it. */
-export interface SysFs {
+/** Access to a filesystem tree rooted at `root`. Paths are absolute inside it. */
+export interface HostFs {
   /** The real directory the tree is rooted at ("/" on a live system). */
   readonly root: string;
   /** File contents trimmed of surrounding whitespace, or null when unreadable. */
@@ -25,16 +26,20 @@ export interface SysFs {
   exists(p: string): Promise<boolean>;
   /** True when `p` exists and is a directory (following links). */
   isDir(p: string): Promise<boolean>;
+  /** Reads up to `length` bytes at `offset` of a file or block device; null on error. */
+  readAt(p: string, offset: number, length: number): Promise<Uint8Array | null>;
+  /** Writes bytes at `offset` and flushes them to the device; rejects on error (a write that fails must be seen). */
+  writeAt(p: string, offset: number, data: Uint8Array): Promise<void>;
 }
 
 /**
  * Creates the reader for a tree.
  * @example
- * const fs = createSysFs("/");                       // live system
- * const fake = createSysFs("test/fixtures/inventory/server-a");
+ * const fs = createHostFs("/");                       // live system (or realHostFs)
+ * const fake = createHostFs("test/fixtures/inventory/server-a");
  * await fake.text("/sys/block/sda/size");             // "7814037168"
  */
-export function createSysFs(root = "/"): SysFs {
+export function createHostFs(root = "/"): HostFs {
   const base = path.resolve(root);
   const abs = (p: string) => path.join(base, p);
   /** Any read error means "not there": the fallback. */
@@ -61,8 +66,35 @@ export function createSysFs(root = "/"): SysFs {
       }, null),
     exists: (p) => orElse(async () => (await lstat(abs(p)), true), false),
     isDir: (p) => orElse(async () => (await stat(abs(p))).isDirectory(), false),
+    readAt: (p, offset, length) =>
+      orElse(async () => {
+        const fh = await open(abs(p), "r");
+        try {
+          const buf = new Uint8Array(length);
+          const { bytesRead } = await fh.read(buf, 0, length, offset);
+          return buf.subarray(0, bytesRead);
+        } finally {
+          await fh.close();
+        }
+      }, null),
+    async writeAt(p, offset, data) {
+      const fh = await open(abs(p), "r+");
+      try {
+        let done = 0;
+        while (done < data.length) {
+          const { bytesWritten } = await fh.write(data, done, data.length - done, offset + done);
+          done += bytesWritten;
+        }
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    },
   };
 }
+
+/** The live system's tree. */
+export const realHostFs: HostFs = Object.freeze(createHostFs("/"));
 
 /** Parses an integer attribute; null for missing or non-numeric text. */
 export function toInt(text: string | null): number | null {

@@ -10,7 +10,7 @@
  * - `flash_firmware_component` (args {@link FlashComponentRequest}) -> {@link FlashComponentResult}:
  *   flash the verified file at `path`. Must be idempotent (skip when already at `version`).
  *
- * Types only: vendor plugins import them with `import type`, which bundling erases.
+ * Types and two name constants: nothing here needs a runtime dependency.
  */
 
 /** One image of a request, as `update_firmware`/`flash_firmware` receive it (Metal3/Ironic shape). */
@@ -49,5 +49,31 @@ export interface FlashComponentResult {
   notes?: string[];
 }
 
-export const CLAIM_OPERATION = "claims_firmware_component";
-export const FLASH_OPERATION = "flash_firmware_component";
+/** `flash_firmware` / `update_firmware` args: the Metal3/Ironic list (`settings` and `images` are accepted too). */
+export interface FirmwareRequest {
+  firmware_images?: FirmwareImage[];
+  settings?: FirmwareImage[];
+  images?: FirmwareImage[];
+  /** Cap per downloaded image, bytes (default 512 MiB: the RAM disk's tmpfs is RAM). */
+  max_image_bytes?: number;
+  readonly [key: string]: unknown;
+}
+
+export interface ComponentReport {
+  component: string;
+  status: "flashed" | "skipped" | "failed" | "not_attempted";
+  version_before: string | null;
+  version_after: string | null;
+  reboot_requested: boolean;
+  download?: { bytes: number; seconds: number; digest: string };
+  notes: string[];
+}
+
+/** What `flash_firmware` returns (and, as `details`, what a failed one carries). */
+export interface FirmwareReport {
+  components: ComponentReport[];
+  reboot_requested: boolean;
+}
+
+export const CLAIM_OPERATION = "claims_firmware_component" as const;
+export const FLASH_OPERATION = "flash_firmware_component" as const;

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { collectBmc, parseLan6Print, parseLanPrint } from "./bmc.ts";
 import { ARM_BOARD, SERVER_A } from "./fixtures.ts";
-import { createSysFs } from "../host-fs.ts";
+import { createHostFs } from "../host-fs.ts";
 import { captureLogger, fakeExec } from "./test-support.ts";
 
 const LAN_PRINT = `Set in Progress         : Set Complete
@@ -31,14 +31,14 @@ test("asks the BMC channel by channel until one has an address", async () => {
     ipmitool: (args) =>
       args[0] === "lan6" ? { stdout: LAN6_PRINT } : args[2] === "1" ? { stdout: "IP Address : 0.0.0.0\n" } : { stdout: LAN_PRINT },
   });
-  const bmc = await collectBmc({ fs: createSysFs(SERVER_A), exec, logger: captureLogger().logger });
+  const bmc = await collectBmc({ fs: createHostFs(SERVER_A), exec, logger: captureLogger().logger });
   expect(bmc).toEqual({ bmc_address: "10.20.0.15", bmc_v6address: "2001:db8::15", bmc_mac: "3c:ec:ef:aa:bb:cc" });
   expect(exec.calls.slice(0, 2)).toEqual(["ipmitool lan print 1", "ipmitool lan print 2"]);
 });
 
 test("without an IPMI device node ipmitool is not run", async () => {
   const exec = fakeExec({ ipmitool: { stdout: LAN_PRINT } });
-  const bmc = await collectBmc({ fs: createSysFs(ARM_BOARD), exec, logger: captureLogger().logger });
+  const bmc = await collectBmc({ fs: createHostFs(ARM_BOARD), exec, logger: captureLogger().logger });
   expect(bmc).toEqual({ bmc_address: null, bmc_v6address: null, bmc_mac: null });
   expect(exec.calls).toEqual([]);
 });
@@ -46,7 +46,7 @@ test("without an IPMI device node ipmitool is not run", async () => {
 test("a BMC that times out gives nulls after one attempt, with a warning", async () => {
   const exec = fakeExec({ ipmitool: { failed: true, timedOut: true, exitCode: null } });
   const log = captureLogger();
-  const bmc = await collectBmc({ fs: createSysFs(SERVER_A), exec, logger: log.logger, timeoutMs: 10 });
+  const bmc = await collectBmc({ fs: createHostFs(SERVER_A), exec, logger: log.logger, timeoutMs: 10 });
   expect(bmc.bmc_address).toBeNull();
   expect(exec.calls).toHaveLength(1);
   expect(log.warnings()).toContain("ipmitool unavailable or BMC not answering");

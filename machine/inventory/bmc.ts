@@ -6,7 +6,7 @@
  */
 import type { Exec } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
-import type { SysFs } from "../host-fs.ts";
+import type { HostFs } from "../host-fs.ts";
 
 export interface BmcAddresses {
   bmc_address: string | null;
@@ -47,7 +47,7 @@ export function parseLan6Print(output: string): string | null {
  * @example
  * await collectBmc({ fs, exec, logger }); // { bmc_address: "10.0.0.5", bmc_v6address: null, bmc_mac: "..." }
  */
-export async function collectBmc(deps: { fs: SysFs; exec: Exec; logger: Logger; timeoutMs?: number }): Promise<BmcAddresses> {
+export async function collectBmc(deps: { fs: HostFs; exec: Exec; logger: Logger; timeoutMs?: number }): Promise<BmcAddresses> {
   const none: BmcAddresses = { bmc_address: null, bmc_v6address: null, bmc_mac: null };
   let present = false;
   for (const dev of IPMI_DEVICES) present ||= await deps.fs.exists(dev);

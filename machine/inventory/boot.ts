@@ -4,7 +4,7 @@
  * from, which PXE firmware passes on the kernel command line as BOOTIF.
  */
 import type { Inventory } from "../../protocol/inventory.ts";
-import type { SysFs } from "../host-fs.ts";
+import type { HostFs } from "../host-fs.ts";
 
 export type Boot = Inventory["boot"];
 
@@ -27,10 +27,10 @@ export function normalizeBootif(bootif: string | null | undefined): string | nul
 
 /**
  * @example
- * await collectBoot(createSysFs("/"), "01-52-54-00-12-34-56");
+ * await collectBoot(createHostFs("/"), "01-52-54-00-12-34-56");
  * // { current_boot_mode: "uefi", pxe_interface: "52:54:00:12:34:56" }
  */
-export async function collectBoot(fs: SysFs, bootif: string | null | undefined): Promise<Boot> {
+export async function collectBoot(fs: HostFs, bootif: string | null | undefined): Promise<Boot> {
   // The kernel creates /sys/firmware/efi only when started by UEFI firmware.
   const uefi = await fs.isDir("/sys/firmware/efi");
   return { current_boot_mode: uefi ? "uefi" : "bios", pxe_interface: normalizeBootif(bootif) };

@@ -13,7 +13,7 @@ import { collectCpu, processArchitecture } from "./cpu.ts";
 import { collectDisks } from "./disks.ts";
 import { collectInterfaces, systemAddresses, type AddressSource } from "./interfaces.ts";
 import { collectMemory } from "./memory.ts";
-import { createSysFs, nonEmpty } from "../host-fs.ts";
+import { createHostFs, nonEmpty } from "../host-fs.ts";
 import { collectSystemVendor } from "./system-vendor.ts";
 import { createSystemInfoProbe, type SystemInfoProbe } from "./system-info.ts";
 
@@ -59,7 +59,7 @@ export async function collectInventory(deps: InventoryDeps): Promise<Inventory> 
   const { exec, logger } = deps;
   const sysRoot = deps.sysRoot ?? "/";
   const live = sysRoot === "/";
-  const fs = createSysFs(sysRoot);
+  const fs = createHostFs(sysRoot);
   const systemInfo = deps.systemInfo !== undefined ? deps.systemInfo : live ? createSystemInfoProbe() : null;
   const addresses = deps.addresses ?? (live ? systemAddresses : () => ({}));
   const started = Date.now();

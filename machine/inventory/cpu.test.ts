@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { collectCpu, countCpuList, parseCpuinfo } from "./cpu.ts";
 import { ARM_BOARD, SERVER_A } from "./fixtures.ts";
-import { createSysFs } from "../host-fs.ts";
+import { createHostFs } from "../host-fs.ts";
 import type { SystemInfoProbe } from "./system-info.ts";
 import { captureLogger, fakeExec } from "./test-support.ts";
 
@@ -9,7 +9,7 @@ describe("collectCpu", () => {
   test("reads model, max frequency, logical count, sockets and flags from /proc and /sys", async () => {
     const { logger } = captureLogger();
     const exec = fakeExec();
-    const cpu = await collectCpu({ fs: createSysFs(SERVER_A), exec, logger, systemInfo: null });
+    const cpu = await collectCpu({ fs: createHostFs(SERVER_A), exec, logger, systemInfo: null });
     expect(cpu).toEqual({
       model_name: "Intel(R) Xeon(R) Gold 6130 CPU @ 2.10GHz",
       frequency: "3700.0000",
@@ -26,7 +26,7 @@ describe("collectCpu", () => {
     const { logger } = captureLogger();
     const lscpu = { lscpu: [{ field: "Architecture:", data: "aarch64" }, { field: "Model name:", data: "Cortex-A72", children: [{ field: "Socket(s):", data: "1" }] }] };
     const exec = fakeExec({ lscpu: { stdout: JSON.stringify(lscpu) }, uname: { stdout: "aarch64\n" } });
-    const cpu = await collectCpu({ fs: createSysFs(ARM_BOARD), exec, logger, systemInfo: null });
+    const cpu = await collectCpu({ fs: createHostFs(ARM_BOARD), exec, logger, systemInfo: null });
     expect(cpu.model_name).toBe("Cortex-A72");
     expect(cpu.architecture).toBe("aarch64");
     expect(cpu.count).toBe(2);
@@ -37,7 +37,7 @@ describe("collectCpu", () => {
 
   test("without lscpu the model stays null (never invented) and a warning is logged", async () => {
     const log = captureLogger();
-    const cpu = await collectCpu({ fs: createSysFs(ARM_BOARD), exec: fakeExec(), logger: log.logger, systemInfo: null });
+    const cpu = await collectCpu({ fs: createHostFs(ARM_BOARD), exec: fakeExec(), logger: log.logger, systemInfo: null });
     expect(cpu.model_name).toBeNull();
     expect(cpu.count).toBe(2);
     expect(log.warnings().some((w) => w.includes("lscpu unavailable"))).toBe(true);
@@ -48,12 +48,12 @@ describe("collectCpu", () => {
       cpu: async () => ({ sockets: null, maxMhz: 1800, flags: null }),
       memoryDevices: async () => null,
     };
-    const cpu = await collectCpu({ fs: createSysFs(ARM_BOARD), exec: fakeExec(), logger: captureLogger().logger, systemInfo: answered });
+    const cpu = await collectCpu({ fs: createHostFs(ARM_BOARD), exec: fakeExec(), logger: captureLogger().logger, systemInfo: answered });
     expect(cpu.frequency).toBe("1800.0000");
 
     const log = captureLogger();
     const empty: SystemInfoProbe = { cpu: async () => ({ sockets: null, maxMhz: null, flags: null }), memoryDevices: async () => null };
-    await collectCpu({ fs: createSysFs(ARM_BOARD), exec: fakeExec(), logger: log.logger, systemInfo: empty });
+    await collectCpu({ fs: createHostFs(ARM_BOARD), exec: fakeExec(), logger: log.logger, systemInfo: empty });
     expect(log.warnings().some((w) => w.includes("systeminformation returned no CPU data"))).toBe(true);
   });
 });

@@ -7,11 +7,11 @@
 import type { Exec } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { Cpu } from "../../protocol/inventory.ts";
-import { nonEmpty, toInt, type SysFs } from "../host-fs.ts";
+import { nonEmpty, toInt, type HostFs } from "../host-fs.ts";
 import type { SystemInfoProbe } from "./system-info.ts";
 
 export interface CpuDeps {
-  fs: SysFs;
+  fs: HostFs;
   exec: Exec;
   logger: Logger;
   systemInfo: SystemInfoProbe | null;
@@ -95,7 +95,7 @@ async function lscpuFields(deps: CpuDeps): Promise<Record<string, string> | null
   }
 }
 
-async function socketsFromTopology(fs: SysFs): Promise<number | null> {
+async function socketsFromTopology(fs: HostFs): Promise<number | null> {
   const ids = new Set<number>();
   for (const name of await fs.list("/sys/devices/system/cpu")) {
     if (!/^cpu\d+$/.test(name)) continue;
@@ -108,7 +108,7 @@ async function socketsFromTopology(fs: SysFs): Promise<number | null> {
 /**
  * Collects the `cpu` section.
  * @example
- * const cpu = await collectCpu({ fs: createSysFs("/"), exec, logger, systemInfo: null });
+ * const cpu = await collectCpu({ fs: createHostFs("/"), exec, logger, systemInfo: null });
  * cpu.count; // 2
  */
 export async function collectCpu(deps: CpuDeps): Promise<Cpu> {

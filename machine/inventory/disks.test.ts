@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { collectDisks } from "./disks.ts";
 import { SERVER_A } from "./fixtures.ts";
-import { createSysFs } from "../host-fs.ts";
+import { createHostFs } from "../host-fs.ts";
 import { captureLogger, fakeExec } from "./test-support.ts";
 
-const fs = createSysFs(SERVER_A);
+const fs = createHostFs(SERVER_A);
 
 describe("collectDisks on a fake server", () => {
   test("lists whole disks only: no partitions, empty readers, hidden paths, ram, zram, sr, dm, md, loop", async () => {
@@ -83,7 +83,7 @@ describe("collectDisks on a fake server", () => {
 
 test("an SD card reports its model from device/name and the mmc transport", async () => {
   const { ARM_BOARD } = await import("./fixtures.ts");
-  const disks = await collectDisks({ fs: createSysFs(ARM_BOARD), exec: fakeExec(), logger: captureLogger().logger, allowLoopDevices: false });
+  const disks = await collectDisks({ fs: createHostFs(ARM_BOARD), exec: fakeExec(), logger: captureLogger().logger, allowLoopDevices: false });
   expect(disks).toHaveLength(1);
   expect(disks[0]).toMatchObject({ name: "/dev/mmcblk0", model: "SD32G", serial: "0x1234abcd", tran: "mmc", size: 62333952 * 512 });
 });

@@ -10,10 +10,10 @@ import type { Exec } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { Disk } from "../../protocol/inventory.ts";
 import { hctlFromPath, parseUdevDb, parseVpdSerial, parseWwid, transportFromPath } from "./disk-ids.ts";
-import { nonEmpty, toInt, type SysFs } from "../host-fs.ts";
+import { nonEmpty, toInt, type HostFs } from "../host-fs.ts";
 
 export interface DiskDeps {
-  fs: SysFs;
+  fs: HostFs;
   exec: Exec;
   logger: Logger;
   allowLoopDevices: boolean;
@@ -45,7 +45,7 @@ async function lsblkRows(deps: DiskDeps): Promise<Map<string, LsblkRow>> {
 }
 
 /** Kernel name -> /dev/disk/by-path link, first link in name order per device. */
-async function byPathLinks(fs: SysFs): Promise<Map<string, string>> {
+async function byPathLinks(fs: HostFs): Promise<Map<string, string>> {
   const links = new Map<string, string>();
   for (const entry of await fs.list("/dev/disk/by-path")) {
     const target = await fs.resolve(`/dev/disk/by-path/${entry}`);
@@ -56,14 +56,14 @@ async function byPathLinks(fs: SysFs): Promise<Map<string, string>> {
 }
 
 /** Whether a device belongs in the inventory (name rules, hidden NVMe paths, loop state). */
-async function isCandidate(fs: SysFs, name: string, allowLoop: boolean): Promise<boolean> {
+async function isCandidate(fs: HostFs, name: string, allowLoop: boolean): Promise<boolean> {
   if (name.startsWith("loop")) return allowLoop && (await fs.exists(`/sys/block/${name}/loop/backing_file`));
   if (SKIPPED.test(name)) return false;
   // Per-path nodes of multipathed NVMe namespaces are hidden; the head node is the disk.
   return (await fs.text(`/sys/block/${name}/hidden`)) !== "1";
 }
 
-async function serialOf(fs: SysFs, name: string, udev: Record<string, string>): Promise<string | null> {
+async function serialOf(fs: HostFs, name: string, udev: Record<string, string>): Promise<string | null> {
   return (
     nonEmpty(udev.ID_SERIAL_SHORT) ??
     nonEmpty(await fs.text(`/sys/block/${name}/serial`)) ??
@@ -72,7 +72,7 @@ async function serialOf(fs: SysFs, name: string, udev: Record<string, string>): 
   );
 }
 
-async function hctlOf(fs: SysFs, name: string): Promise<string | null> {
+async function hctlOf(fs: HostFs, name: string): Promise<string | null> {
   const entries = await fs.list(`/sys/block/${name}/device/scsi_device`);
   if (entries[0]) return hctlFromPath(entries[0]);
   return hctlFromPath(await fs.resolve(`/sys/block/${name}/device`));
@@ -123,7 +123,7 @@ async function readDisk(
 /**
  * Collects the `disks` section, in kernel-name order.
  * @example
- * const disks = await collectDisks({ fs: createSysFs("/"), exec, logger, allowLoopDevices: false });
+ * const disks = await collectDisks({ fs: createHostFs("/"), exec, logger, allowLoopDevices: false });
  * disks.map((d) => d.name); // ["/dev/nvme0n1", "/dev/sda"]
  */
 export async function collectDisks(deps: DiskDeps): Promise<Disk[]> {

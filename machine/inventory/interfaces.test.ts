@@ -1,11 +1,11 @@
 import { expect, test } from "bun:test";
 import { SERVER_A } from "./fixtures.ts";
 import { collectInterfaces, pickAddresses } from "./interfaces.ts";
-import { createSysFs } from "../host-fs.ts";
+import { createHostFs } from "../host-fs.ts";
 
 test("lists NICs with a backing device (not lo, not bridges) with PCI ids, driver and link state", async () => {
   const nics = await collectInterfaces({
-    fs: createSysFs(SERVER_A),
+    fs: createHostFs(SERVER_A),
     addresses: () => ({
       eno1: [
         { family: "IPv6", address: "fe80::3eec:efff:fe12:3456", scopeid: 2 },

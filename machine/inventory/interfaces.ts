@@ -6,7 +6,7 @@
  */
 import { networkInterfaces } from "node:os";
 import type { Interface } from "../../protocol/inventory.ts";
-import { nonEmpty, toInt, type SysFs } from "../host-fs.ts";
+import { nonEmpty, toInt, type HostFs } from "../host-fs.ts";
 
 /** One address of an interface, as `os.networkInterfaces()` reports it. */
 export interface InterfaceAddress {
@@ -43,7 +43,7 @@ export function pickAddresses(list: readonly InterfaceAddress[] | undefined): { 
  * PCI address of a NIC: the device itself (e1000e, ixgbe) or its parent for devices that sit
  * on a bus below PCI (virtio-net's "virtio2" lives under the PCI function).
  */
-async function pciAddress(fs: SysFs, name: string): Promise<string | null> {
+async function pciAddress(fs: HostFs, name: string): Promise<string | null> {
   const device = await fs.resolve(`/sys/class/net/${name}/device`);
   if (!device) return null;
   const parts = device.split("/");
@@ -53,7 +53,7 @@ async function pciAddress(fs: SysFs, name: string): Promise<string | null> {
   return PCI_ADDRESS.test(parent) ? parent : null;
 }
 
-async function driverName(fs: SysFs, name: string): Promise<string | null> {
+async function driverName(fs: HostFs, name: string): Promise<string | null> {
   const module = await fs.link(`/sys/class/net/${name}/device/driver/module`);
   const driver = module ?? (await fs.link(`/sys/class/net/${name}/device/driver`));
   return driver ? nonEmpty(driver.split("/").pop()) : null;
@@ -62,10 +62,10 @@ async function driverName(fs: SysFs, name: string): Promise<string | null> {
 /**
  * Collects the `interfaces` section, in name order.
  * @example
- * const nics = await collectInterfaces({ fs: createSysFs("/"), addresses: systemAddresses });
+ * const nics = await collectInterfaces({ fs: createHostFs("/"), addresses: systemAddresses });
  * nics[0]; // { name: "eth0", mac_address: "02:fc:00:00:00:01", pci_address: "0000:00:03.0", ... }
  */
-export async function collectInterfaces(deps: { fs: SysFs; addresses: AddressSource }): Promise<Interface[]> {
+export async function collectInterfaces(deps: { fs: HostFs; addresses: AddressSource }): Promise<Interface[]> {
   const { fs } = deps;
   const addresses = deps.addresses();
   const result: Interface[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { ARM_BOARD, SERVER_A } from "./fixtures.ts";
 import { collectMemory, parseMemTotal, parseMemoryDeviceMib } from "./memory.ts";
-import { createSysFs } from "../host-fs.ts";
+import { createHostFs } from "../host-fs.ts";
 import { normalizeMemLayout, type SystemInfoProbe } from "./system-info.ts";
 import { captureLogger } from "./test-support.ts";
 
@@ -31,7 +31,7 @@ describe("parseMemoryDeviceMib", () => {
 
 describe("collectMemory", () => {
   test("total is MemTotal in bytes; physical_mb sums the DMI memory devices", async () => {
-    const memory = await collectMemory({ fs: createSysFs(SERVER_A), logger: captureLogger().logger, systemInfo: null });
+    const memory = await collectMemory({ fs: createHostFs(SERVER_A), logger: captureLogger().logger, systemInfo: null });
     expect(memory).toEqual({ total: 65657652 * 1024, physical_mb: 16384 + 32768 });
   });
 
@@ -40,20 +40,20 @@ describe("collectMemory", () => {
       cpu: async () => ({ sockets: null, maxMhz: null, flags: null }),
       memoryDevices: async () => [8 * 1024 ** 3],
     };
-    const memory = await collectMemory({ fs: createSysFs(ARM_BOARD), logger: captureLogger().logger, systemInfo: probe });
+    const memory = await collectMemory({ fs: createHostFs(ARM_BOARD), logger: captureLogger().logger, systemInfo: probe });
     expect(memory.physical_mb).toBe(8192);
   });
 
   test("without any DMI source, physical_mb is MemTotal rounded to MiB and a warning says so", async () => {
     const log = captureLogger();
     const probe: SystemInfoProbe = { cpu: async () => ({ sockets: null, maxMhz: null, flags: null }), memoryDevices: async () => null };
-    const memory = await collectMemory({ fs: createSysFs(ARM_BOARD), logger: log.logger, systemInfo: probe });
+    const memory = await collectMemory({ fs: createHostFs(ARM_BOARD), logger: log.logger, systemInfo: probe });
     expect(memory).toEqual({ total: 8000000 * 1024, physical_mb: Math.round(8000000 / 1024) });
     expect(log.warnings().some((w) => w.includes("no DMI memory devices"))).toBe(true);
   });
 
   test("fails (for the orchestrator to degrade) when /proc/meminfo is unreadable", async () => {
-    await expect(collectMemory({ fs: createSysFs("/nonexistent"), logger: captureLogger().logger, systemInfo: null })).rejects.toThrow(
+    await expect(collectMemory({ fs: createHostFs("/nonexistent"), logger: captureLogger().logger, systemInfo: null })).rejects.toThrow(
       "MemTotal",
     );
   });

@@ -6,7 +6,7 @@
  */
 import type { Logger } from "../../common/logger.ts";
 import type { Inventory } from "../../protocol/inventory.ts";
-import type { SysFs } from "../host-fs.ts";
+import type { HostFs } from "../host-fs.ts";
 import type { SystemInfoProbe } from "./system-info.ts";
 
 export type Memory = Inventory["memory"];
@@ -37,7 +37,7 @@ export function parseMemoryDeviceMib(raw: Uint8Array): number | null {
   return size & 0x8000 ? (size & 0x7fff) / 1024 : size;
 }
 
-async function dmiPhysicalMib(fs: SysFs): Promise<number | null> {
+async function dmiPhysicalMib(fs: HostFs): Promise<number | null> {
   let total = 0;
   let seen = false;
   for (const entry of await fs.list("/sys/firmware/dmi/entries")) {
@@ -57,7 +57,7 @@ async function dmiPhysicalMib(fs: SysFs): Promise<number | null> {
  * const memory = await collectMemory({ fs, logger, systemInfo: null });
  * memory.total; // 25276502016
  */
-export async function collectMemory(deps: { fs: SysFs; logger: Logger; systemInfo: SystemInfoProbe | null }): Promise<Memory> {
+export async function collectMemory(deps: { fs: HostFs; logger: Logger; systemInfo: SystemInfoProbe | null }): Promise<Memory> {
   const total = parseMemTotal((await deps.fs.text("/proc/meminfo")) ?? "");
   if (total === null) throw new Error("MemTotal not found in /proc/meminfo");
 

@@ -5,16 +5,16 @@
  * "To Be Filled By O.E.M." are kept verbatim: they are what the machine says.
  */
 import type { Inventory } from "../../protocol/inventory.ts";
-import { nonEmpty, type SysFs } from "../host-fs.ts";
+import { nonEmpty, type HostFs } from "../host-fs.ts";
 
 export type SystemVendor = Inventory["system_vendor"];
 
 /**
  * @example
- * const vendor = await collectSystemVendor(createSysFs("/"));
+ * const vendor = await collectSystemVendor(createHostFs("/"));
  * vendor.manufacturer; // "Dell Inc." (null on machines without SMBIOS)
  */
-export async function collectSystemVendor(fs: SysFs): Promise<SystemVendor> {
+export async function collectSystemVendor(fs: HostFs): Promise<SystemVendor> {
   const dmi = async (attr: string) => nonEmpty(await fs.text(`/sys/class/dmi/id/${attr}`));
   return {
     product_name: await dmi("product_name"),

@@ -10,8 +10,9 @@ import { join } from "node:path";
 import { createExec, type Exec } from "../../common/exec.ts";
 import { isTeethError } from "../../common/branded-error.ts";
 import { createEraseOperations, type EraseReport } from "../../hardware-managers/generic/erase-ops.ts";
-import { realHostFs } from "../../hardware-managers/generic/device/host.ts";
-import { createHarness, managerWith } from "./context.ts";
+import { realHostFs } from "../../machine/host-fs.ts";
+import { defineHardwareManager, HardwareSupport } from "../../hardware-managers/contract/index.ts";
+import { createTestContext } from "../../hardware-managers/contract/testing.ts";
 import { createLoopDevice, fillRandom, firstNonZero, makePartitionNodes, sh, type LoopDevice } from "./loop-device.ts";
 
 const devices: LoopDevice[] = [];
@@ -27,16 +28,21 @@ afterAll(() => {
   rmSync(mountDir, { recursive: true, force: true });
 });
 
-const manager = managerWith(createEraseOperations({ fs: realHostFs }));
-const harness = (disks: LoopDevice[], node: Record<string, unknown> | null = null, exec?: Exec) =>
-  createHarness([manager], { disks: disks.map((d) => d.disk), node, exec });
+const manager = defineHardwareManager({
+  name: "test_manager",
+  version: "1",
+  evaluateSupport: () => HardwareSupport.GENERIC,
+  operations: createEraseOperations({ fs: realHostFs }),
+});
+const harness = async (disks: LoopDevice[], node: Record<string, unknown> | null = null, exec?: Exec) =>
+  createTestContext({ managers: [manager], inventory: { disks: disks.map((d) => d.disk) }, node, exec: exec ?? "real", files: "real" });
 
 /** Runs an operation and returns the report whether it succeeded or failed with BlockDeviceEraseError. */
 async function erase(disks: LoopDevice[], op: string, args: Record<string, unknown> = {}, node: Record<string, unknown> | null = null, exec?: Exec) {
   const h = await harness(disks, node, exec);
   try {
-    const { result } = await h.dispatch<EraseReport>(op, args);
-    return { ok: true, report: result };
+    const { result } = await h.dispatch(op, args);
+    return { ok: true, report: result as EraseReport };
   } catch (error) {
     if (!isTeethError(error) || error.code !== "BlockDeviceEraseError") throw error;
     return { ok: false, report: error.details as EraseReport, message: error.message };

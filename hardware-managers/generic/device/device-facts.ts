@@ -4,7 +4,7 @@
  * partitions, holders, mounts, signatures and partition types.
  */
 import type { Exec } from "../../../common/exec.ts";
-import type { HostFs } from "./host.ts";
+import type { HostFs } from "../../../machine/host-fs.ts";
 
 export interface Signature {
   device: string;
@@ -43,11 +43,11 @@ function parseExport(text: string): Record<string, string> {
 const unescapeMount = (s: string) => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 
 async function partitionsOf(fs: HostFs, name: string): Promise<string[]> {
-  const entries = await fs.listDir(`/sys/class/block/${name}`);
+  const entries = await fs.list(`/sys/class/block/${name}`);
   const parts: string[] = [];
   for (const entry of entries) {
     if (!entry.startsWith(name)) continue;
-    if ((await fs.readText(`/sys/class/block/${name}/${entry}/partition`)) !== null) parts.push(entry);
+    if ((await fs.text(`/sys/class/block/${name}/${entry}/partition`)) !== null) parts.push(entry);
   }
   return parts.sort();
 }
@@ -55,13 +55,13 @@ async function partitionsOf(fs: HostFs, name: string): Promise<string[]> {
 async function mountsOf(fs: HostFs, paths: string[]): Promise<DeviceFacts["mounts"]> {
   const wanted = new Set(paths);
   const found: DeviceFacts["mounts"] = [];
-  for (const line of ((await fs.readText("/proc/mounts")) ?? "").split("\n")) {
+  for (const line of ((await fs.text("/proc/mounts")) ?? "").split("\n")) {
     const [source, mountpoint] = line.split(" ");
     if (!source?.startsWith("/dev/") || !mountpoint) continue;
-    const real = (await fs.realpath(unescapeMount(source))) ?? source;
+    const real = (await fs.resolve(unescapeMount(source))) ?? source;
     if (wanted.has(real)) found.push({ device: real, mountpoint: unescapeMount(mountpoint) });
   }
-  for (const line of ((await fs.readText("/proc/swaps")) ?? "").split("\n").slice(1)) {
+  for (const line of ((await fs.text("/proc/swaps")) ?? "").split("\n").slice(1)) {
     const source = line.split(/\s+/)[0];
     if (source && wanted.has(source)) found.push({ device: source, mountpoint: "[swap]" });
   }
@@ -100,21 +100,21 @@ async function partitionTypesOf(exec: Exec, device: string): Promise<string[]> {
  * if (facts.mounts.length) refuse(`mounted at ${facts.mounts[0].mountpoint}`);
  */
 export async function gatherDeviceFacts(exec: Exec, fs: HostFs, path: string): Promise<DeviceFacts> {
-  const real = (await fs.realpath(path)) ?? path;
+  const real = (await fs.resolve(path)) ?? path;
   const name = real.replace(/^\/dev\//, "");
-  const exists = (await fs.readText(`/sys/class/block/${name}/size`)) !== null;
+  const exists = (await fs.text(`/sys/class/block/${name}/size`)) !== null;
   if (!exists) {
     return { path: real, name, exists, readOnly: false, partitions: [], holders: [], mounts: [], signatures: [], partitionTypes: [] };
   }
   const parts = await partitionsOf(fs, name);
-  const holders = [...(await fs.listDir(`/sys/class/block/${name}/holders`))];
-  for (const p of parts) holders.push(...(await fs.listDir(`/sys/class/block/${p}/holders`)));
+  const holders = [...(await fs.list(`/sys/class/block/${name}/holders`))];
+  for (const p of parts) holders.push(...(await fs.list(`/sys/class/block/${p}/holders`)));
   const devs = [real, ...parts.map((p) => `/dev/${p}`)];
   return {
     path: real,
     name,
     exists,
-    readOnly: (await fs.readText(`/sys/class/block/${name}/ro`))?.trim() === "1",
+    readOnly: (await fs.text(`/sys/class/block/${name}/ro`))?.trim() === "1",
     partitions: parts.map((p) => `/dev/${p}`),
     holders,
     mounts: await mountsOf(fs, devs),

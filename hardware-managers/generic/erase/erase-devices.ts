@@ -7,7 +7,7 @@ import type { Disk } from "../../../protocol/inventory.ts";
 import type { ManagerContext } from "../../contract/index.ts";
 import { gatherDeviceFacts } from "../device/device-facts.ts";
 import { runEraseLadder, type Attempt, type LadderMethod } from "./erase-ladder.ts";
-import type { HostFs } from "../device/host.ts";
+import type { HostFs } from "../../../machine/host-fs.ts";
 import type { MethodName } from "./outcome.ts";
 import { runPool } from "./run-pool.ts";
 import { checkDeviceSafety } from "./safety.ts";

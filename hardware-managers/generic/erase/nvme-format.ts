@@ -4,7 +4,8 @@
  * else user-data erase (`-s 1`); needs OACS bit 1 (Format NVM supported).
  */
 import { parseNvmeIdCtrl } from "../device/nvme-id-ctrl.ts";
-import { describeFailure, type EraseDeps, type MethodOutcome } from "./outcome.ts";
+import { describeFailure } from "../device/describe-failure.ts";
+import type { EraseDeps, MethodOutcome } from "./outcome.ts";
 
 /** NVMe namespaces are /dev/nvme<ctrl>n<ns>; controllers (/dev/nvme0) can't be formatted this way. */
 export const isNvmeNamespace = (path: string) => /^\/dev\/nvme\d+n\d+$/.test(path);

@@ -4,7 +4,7 @@
  * that other hosts still use, so IPA refuses them (`safety_check_block_device`) and so do we.
  */
 import type { DeviceFacts } from "../device/device-facts.ts";
-import type { HostFs } from "../device/host.ts";
+import type { HostFs } from "../../../machine/host-fs.ts";
 
 /** blkid TYPE values of shared filesystems. */
 const SPECIAL_TYPES = new Map([

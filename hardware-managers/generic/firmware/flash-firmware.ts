@@ -14,27 +14,13 @@ import { parseChecksum } from "./checksum.ts";
 import {
   CLAIM_OPERATION,
   FLASH_OPERATION,
+  type ComponentReport,
   type FirmwareClaim,
   type FirmwareImage,
-  type FlashComponentResult,
+  type FirmwareReport,
 } from "../../contract/firmware-component.ts";
 import { downloadFirmware } from "./download.ts";
 import { parseFirmwareRequest } from "./request.ts";
-
-export interface ComponentReport {
-  component: string;
-  status: "flashed" | "skipped" | "failed" | "not_attempted";
-  version_before: string | null;
-  version_after: string | null;
-  reboot_requested: boolean;
-  download?: { bytes: number; seconds: number; digest: string };
-  notes: string[];
-}
-
-export interface FirmwareReport {
-  components: ComponentReport[];
-  reboot_requested: boolean;
-}
 
 export const FirmwareErrors = {
   invalid: "InvalidFirmwareRequest",
@@ -50,7 +36,7 @@ async function claimAll(ctx: ManagerContext, images: FirmwareImage[]): Promise<F
   const unclaimed: string[] = [];
   for (const image of images) {
     try {
-      claims.push((await ctx.dispatch(CLAIM_OPERATION, { ...image })) as FirmwareClaim);
+      claims.push(await ctx.dispatch(CLAIM_OPERATION, { ...image }));
     } catch (error) {
       if (!isNotFound(error)) throw error;
       unclaimed.push(image.component);
@@ -119,7 +105,7 @@ export async function flashFirmware(ctx: ManagerContext, args: Record<string, un
       ctx.progress({ firmware: { phase: "flash", component: img.component } });
       ctx.logger.info({ component: img.component, version: img.version }, "flashing firmware");
       try {
-        const r = (await ctx.dispatch(FLASH_OPERATION, { ...img, path: paths[i]! })) as FlashComponentResult;
+        const r = await ctx.dispatch(FLASH_OPERATION, { ...img, path: paths[i]! });
         Object.assign(report, {
           status: r.status,
           version_before: r.version_before,

@@ -7,18 +7,18 @@
  */
 import type { ManagerContext } from "../../contract/index.ts";
 import { parseNvmeIdCtrl } from "../device/nvme-id-ctrl.ts";
-import type { HostFs } from "../device/host.ts";
-import { describeFailure } from "../erase/outcome.ts";
+import type { HostFs } from "../../../machine/host-fs.ts";
+import { describeFailure } from "../device/describe-failure.ts";
 import type { FirmwareClaim, FlashComponentRequest, FlashComponentResult } from "../../contract/firmware-component.ts";
 
 const PREFIX = "nvme:";
 
 /** Finds the controller (`/dev/nvme0`) whose serial matches, from sysfs. */
 export async function findNvmeController(fs: HostFs, serial: string): Promise<{ device: string; firmware: string | null } | null> {
-  for (const ctrl of await fs.listDir("/sys/class/nvme")) {
-    const sn = (await fs.readText(`/sys/class/nvme/${ctrl}/serial`))?.trim();
+  for (const ctrl of await fs.list("/sys/class/nvme")) {
+    const sn = (await fs.text(`/sys/class/nvme/${ctrl}/serial`))?.trim();
     if (sn && sn === serial.trim()) {
-      return { device: `/dev/${ctrl}`, firmware: (await fs.readText(`/sys/class/nvme/${ctrl}/firmware_rev`))?.trim() ?? null };
+      return { device: `/dev/${ctrl}`, firmware: (await fs.text(`/sys/class/nvme/${ctrl}/firmware_rev`))?.trim() ?? null };
     }
   }
   return null;

@@ -5,7 +5,7 @@
  * `fwupdtool install-blob` on the UEFI capsule device. Capsules apply at the next boot.
  */
 import type { ManagerContext } from "../../contract/index.ts";
-import { describeFailure } from "../erase/outcome.ts";
+import { describeFailure } from "../device/describe-failure.ts";
 import type { FirmwareClaim, FlashComponentRequest, FlashComponentResult } from "../../contract/firmware-component.ts";
 
 const COMPONENTS = new Set(["bios", "uefi"]);
