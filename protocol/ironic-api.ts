@@ -3,6 +3,7 @@
  * The operator API's bodies, a subset of OpenStack Ironic's v1 REST API: node create,
  * JSON-patch, provision/power targets, maintenance, port create, and Ironic's error body.
  */
+import { MAC_ADDRESS_PATTERN } from "../common/mac-address.ts";
 import { z } from "zod";
 
 /** Headers of Ironic's microversion negotiation. */
@@ -29,7 +30,7 @@ export const MacAddressSchema = z
   .string()
   .max(64)
   .transform((s) => s.trim().toLowerCase().replaceAll("-", ":"))
-  .pipe(z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, "not a valid MAC address"));
+  .pipe(z.string().regex(MAC_ADDRESS_PATTERN, "not a valid MAC address"));
 
 /** Interface fields a node may name at creation; only the fake implementations exist here. */
 const interfaceField = shortText.nullable().optional();

@@ -3,6 +3,7 @@
  * Runs commands one at a time and keeps their results, as IPA's ExecuteCommandMixin does:
  * `POST /v1/commands` creates a result; async ones run in the background and are polled.
  */
+import { describeZodError } from "../../common/zod-issues.ts";
 import { randomUUID } from "node:crypto";
 import { isTeethError } from "../../common/branded-error.ts";
 import type { Logger } from "../../common/logger.ts";
@@ -90,8 +91,7 @@ export function createCommandRunner(options: CommandRunnerOptions): CommandRunne
       if (running && running.result.command_status === "RUNNING") throw AgentErrors.busy(running.result.command_name);
       const parsed = def.params.safeParse(params);
       if (!parsed.success) {
-        const why = parsed.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; ");
-        throw AgentErrors.invalidParams(name, why);
+        throw AgentErrors.invalidParams(name, describeZodError(parsed.error, { root: "params" }));
       }
 
       const result: CommandResult = {

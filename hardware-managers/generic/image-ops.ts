@@ -6,6 +6,7 @@
  * vendor manager may take over `prepare_image` alone.
  */
 import { isTeethError } from "../../common/branded-error.ts";
+import { describeZodError } from "../../common/zod-issues.ts";
 import { ImageErrors, partitionUuids, writeImage, type WriteImageResult } from "../../machine/image/index.ts";
 import { PrepareImageParamsSchema } from "../../protocol/image-info.ts";
 import type { StepDefinition } from "../../protocol/steps.ts";
@@ -37,8 +38,7 @@ async function installDevice(ctx: ManagerContext): Promise<string> {
 async function runWrite(ctx: ManagerContext, args: PrepareImageArgs, withConfigdrive: boolean): Promise<WriteImageResult> {
   const parsed = PrepareImageParamsSchema.safeParse(args);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw ImageErrors.invalidImageInfo(`${issue?.path.join(".") || "params"}: ${issue?.message}`, parsed.error.issues);
+    throw ImageErrors.invalidImageInfo(describeZodError(parsed.error, { root: "params" }), parsed.error.issues);
   }
   // IPA also accepts the config drive inside image_info.
   const configdrive = withConfigdrive

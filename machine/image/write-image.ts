@@ -6,6 +6,7 @@
  * into the root partition. Any failure once the disk is open leaves it wiped (no bootable
  * table).
  */
+import { describeZodError } from "../../common/zod-issues.ts";
 import fs from "node:fs";
 import type { Exec } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
@@ -96,8 +97,7 @@ interface Attempt {
 function parseImageInfo(raw: unknown): ImageInfo {
   const parsed = ImageInfoSchema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw ImageErrors.invalidImageInfo(`${issue?.path.join(".") || "image_info"}: ${issue?.message}`, parsed.error.issues);
+    throw ImageErrors.invalidImageInfo(describeZodError(parsed.error, { root: "image_info" }), parsed.error.issues);
   }
   return parsed.data;
 }

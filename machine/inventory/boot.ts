@@ -3,6 +3,7 @@
  * The `boot` section: the firmware mode the ramdisk was booted in and the NIC it PXE-booted
  * from, which PXE firmware passes on the kernel command line as BOOTIF.
  */
+import { normalizeMacAddress } from "../../common/mac-address.ts";
 import type { Inventory } from "../../protocol/inventory.ts";
 import type { HostFs } from "../host-fs.ts";
 
@@ -17,12 +18,7 @@ export type Boot = Inventory["boot"];
  * normalizeBootif("52:54:00:12:34:56")    // "52:54:00:12:34:56"
  */
 export function normalizeBootif(bootif: string | null | undefined): string | null {
-  const value = bootif?.trim().toLowerCase();
-  if (!value) return null;
-  const octets = value.split(/[-:]/);
-  if (octets.length === 7 && octets[0] === "01") octets.shift();
-  if (octets.length !== 6 || !octets.every((o) => /^[0-9a-f]{2}$/.test(o))) return null;
-  return octets.join(":");
+  return normalizeMacAddress(bootif);
 }
 
 /**

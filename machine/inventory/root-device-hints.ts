@@ -5,6 +5,7 @@
  * specs_matcher operators; `size` is in GiB; no hints means the smallest disk of at least
  * 4 GiB (ties broken by name), as IPA's `guess_root_disk`.
  */
+import { parseBooleanString } from "../../common/boolean-string.ts";
 import { TeethError } from "../../common/branded-error.ts";
 import type { Logger } from "../../common/logger.ts";
 import { RootDeviceHintsSchema, type Disk, type RootDeviceHints } from "../../protocol/inventory.ts";
@@ -28,9 +29,6 @@ const STRING_HINTS = [
 type StringHint = (typeof STRING_HINTS)[number];
 const VALID_HINTS = [...STRING_HINTS, "size", "rotational"];
 
-/** oslo strutils.bool_from_string(strict=True) vocabulary. */
-const TRUE_STRINGS = ["1", "t", "true", "on", "y", "yes"];
-const FALSE_STRINGS = ["0", "f", "false", "off", "n", "no"];
 
 /** Hints after validation, ready to match. */
 export interface ParsedHints {
@@ -109,10 +107,9 @@ function toParsed(hints: RootDeviceHints, input: unknown): ParsedHints {
   }
   if (hints.rotational !== undefined) {
     const r = hints.rotational;
-    const text = String(r).trim().toLowerCase();
-    if (typeof r === "boolean") parsed.rotational = r;
-    else if (TRUE_STRINGS.includes(text)) parsed.rotational = true;
-    else if (FALSE_STRINGS.includes(text)) parsed.rotational = false;
+    // oslo strutils.bool_from_string(strict=True): a number is read as its text ("1", "0").
+    const value = typeof r === "boolean" ? r : parseBooleanString(String(r));
+    if (value !== undefined) parsed.rotational = value;
     else throw invalid(`Root device hint "rotational" is not a Boolean value. Current value: ${r}`, input);
   }
   return parsed;
