@@ -18,6 +18,12 @@ export * from "./operations.ts";
 export * from "./firmware-component.ts";
 export type { HostFs } from "../../machine/host-fs.ts";
 
+/**
+ * The code `ctx.dispatch` fails with when no manager implements the operation (or every one
+ * declined): IPA's `HardwareManagerMethodNotFound`.
+ */
+export const NO_MANAGER_FOUND = "HardwareManagerMethodNotFound" as const;
+
 /** How well a manager fits this machine. Higher wins; NONE drops the manager. */
 export const HardwareSupport = Object.freeze({
   NONE: 0,

@@ -7,7 +7,12 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { defineErrorCatalogue, type ErrorSpecs } from "../../common/error-catalogue.ts";
 import type { InstallBootloaderArgs, ManagerContext, Operations } from "../contract/index.ts";
+
+export const BootloaderErrors = defineErrorCatalogue({
+  failed: { code: "BootloaderError", status: 500, message: (reason: string) => reason },
+} satisfies ErrorSpecs);
 
 const ESP_GPT_TYPE = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b";
 /** Loaders, best first, as IPA prefers them: shim, then grub, then the removable-media path. */
@@ -24,7 +29,7 @@ interface Partition {
 async function partitionsOf(ctx: ManagerContext, device: string): Promise<Partition[]> {
   await ctx.exec("partprobe", [device]);
   const r = await ctx.exec("lsblk", ["-J", "-p", "-o", "PATH,TYPE,PARTTYPE,PARTUUID,UUID", device]);
-  if (r.failed) ctx.fail("BootloaderError", `lsblk ${device} failed: ${r.stderr.trim()}`);
+  if (r.failed) throw BootloaderErrors.failed(`lsblk ${device} failed: ${r.stderr.trim()}`);
   const rows = ((JSON.parse(r.stdout) as { blockdevices?: Array<Record<string, unknown>> }).blockdevices ?? []).flatMap(
     (d) => [d, ...((d.children as Array<Record<string, unknown>> | undefined) ?? [])],
   );
@@ -84,10 +89,10 @@ async function installBootloader(ctx: ManagerContext, args: InstallBootloaderArg
     return `EFI system partition ${esp.path} found, but this machine did not boot in UEFI mode: no NVRAM entry made`;
   }
   const loader = await findLoader(ctx, esp.path);
-  if (!loader) return ctx.fail("BootloaderError", `no EFI loader (shimx64/grubx64/BOOTX64.EFI) on ${esp.path}`);
-  if (!esp.partn) ctx.fail("BootloaderError", `cannot tell the partition number of ${esp.path}`);
+  if (!loader) throw BootloaderErrors.failed(`no EFI loader (shimx64/grubx64/BOOTX64.EFI) on ${esp.path}`);
+  if (!esp.partn) throw BootloaderErrors.failed(`cannot tell the partition number of ${esp.path}`);
   const r = await ctx.exec("efibootmgr", ["-c", "-d", device, "-p", String(esp.partn), "-w", "-L", "teeth", "-l", loader]);
-  if (r.failed) ctx.fail("BootloaderError", `efibootmgr failed: ${(r.stderr || r.stdout).trim()}`);
+  if (r.failed) throw BootloaderErrors.failed(`efibootmgr failed: ${(r.stderr || r.stdout).trim()}`);
   ctx.logger.info({ device, esp: esp.path, loader }, "UEFI boot entry created");
   return `UEFI boot entry 'teeth' created for ${loader} on ${esp.path}`;
 }

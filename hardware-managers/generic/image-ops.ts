@@ -23,14 +23,14 @@ async function refuseIfInUse(ctx: ManagerContext, device: string): Promise<void>
     ...(facts.readOnly ? ["the device is read-only"] : []),
   ];
   if (reasons.length) {
-    ctx.fail("IMAGE_DEVICE_IN_USE", `Refusing to write the image to ${device}: ${reasons.join("; ")}`, { device, reasons });
+    throw ImageErrors.deviceInUse(device, reasons);
   }
 }
 
 async function installDevice(ctx: ManagerContext): Promise<string> {
   const device: unknown = await ctx.dispatch("get_os_install_device", {});
   if (typeof device !== "string" || !device.startsWith("/")) {
-    ctx.fail("IMAGE_NO_INSTALL_DEVICE", "get_os_install_device returned no device path", { device });
+    throw ImageErrors.noInstallDevice(device);
   }
   return device;
 }
@@ -62,7 +62,7 @@ async function runWrite(ctx: ManagerContext, args: PrepareImageArgs, withConfigd
     });
   } catch (error) {
     if (isTeethError(error)) throw error;
-    ctx.fail("IMAGE_WRITE_FAILED", `Writing the image to ${device} failed: ${(error as Error)?.message ?? error}`);
+    throw ImageErrors.writeFailed(device, error);
   }
 }
 

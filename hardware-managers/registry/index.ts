@@ -6,7 +6,9 @@
 import { TeethError, isTeethError } from "../../common/branded-error.ts";
 import type { Logger } from "../../common/logger.ts";
 import { StepDefinitionSchema, type StepDefinition, type StepDefinitionInput, type StepKind } from "../../protocol/steps.ts";
+import { defineErrorCatalogue, type ErrorSpecs } from "../../common/error-catalogue.ts";
 import {
+  NO_MANAGER_FOUND,
   HardwareSupport,
   type ArgsOf,
   type HardwareManager,
@@ -67,14 +69,21 @@ export interface ManagerRegistry {
   contextFor(manager: HardwareManager, base: ContextBase): ManagerContext;
 }
 
-/** Error codes the registry raises. */
-export const RegistryErrors = {
-  notFound: (operation: string) =>
-    new TeethError("HardwareManagerMethodNotFound", `No HardwareManager found to handle method: ${operation}`, {
-      status: 400,
-      details: { operation },
-    }),
-};
+/** The errors the registry raises. */
+export const RegistryErrors = defineErrorCatalogue({
+  notFound: {
+    code: NO_MANAGER_FOUND,
+    status: 400,
+    message: (operation: string) => `No HardwareManager found to handle method: ${operation}`,
+    details: (operation: string) => ({ operation }),
+  },
+  stepsFailed: {
+    code: "HardwareManagerError",
+    status: 500,
+    message: (manager: string, kind: StepKind, _cause: unknown) => `${manager} failed to list ${kind} steps`,
+    cause: (_manager: string, _kind: StepKind, cause: unknown) => cause,
+  },
+} satisfies ErrorSpecs);
 
 function declinedError(manager: string, reason?: string): Error {
   const e = new Error(reason ?? `${manager} declined`) as Error & Record<symbol, unknown>;
@@ -215,7 +224,7 @@ export function createManagerRegistry(options: { logger: Logger }): ManagerRegis
         } catch (error) {
           if (isDeclined(error)) continue;
           if (isTeethError(error)) throw error;
-          throw new TeethError("HardwareManagerError", `${manager.name} failed to list ${kind} steps`, { cause: error });
+          throw RegistryErrors.stepsFailed(manager.name, kind, error);
         }
         for (const raw of list) {
           // Vendor steps are validated here, so a malformed one is skipped with a reason, not sent.

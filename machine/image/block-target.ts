@@ -35,7 +35,7 @@ export interface BlockTarget {
   readonly isBlockDevice: boolean;
   /** O_DIRECT available. */
   readonly direct: boolean;
-  /** Writes all of `buf` at `offset`. ENOSPC becomes IMAGE_DISK_FULL. */
+  /** Writes all of `buf` at `offset`. ENOSPC becomes ImageDiskFull. */
   write(buf: Uint8Array, offset: number): Promise<void>;
   /** Makes `[offset, offset+length)` read back as zeros, as cheaply as the device allows. */
   zeroOut(offset: number, length: number): Promise<"ioctl" | "written">;
@@ -81,7 +81,7 @@ export function writeZeroesOffloaded(rdev: number): boolean {
 }
 
 /**
- * Opens `path` for writing. Throws IMAGE_DEVICE_IO when it cannot. `zeroOffload` overrides
+ * Opens `path` for writing. Throws ImageDeviceIo when it cannot. `zeroOffload` overrides
  * what sysfs says about the device's write-zeroes support (tests).
  * @example
  * const target = openBlockTarget("/dev/sda");

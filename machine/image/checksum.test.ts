@@ -22,7 +22,7 @@ describe("checksum", () => {
     expect(r).toEqual({ algo: "sha512", value: "c".repeat(128) });
     await expect(
       resolveExpectedChecksum({ os_hash_algo: "sha1", os_hash_value: "d".repeat(40) }, { md5Allowed: true, fetchText: noFetch, imageFileName: "x" }),
-    ).rejects.toMatchObject({ code: "IMAGE_CHECKSUM_UNSUPPORTED" });
+    ).rejects.toMatchObject({ code: "ImageChecksumUnsupported" });
   });
 
   test("checksum files: GNU, BSD, lone hash, no entry", () => {

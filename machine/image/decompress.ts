@@ -79,7 +79,7 @@ async function* decodeNatively(kind: Compression, decoder: NativeDecoder, input:
 
 /**
  * Decompresses `input` lazily; an error of the input (download) comes out unchanged, an
- * error of the decompressor as IMAGE_DECOMPRESS_FAILED. A yielded chunk may be a view of a
+ * error of the decompressor as ImageDecompressFailed. A yielded chunk may be a view of a
  * reused buffer: it is valid until the next one is asked for (copy it to keep it).
  * @example
  * for await (const plain of decompress("zstd", download)) await writer.write(pos, plain);

@@ -40,9 +40,9 @@ const RAW_LIKE = new Set(["raw", "iso", "img"]);
 
 /**
  * Checks the detected disk format (after any decompression) against the declared one.
- * Returns the format to write with; throws IMAGE_FORMAT_MISMATCH or IMAGE_FORMAT_UNSUPPORTED.
+ * Returns the format to write with; throws ImageFormatMismatch or ImageFormatUnsupported.
  * @example
- * checkDeclared("qcow2", "raw") // throws IMAGE_FORMAT_MISMATCH
+ * checkDeclared("qcow2", "raw") // throws ImageFormatMismatch
  */
 export function checkDeclared(detected: Detected, declared: string | null | undefined): "raw" | "qcow2" {
   const want = declared?.toLowerCase() || null;
@@ -64,9 +64,9 @@ export const DEFAULT_PERMITTED_FORMATS: readonly string[] = Object.freeze(["raw"
 /**
  * Checks the format to write against the conductor's `permitted_image_formats` (IPA's names:
  * a raw image with a GPT is `gpt` as well as `raw`; a raw image declared `iso` is `iso`).
- * Throws IMAGE_FORMAT_NOT_PERMITTED.
+ * Throws ImageFormatNotPermitted.
  * @example
- * checkPermitted("qcow2", head, "qcow2", ["raw", "gpt"]) // throws IMAGE_FORMAT_NOT_PERMITTED
+ * checkPermitted("qcow2", head, "qcow2", ["raw", "gpt"]) // throws ImageFormatNotPermitted
  */
 export function checkPermitted(format: "raw" | "qcow2", head: Uint8Array, declared: string | null | undefined, permitted: readonly string[]): void {
   const allowed = new Set(permitted.map((f) => f.trim().toLowerCase()));

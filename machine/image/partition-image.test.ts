@@ -157,14 +157,14 @@ describe("partition images", () => {
 
     mark();
     const e = await failure(options("/p3.img", img, { ...info, preserve_ephemeral: true }));
-    expect(e.code).toBe("IMAGE_PRESERVE_EPHEMERAL_FAILED");
+    expect(e.code).toBe("ImagePreserveEphemeralFailed");
     expectUntouched();
   });
 
   test("an image larger than root_mb is refused before a byte of it is written, and the whole disk is wiped", async () => {
     const big = randomImage(9 * MiB);
     const e = await failure(options("/big.img", big, { root_mb: 8 }));
-    expect(e.code).toBe("IMAGE_DISK_FULL");
+    expect(e.code).toBe("ImageDiskFull");
     expect(e.message).toContain("root partition");
     expectWiped();
     expect(loop.read(MiB, 4096).equals(big.subarray(0, 4096))).toBe(false);
@@ -172,7 +172,7 @@ describe("partition images", () => {
     mark();
     const q = qcow2(new Uint8Array(12 * MiB));
     const eq = await failure(options("/bigv.qcow2", q, { root_mb: 8 }));
-    expect(eq.code).toBe("IMAGE_DISK_FULL");
+    expect(eq.code).toBe("ImageDiskFull");
     expect(eq.message).toContain("root partition");
     expectWiped();
   });
@@ -180,21 +180,21 @@ describe("partition images", () => {
   test("a failure after partitioning (wrong checksum) wipes the whole disk", async () => {
     const o = options("/sum.img", rootfs, { root_mb: 10, deploy_boot_mode: "uefi" });
     o.imageInfo = { ...(o.imageInfo as object), os_hash_value: "0".repeat(64) };
-    expect((await failure(o)).code).toBe("IMAGE_CHECKSUM_MISMATCH");
+    expect((await failure(o)).code).toBe("ImageChecksumMismatch");
     expectWiped();
   });
 
   test("invalid fields are refused before the disk is touched, the image not even fetched", async () => {
     const cases: Array<[object, string, RegExp]> = [
-      [{}, "IMAGE_INFO_INVALID", /root_mb/],
-      [{ root_mb: 8, disk_label: "dos" }, "IMAGE_INFO_INVALID", /disk_label/],
-      [{ root_mb: 8, deploy_boot_mode: "efi" }, "IMAGE_INFO_INVALID", /deploy_boot_mode/],
-      [{ root_mb: 8, ephemeral_mb: 8, ephemeral_format: "zfs" }, "IMAGE_INFO_INVALID", /ephemeral_format/],
-      [{ root_mb: 8, preserve_ephemeral: true }, "IMAGE_INFO_INVALID", /preserve_ephemeral/],
-      [{ root_mb: 8, swap_mb: 8, ephemeral_mb: 8, deploy_boot_mode: "uefi", disk_label: "msdos" }, "IMAGE_INFO_INVALID", /4 primary/],
-      [{ root_mb: 1024 }, "IMAGE_DISK_FULL", /partition layout/],
+      [{}, "ImageInfoInvalid", /root_mb/],
+      [{ root_mb: 8, disk_label: "dos" }, "ImageInfoInvalid", /disk_label/],
+      [{ root_mb: 8, deploy_boot_mode: "efi" }, "ImageInfoInvalid", /deploy_boot_mode/],
+      [{ root_mb: 8, ephemeral_mb: 8, ephemeral_format: "zfs" }, "ImageInfoInvalid", /ephemeral_format/],
+      [{ root_mb: 8, preserve_ephemeral: true }, "ImageInfoInvalid", /preserve_ephemeral/],
+      [{ root_mb: 8, swap_mb: 8, ephemeral_mb: 8, deploy_boot_mode: "uefi", disk_label: "msdos" }, "ImageInfoInvalid", /4 primary/],
+      [{ root_mb: 1024 }, "ImageDiskFull", /partition layout/],
     ];
-    if (!Bun.which("mkfs.xfs")) cases.push([{ root_mb: 8, ephemeral_mb: 8, ephemeral_format: "xfs" }, "IMAGE_TOOL_MISSING", /mkfs\.xfs/]);
+    if (!Bun.which("mkfs.xfs")) cases.push([{ root_mb: 8, ephemeral_mb: 8, ephemeral_format: "xfs" }, "ImageToolMissing", /mkfs\.xfs/]);
     for (const [info, code, message] of cases) {
       const opts = options("/never.img", rootfs, info, { configdrive: zlib.gzipSync(iso).toString("base64") });
       const e = await failure(opts);

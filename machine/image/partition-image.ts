@@ -8,6 +8,7 @@
  * partitions formatted. The engine streams the image into the root partition afterwards;
  * `partition-image-uuids.ts` reports what IPA reports.
  */
+import { hasCode } from "../../common/error-catalogue.ts";
 import fs from "node:fs";
 import type { Exec } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
@@ -95,8 +96,8 @@ async function checkPreservable(device: string, layout: PartitionLayout, exec: E
 
 /**
  * Checks everything that can be checked without writing: layout vs disk size, tools, and
- * `preserve_ephemeral`. Throws IMAGE_INFO_INVALID, IMAGE_DISK_FULL, IMAGE_TOOL_MISSING or
- * IMAGE_PRESERVE_EPHEMERAL_FAILED; the disk is untouched either way.
+ * `preserve_ephemeral`. Throws ImageInfoInvalid, ImageDiskFull, ImageToolMissing or
+ * ImagePreserveEphemeralFailed; the disk is untouched either way.
  * @example
  * const plan = await planPartitionImage({ device: "/dev/sda", info, configdriveBytes: iso.length, exec });
  */
@@ -211,7 +212,7 @@ export function wipePartitionedDisk(plan: PartitionPlan, logger: Logger): void {
  * throw asRootPartitionError(error, "/dev/sda4", rootBytes);
  */
 export function asRootPartitionError(error: unknown, root: string, rootBytes: number): unknown {
-  if (!isTeethError(error) || error.code !== "IMAGE_DISK_FULL") return error;
+  if (!hasCode(error, ImageErrors.codes.diskFull)) return error;
   const needed = Number((error.details as { needed?: unknown } | undefined)?.needed ?? -1);
   return ImageErrors.rootPartitionTooSmall(root, needed, rootBytes, error);
 }

@@ -60,10 +60,10 @@ describe("partition layout", () => {
 
   test("refused: five partitions on msdos, msdos past 2 TiB, a layout larger than the disk", () => {
     const five = settings({ root_mb: 100, swap_mb: 10, ephemeral_mb: 10, deploy_boot_mode: "uefi", disk_label: "msdos" });
-    expect(() => planPartitionLayout(five, disk, MiB)).toThrow(expect.objectContaining({ code: "IMAGE_INFO_INVALID" }));
+    expect(() => planPartitionLayout(five, disk, MiB)).toThrow(expect.objectContaining({ code: "ImageInfoInvalid" }));
     const huge = { ...disk, sizeBytes: 3 * 1024 ** 4 };
     expect(() => planPartitionLayout(settings({ root_mb: 2.5 * 1024 * 1024 }), huge, 0)).toThrow(/2 TiB|sectors/);
-    expect(() => planPartitionLayout(settings({ root_mb: 10 * 1024 }), disk, 0)).toThrow(expect.objectContaining({ code: "IMAGE_DISK_FULL" }));
+    expect(() => planPartitionLayout(settings({ root_mb: 10 * 1024 }), disk, 0)).toThrow(expect.objectContaining({ code: "ImageDiskFull" }));
   });
 
   test("schema: root_mb is required, disk_label and ephemeral_format are closed lists, preserve needs an ephemeral partition", () => {

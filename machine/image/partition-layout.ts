@@ -93,8 +93,8 @@ export function partitionSettings(info: ImageInfo): PartitionSettings {
 }
 
 /**
- * Places the partitions on a disk of `disk.sizeBytes`. Throws IMAGE_INFO_INVALID for a layout
- * msdos cannot hold and IMAGE_DISK_FULL when the disk is too small.
+ * Places the partitions on a disk of `disk.sizeBytes`. Throws ImageInfoInvalid for a layout
+ * msdos cannot hold and ImageDiskFull when the disk is too small.
  * @example
  * const layout = planPartitionLayout(settings, { path: "/dev/sda", sizeBytes, sectorBytes: 512 }, iso.length);
  * layout.partitions.at(-1) // { role: "root", number: 5, startBytes: ..., sizeBytes: 4096 MiB }

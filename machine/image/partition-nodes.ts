@@ -89,7 +89,7 @@ function notReady(p: ExpectedPartition, k: KernelPartition | undefined): string 
 
 /**
  * Makes the kernel see `disk`'s table and waits until every `expected` partition is in place
- * with its node. Resolves with the node of each, by number; throws IMAGE_PARTITIONING_FAILED
+ * with its node. Resolves with the node of each, by number; throws ImagePartitioningFailed
  * after `timeoutMs`.
  * @example
  * const nodes = await settlePartitionNodes("/dev/sda", layout.partitions, exec); // Map { 1 => "/dev/sda1", ... }

@@ -7,6 +7,7 @@
  * the count and is resumed at once: the server works, only that connection was lost. A server that ignores Range is re-read and the bytes already delivered skipped.
  * 4xx answers, a length that changes and an abort are final.
  */
+import { hasCode } from "../../common/error-catalogue.ts";
 import type { Logger } from "../../common/logger.ts";
 import { ImageErrors, isRetryable } from "./errors.ts";
 import { assertOk, openBody, type HttpBody, type HttpSettings } from "./http-request.ts";
@@ -124,7 +125,7 @@ export async function openResumableStream(options: ResumableStreamOptions): Prom
       stalled = false;
       return ImageErrors.stalled(url, settings.connectionTimeoutS, position);
     }
-    if ((error as { code?: string })?.code?.startsWith?.("IMAGE_")) return error;
+    if (ImageErrors.owns(error)) return error;
     return ImageErrors.connection(url, error);
   };
 
@@ -204,7 +205,7 @@ export async function openResumableStream(options: ResumableStreamOptions): Prom
           waitingSince = 0;
           const e = classify(error);
           // The body broke off before Content-Length: report it as the short read it is.
-          const short = (e as { code?: string }).code === "IMAGE_CONNECTION_FAILED" && total !== null && position < total;
+          const short = hasCode(e, ImageErrors.codes.connection) && total !== null && position < total;
           await onFailure(short ? ImageErrors.shortRead(url, position, total!) : e);
           resumes += 1;
           continue;
@@ -313,7 +314,7 @@ export async function readRange(
       if (body.length !== length) throw ImageErrors.shortRead(url, offset + body.length, offset + length);
       return body;
     } catch (error) {
-      const e = signal.aborted ? ImageErrors.aborted() : (error as { code?: string })?.code?.startsWith?.("IMAGE_") ? error : ImageErrors.connection(url, error);
+      const e = signal.aborted ? ImageErrors.aborted() : ImageErrors.owns(error) ? error : ImageErrors.connection(url, error);
       if (!isRetryable(e)) throw e;
       failures += 1;
       if (failures > policy.connectionRetries) throw ImageErrors.retriesExhausted(url, failures, e);

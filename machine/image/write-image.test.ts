@@ -163,7 +163,7 @@ describe("checksums", () => {
   test("md5 only when allowed; refused before the disk is touched", async () => {
     server.put("/md5.img", image);
     const o = options("/md5.img", image, { info: { os_hash_algo: "md5", os_hash_value: md5(image) } });
-    await expect(writeImage(o)).rejects.toMatchObject({ code: "IMAGE_CHECKSUM_UNSUPPORTED" });
+    await expect(writeImage(o)).rejects.toMatchObject({ code: "ImageChecksumUnsupported" });
     expect(loop.read(0, 4096).every((b) => b === 0xa5)).toBe(true);
     await writeImage({ ...o, md5Allowed: true });
     expectOnDisk(image);
@@ -171,13 +171,13 @@ describe("checksums", () => {
 
   test("wrong checksum fails and wipes", async () => {
     server.put("/bad.img", image);
-    await expectFailure(options("/bad.img", image, { info: { os_hash_value: sha256(zeroImage) } }), "IMAGE_CHECKSUM_MISMATCH");
+    await expectFailure(options("/bad.img", image, { info: { os_hash_value: sha256(zeroImage) } }), "ImageChecksumMismatch");
   });
 
   test("invalid image_info fails before the disk is touched", async () => {
     const o = options("/x.img", image);
     o.imageInfo = { id: "x", urls: [] };
-    await expect(writeImage(o)).rejects.toMatchObject({ code: "IMAGE_INFO_INVALID" });
+    await expect(writeImage(o)).rejects.toMatchObject({ code: "ImageInfoInvalid" });
     expect(loop.read(0, 4096).every((b) => b === 0xa5)).toBe(true);
   });
 });
@@ -214,25 +214,25 @@ describe("broken transfers", () => {
 
   test("a stream that always ends early fails after the retries, and wipes", async () => {
     server.put("/trunc.img", image, { truncateAt: 3 * MiB });
-    await expectFailure(options("/trunc.img", image), "IMAGE_SHORT_READ");
+    await expectFailure(options("/trunc.img", image), "ImageShortRead");
     expect(server.requests("/trunc.img").length).toBe(4);
   });
 
   test("a Content-Length larger than the body fails, and wipes", async () => {
     server.put("/lie.img", image, { lieLength: 4096 });
     // Depending on where the resume lands: 416 for the missing tail, or a size that changed.
-    await expectFailure(options("/lie.img", image), ["IMAGE_HTTP_STATUS", "IMAGE_LENGTH_MISMATCH"]);
+    await expectFailure(options("/lie.img", image), ["ImageHttpStatus", "ImageLengthMismatch"]);
   });
 
   test("a Content-Length smaller than the body fails, and wipes", async () => {
     server.put("/lie2.img", image, { lieLength: -4096 });
-    await expectFailure(options("/lie2.img", image), "IMAGE_CHECKSUM_MISMATCH");
+    await expectFailure(options("/lie2.img", image), "ImageChecksumMismatch");
   });
 
   test("an unreachable URL fails after the retries", async () => {
     const o = options("/x.img", image);
     o.imageInfo = { ...(o.imageInfo as object), urls: ["http://127.0.0.1:1/x.img"] };
-    await expectFailure(o, "IMAGE_CONNECTION_FAILED");
+    await expectFailure(o, "ImageConnectionFailed");
   });
 
   test("a 404 is not retried; the next URL is tried", async () => {
@@ -250,13 +250,13 @@ describe("refusals", () => {
   test("qcow2 declared raw is refused (CVE-2024-44082)", async () => {
     const q = qcow2(image);
     server.put("/sneaky.img", q);
-    await expectFailure(options("/sneaky.img", q, { info: { disk_format: "raw" } }), "IMAGE_FORMAT_MISMATCH");
+    await expectFailure(options("/sneaky.img", q, { info: { disk_format: "raw" } }), "ImageFormatMismatch");
   });
 
   test("a format outside the conductor's permitted_image_formats is refused, and wipes", async () => {
     const q = qcow2(image);
     server.put("/notallowed.qcow2", q);
-    await expectFailure(options("/notallowed.qcow2", q, { permittedFormats: ["raw", "gpt"] }), "IMAGE_FORMAT_NOT_PERMITTED");
+    await expectFailure(options("/notallowed.qcow2", q, { permittedFormats: ["raw", "gpt"] }), "ImageFormatNotPermitted");
     // `gpt` alone admits a raw image with a GPT (every test image has one), not a bare raw one
     server.put("/gpt.img", image);
     await writeImage(options("/gpt.img", image, { permittedFormats: ["gpt"] }));
@@ -264,29 +264,29 @@ describe("refusals", () => {
     const bare = Buffer.from(image);
     bare.fill(0x11, 0, 1024);
     server.put("/bare.img", bare);
-    await expectFailure(options("/bare.img", bare, { permittedFormats: ["gpt"] }), "IMAGE_FORMAT_NOT_PERMITTED");
+    await expectFailure(options("/bare.img", bare, { permittedFormats: ["gpt"] }), "ImageFormatNotPermitted");
   });
 
   test("raw declared qcow2 is refused", async () => {
     server.put("/notq.qcow2", image);
-    await expectFailure(options("/notq.qcow2", image, { info: { disk_format: "qcow2" } }), "IMAGE_FORMAT_MISMATCH");
+    await expectFailure(options("/notq.qcow2", image, { info: { disk_format: "qcow2" } }), "ImageFormatMismatch");
   });
 
-  test("an image larger than the disk fails with IMAGE_DISK_FULL, and wipes", async () => {
+  test("an image larger than the disk fails with ImageDiskFull, and wipes", async () => {
     const big = randomImage(DEVICE_SIZE + MiB);
     server.put("/big.img", big);
-    await expectFailure(options("/big.img", big), "IMAGE_DISK_FULL");
+    await expectFailure(options("/big.img", big), "ImageDiskFull");
   });
 
-  test("a compressed image that inflates past the disk fails with IMAGE_DISK_FULL, and wipes", async () => {
+  test("a compressed image that inflates past the disk fails with ImageDiskFull, and wipes", async () => {
     const big = gzip(randomImage(DEVICE_SIZE + MiB));
     server.put("/big.gz", big);
-    await expectFailure(options("/big.gz", big), "IMAGE_DISK_FULL");
+    await expectFailure(options("/big.gz", big), "ImageDiskFull");
   });
 
-  test("a qcow2 whose virtual size exceeds the disk fails with IMAGE_DISK_FULL", async () => {
+  test("a qcow2 whose virtual size exceeds the disk fails with ImageDiskFull", async () => {
     const q = qcow2(new Uint8Array(DEVICE_SIZE * 2));
     server.put("/bigv.qcow2", q);
-    await expectFailure(options("/bigv.qcow2", q), "IMAGE_DISK_FULL");
+    await expectFailure(options("/bigv.qcow2", q), "ImageDiskFull");
   });
 });

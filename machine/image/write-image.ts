@@ -6,6 +6,7 @@
  * into the root partition. Any failure once the disk is open leaves it wiped (no bootable
  * table).
  */
+import { hasCode } from "../../common/error-catalogue.ts";
 import { describeZodError } from "../../common/zod-issues.ts";
 import fs from "node:fs";
 import type { Exec } from "../../common/exec.ts";
@@ -167,7 +168,7 @@ export async function writeImage(options: WriteImageOptions): Promise<WriteImage
       } catch (error) {
         lastError = error;
         await writer.settle();
-        const sourceProblem = isRetryable(error) || (isTeethError(error) && error.code === "IMAGE_HTTP_STATUS");
+        const sourceProblem = isRetryable(error) || hasCode(error, ImageErrors.codes.httpStatus);
         if (!sourceProblem || signal.aborted || candidate === info.urls[info.urls.length - 1]) throw error;
         logger.warn({ url, err: error }, "image URL failed; trying the next one");
       }

@@ -6,7 +6,7 @@
  * 4 GiB (ties broken by name), as IPA's `guess_root_disk`.
  */
 import { parseBooleanString } from "../../common/boolean-string.ts";
-import { TeethError } from "../../common/branded-error.ts";
+import { defineErrorCatalogue, type ErrorSpecs } from "../../common/error-catalogue.ts";
 import type { Logger } from "../../common/logger.ts";
 import { RootDeviceHintsSchema, type Disk, type RootDeviceHints } from "../../protocol/inventory.ts";
 import { NUMERIC_OPS, matchNumber, matchString, parseSpec, type Spec } from "./spec-matcher.ts";
@@ -37,9 +37,32 @@ export interface ParsedHints {
   rotational?: boolean;
 }
 
-function invalid(message: string, hints: unknown): TeethError {
-  return new TeethError("InvalidRootDeviceHints", message, { status: 400, details: { root_device: hints } });
-}
+type DiskSize = { name: string; size: number };
+
+/** The errors of install-disk selection, in IPA's words. */
+export const RootDeviceErrors = defineErrorCatalogue({
+  invalidHints: {
+    code: "InvalidRootDeviceHints",
+    status: 400,
+    message: (message: string, _hints: unknown) => message,
+    details: (_message: string, hints: unknown) => ({ root_device: hints }),
+  },
+  noDiskLargeEnough: {
+    code: "DeviceNotFound",
+    status: 404,
+    message: (_disks: DiskSize[]) =>
+      `No suitable device was found for deployment - root device hints were not provided and all found block devices are smaller than ${MIN_ROOT_DISK_BYTES}B.`,
+    details: (disks: DiskSize[]) => ({ disks: disks.map((d) => ({ name: d.name, size: d.size })) }),
+  },
+  noDiskMatches: {
+    code: "DeviceNotFound",
+    status: 404,
+    message: (hints: unknown, _disks: DiskSize[]) => `No suitable device was found for deployment using these hints ${JSON.stringify(hints)}`,
+    details: (hints: unknown, disks: DiskSize[]) => ({ root_device: hints, disks: disks.map((d) => d.name) }),
+  },
+} satisfies ErrorSpecs);
+
+const invalid = RootDeviceErrors.invalidHints;
 
 /** "sda" -> "/dev/sda"; by-path link names likewise get their directory. */
 function withPrefix(hint: StringHint, spec: Spec): Spec {
@@ -144,22 +167,14 @@ export function selectInstallDevice(disks: readonly Disk[], hints?: unknown, log
       .sort((a, b) => a.size - b.size || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const chosen = candidates[0];
     if (!chosen) {
-      throw new TeethError(
-        "DeviceNotFound",
-        `No suitable device was found for deployment - root device hints were not provided and all found block devices are smaller than ${MIN_ROOT_DISK_BYTES}B.`,
-        { status: 404, details: { disks: disks.map((d) => ({ name: d.name, size: d.size })) } },
-      );
+      throw RootDeviceErrors.noDiskLargeEnough([...disks]);
     }
     logger?.info({ device: chosen.name, size: chosen.size }, "picked the smallest disk of at least 4 GiB");
     return chosen;
   }
   const chosen = disks.find((d) => diskMatches(d, parsed));
   if (!chosen) {
-    throw new TeethError(
-      "DeviceNotFound",
-      `No suitable device was found for deployment using these hints ${JSON.stringify(hints)}`,
-      { status: 404, details: { root_device: hints, disks: disks.map((d) => d.name) } },
-    );
+    throw RootDeviceErrors.noDiskMatches(hints, [...disks]);
   }
   logger?.info({ device: chosen.name, hints }, "picked the disk matching the root device hints");
   return chosen;

@@ -112,7 +112,7 @@ describe("image operations", () => {
 
   test("invalid params fail before the disk is touched; a failed write wipes; the registry still answers", async () => {
     await expect(t.dispatch("prepare_image", { image_info: { id: "x" } })).rejects.toMatchObject({
-      code: "IMAGE_INFO_INVALID",
+      code: "ImageInfoInvalid",
     });
     const img = randomImage(4 * MiB);
     server.put("/bad.img", img);
@@ -120,7 +120,7 @@ describe("image operations", () => {
       t.dispatch("prepare_image", {
         image_info: { id: "bad", urls: [server.url("/bad.img")], os_hash_algo: "sha256", os_hash_value: "0".repeat(64) },
       }),
-    ).rejects.toMatchObject({ code: "IMAGE_CHECKSUM_MISMATCH" });
+    ).rejects.toMatchObject({ code: "ImageChecksumMismatch" });
     expect(hasPartitionTable(loop.read(0, MiB), loop.read(loop.size - MiB, MiB))).toBe(false);
     const { result } = await t.dispatch("cache_image", {
       image_info: { id: "ok", urls: [server.url("/bad.img")], os_hash_algo: "sha256", os_hash_value: sha256(img) },
@@ -144,7 +144,7 @@ describe("image operations", () => {
         t.dispatch("prepare_image", {
           image_info: { id: "m", urls: [server.url("/over-mounted.img")], os_hash_algo: "sha256", os_hash_value: sha256(img) },
         }),
-      ).rejects.toMatchObject({ code: "IMAGE_DEVICE_IN_USE" });
+      ).rejects.toMatchObject({ code: "ImageDeviceInUse" });
     } finally {
       sh(["umount", mnt]);
       sh(["rmdir", mnt]);

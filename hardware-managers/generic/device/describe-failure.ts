@@ -7,7 +7,7 @@ import type { ExecResult } from "../../../common/exec.ts";
 /**
  * @example
  * const r = await ctx.exec("nvme", ["fw-commit", dev, "--slot=1"]);
- * if (r.failed) ctx.fail("NvmeFirmwareError", describeFailure(r)); // "nvme fw-commit ...: exit 1: ..."
+ * if (r.failed) throw FirmwareErrors.nvme(describeFailure(r)); // "nvme fw-commit ...: exit 1: ..."
  */
 export function describeFailure(r: ExecResult): string {
   const why = r.timedOut ? "timed out" : `exit ${r.exitCode ?? "?"}`;

@@ -8,8 +8,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isTeethError } from "../../../common/branded-error.ts";
-import type { ManagerContext } from "../../contract/index.ts";
+import { hasCode } from "../../../common/error-catalogue.ts";
+import { NO_MANAGER_FOUND, type ManagerContext } from "../../contract/index.ts";
+import { FirmwareErrors } from "./errors.ts";
 import { parseChecksum } from "./checksum.ts";
 import {
   CLAIM_OPERATION,
@@ -22,13 +23,9 @@ import {
 import { downloadFirmware } from "./download.ts";
 import { parseFirmwareRequest } from "./request.ts";
 
-export const FirmwareErrors = {
-  invalid: "InvalidFirmwareRequest",
-  unclaimed: "FirmwareComponentUnclaimed",
-  flashFailed: "FirmwareUpdateError",
-} as const;
+export { FirmwareErrors };
 
-const isNotFound = (e: unknown) => isTeethError(e) && e.code === "HardwareManagerMethodNotFound";
+const isNotFound = (e: unknown) => hasCode(e, NO_MANAGER_FOUND);
 
 /** Phase 1: who owns each component, and what runs now. Unclaimed -> fail before any download. */
 async function claimAll(ctx: ManagerContext, images: FirmwareImage[]): Promise<FirmwareClaim[]> {
@@ -43,7 +40,7 @@ async function claimAll(ctx: ManagerContext, images: FirmwareImage[]): Promise<F
     }
   }
   if (unclaimed.length) {
-    ctx.fail(FirmwareErrors.unclaimed, `no hardware manager claims firmware component(s): ${unclaimed.join(", ")}; nothing was flashed`, { unclaimed });
+    throw FirmwareErrors.unclaimed(unclaimed);
   }
   return claims;
 }
@@ -55,12 +52,12 @@ async function claimAll(ctx: ManagerContext, images: FirmwareImage[]): Promise<F
  */
 export async function flashFirmware(ctx: ManagerContext, args: Record<string, unknown>): Promise<FirmwareReport> {
   const request = parseFirmwareRequest(args);
-  if (!request.ok) return ctx.fail(FirmwareErrors.invalid, request.reason);
+  if (!request.ok) throw FirmwareErrors.invalid(request.reason);
   const checksums = request.images.map((img) => parseChecksum(img.checksum, { md5Allowed: ctx.config.md5Allowed, algorithm: img.checksum_type }));
   const badSum = checksums.findIndex((c) => !c.ok);
   if (badSum >= 0) {
     const c = checksums[badSum] as Extract<(typeof checksums)[number], { ok: false }>;
-    return ctx.fail(FirmwareErrors.invalid, `${request.images[badSum]!.component}: ${c.reason}`);
+    throw FirmwareErrors.invalid(`${request.images[badSum]!.component}: ${c.reason}`);
   }
 
   const claims = await claimAll(ctx, request.images);
@@ -92,7 +89,7 @@ export async function flashFirmware(ctx: ManagerContext, args: Record<string, un
       if (!dl.ok) {
         reports[i]!.status = "failed";
         reports[i]!.notes.push(dl.reason);
-        return ctx.fail(dl.code, `${img.component}: ${dl.reason}; nothing was flashed`, { components: reports, reboot_requested: false });
+        throw FirmwareErrors[dl.problem](img.component, dl.reason, { components: reports, reboot_requested: false });
       }
       reports[i]!.download = { bytes: dl.bytes, seconds: Math.round(dl.seconds * 1000) / 1000, digest: `${sum.algorithm}:${dl.digest}` };
       paths.push(dl.path);
@@ -117,7 +114,7 @@ export async function flashFirmware(ctx: ManagerContext, args: Record<string, un
         report.status = "failed";
         report.notes.push((error as Error).message);
         const details = { components: reports, reboot_requested: reports.some((c) => c.reboot_requested) };
-        return ctx.fail(FirmwareErrors.flashFailed, `${img.component}: ${(error as Error).message}`, details);
+        throw FirmwareErrors.flashFailed(img.component, (error as Error).message, details);
       }
     }
   } finally {
