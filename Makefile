@@ -12,10 +12,13 @@ DEBS := util-linux fdisk gdisk nvme-cli hdparm e2fsprogs dosfstools parted opens
 
 all: build
 
+# The stamp npm writes after an install: rebuilt (npm ci) only when package*.json change.
+# A node_modules that is a symlink (a git worktree sharing another checkout's) is left alone:
+# npm ci would replace the link, or empty the directory it points to.
 npm-deps: node_modules/.package-lock.json
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
-	@touch $@
+	@if [ -L node_modules ]; then echo "node_modules is a symlink ($$(readlink node_modules)): not running npm ci"; \
+	else npm ci --no-audit --no-fund && touch $@; fi
 
 debs:
 	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
@@ -28,7 +31,11 @@ debs:
 
 deps: npm-deps debs
 
-dist/teeth: npm-deps $(shell find main.ts agent common conductor hardware-managers protocol -name '*.ts' ! -name '*.test.ts' 2>/dev/null) package.json
+# Sources of the binary. The npm stamp is a file prerequisite, not the phony npm-deps, so a
+# second `make build` does nothing, and a new install or a changed source rebuilds.
+TEETH_SOURCES := $(shell find main.ts agent machine common conductor hardware-managers protocol -name '*.ts' ! -name '*.test.ts' 2>/dev/null)
+
+dist/teeth: node_modules/.package-lock.json $(TEETH_SOURCES) package.json
 	@mkdir -p dist
 	$(BUN) build main.ts --compile --target=bun-linux-x64-baseline \
 	  --no-compile-autoload-dotenv --no-compile-autoload-bunfig --outfile dist/teeth
@@ -41,7 +48,10 @@ ramdisk: deps build plugins
 	bash image-build/build-ramdisk.sh
 
 # Vendor plugins bundled as self-contained .js files (loaded at runtime by the agent).
-plugins: npm-deps
+PLUGIN_SOURCES := $(shell find hardware-managers/example-vendor hardware-managers/contract machine/host-fs.ts common protocol -name '*.ts' ! -name '*.test.ts' 2>/dev/null)
+
+plugins: dist/hardware-managers/example-vendor.js
+dist/hardware-managers/example-vendor.js: node_modules/.package-lock.json $(PLUGIN_SOURCES)
 	@mkdir -p dist/hardware-managers
 	$(BUN) build hardware-managers/example-vendor/index.ts --target=bun --format=esm \
 	  --outfile dist/hardware-managers/example-vendor.js

@@ -10,6 +10,7 @@ import { TEETH_VERSION } from "../common/version.ts";
 import type { HardwareManager, ManagerConfig } from "../hardware-managers/contract/index.ts";
 import { genericHardwareManager } from "../hardware-managers/generic/index.ts";
 import { createManagerRegistry, type ContextBase } from "../hardware-managers/registry/index.ts";
+import { realHostFs } from "../machine/host-fs.ts";
 import type { Inventory } from "../protocol/inventory.ts";
 import { guardRequest, raiseParserHeaderLimit } from "../common/http-guard.ts";
 import { createAgentApp } from "./api/app.ts";
@@ -19,10 +20,10 @@ import type { CommandContext } from "./commands/extension.ts";
 import type { AgentConfig } from "./config/agent-config.ts";
 import { createExtensions, type AgentServices } from "./extensions/index.ts";
 import { callbackUrl, findAdvertiseAddress } from "./heartbeat/advertise-address.ts";
-import { createAgentState, type AgentState } from "./heartbeat/agent-state.ts";
+import { createAgentState, type AgentState } from "./state/agent-state.ts";
 import { createHeartbeater, type Heartbeater } from "./heartbeat/heartbeater.ts";
 import { compareMicroversion, createIronicApiClient } from "./heartbeat/ironic-api-client.ts";
-import { collectInventory } from "./inventory/collect-inventory.ts";
+import { collectInventory } from "../machine/inventory/collect-inventory.ts";
 import type { LogRing } from "./logs/log-ring.ts";
 import { loadPlugins } from "./plugins/load-plugins.ts";
 import { createPowerControl } from "./power/power-control.ts";
@@ -104,6 +105,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
   });
   const contextBase = (command?: CommandContext, node?: Record<string, unknown> | null, ports?: Array<Record<string, unknown>>): ContextBase => ({
     exec,
+    fs: realHostFs,
     logger,
     config: managerConfig,
     node: node && Object.keys(node).length ? node : (state.node as Record<string, unknown> | null),

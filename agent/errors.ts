@@ -3,35 +3,43 @@
  * Every error the agent reports, with a stable code and HTTP status, named as IPA names them
  * (Ironic matches some of these strings, e.g. "Agent is busy").
  */
-import { TeethError, isTeethError } from "../common/branded-error.ts";
+import { isTeethError } from "../common/branded-error.ts";
+import { defineErrorCatalogue, type ErrorSpecs } from "../common/error-catalogue.ts";
 import type { CommandError } from "../protocol/agent-commands.ts";
 
-export const AgentErrors = {
-  invalidCommandName: () =>
-    new TeethError("InvalidCommandError", "Command name must be of the form <extension>.<name>", { status: 400 }),
-  unknownCommand: (command: string) =>
-    new TeethError("InvalidCommandError", `Unknown command: ${command}`, { status: 400 }),
-  unknownExtension: (extension: string) =>
-    new TeethError("RequestedObjectNotFoundError", `Extension with id ${extension} not found.`, { status: 404 }),
-  resultNotFound: (id: string) =>
-    new TeethError("RequestedObjectNotFoundError", `Command Result with id ${id} not found.`, { status: 404 }),
-  badBody: (why: string) => new TeethError("InvalidContentError", `Missing or invalid name or params: ${why}`, { status: 400 }),
-  invalidParams: (command: string, why: string) =>
-    new TeethError("InvalidCommandParamsError", `Invalid command parameters for ${command}: ${why}`, { status: 400 }),
-  busy: (running: string) =>
-    new TeethError("AgentIsBusy", `Agent is busy: command ${running} is still running`, { status: 409 }),
-  tokenInvalid: () => new TeethError("Unauthorized", "Token invalid.", { status: 401 }),
-  notFound: (path: string) => new TeethError("NotFound", `The resource could not be found: ${path}`, { status: 404 }),
-  methodNotAllowed: (method: string) => new TeethError("MethodNotAllowed", `Method ${method} not allowed`, { status: 405 }),
-  bodyTooLarge: (limit: number) =>
-    new TeethError("RequestEntityTooLarge", `Request body larger than ${limit} bytes`, { status: 413 }),
-  versionMismatch: (actual: unknown, expected: unknown) =>
-    new TeethError("VersionMismatch", "Hardware managers version mismatch, reload agent with correct version", {
-      status: 409,
-      details: `Current versions: ${JSON.stringify(actual)}, Expected versions: ${JSON.stringify(expected)}`,
-    }),
-  lockedDown: () => new TeethError("LockedDown", "The agent is locked down", { status: 503 }),
-};
+/** The catalogue; `AgentErrors.codes` holds the codes for comparisons. */
+export const AgentErrors = defineErrorCatalogue({
+  invalidCommandName: { code: "InvalidCommandError", status: 400, message: () => "Command name must be of the form <extension>.<name>" },
+  unknownCommand: { code: "InvalidCommandError", status: 400, message: (command: string) => `Unknown command: ${command}` },
+  unknownExtension: {
+    code: "RequestedObjectNotFoundError",
+    status: 404,
+    message: (extension: string) => `Extension with id ${extension} not found.`,
+  },
+  resultNotFound: { code: "RequestedObjectNotFoundError", status: 404, message: (id: string) => `Command Result with id ${id} not found.` },
+  badBody: { code: "InvalidContentError", status: 400, message: (why: string) => `Missing or invalid name or params: ${why}` },
+  invalidParams: {
+    code: "InvalidCommandParamsError",
+    status: 400,
+    message: (command: string, why: string) => `Invalid command parameters for ${command}: ${why}`,
+  },
+  busy: { code: "AgentIsBusy", status: 409, message: (running: string) => `Agent is busy: command ${running} is still running` },
+  tokenInvalid: { code: "Unauthorized", status: 401, message: () => "Token invalid." },
+  notFound: { code: "NotFound", status: 404, message: (path: string) => `The resource could not be found: ${path}` },
+  methodNotAllowed: { code: "MethodNotAllowed", status: 405, message: (method: string) => `Method ${method} not allowed` },
+  bodyTooLarge: { code: "RequestEntityTooLarge", status: 413, message: (limit: number) => `Request body larger than ${limit} bytes` },
+  versionMismatch: {
+    code: "VersionMismatch",
+    status: 409,
+    message: (_actual: unknown, _expected: unknown) => "Hardware managers version mismatch, reload agent with correct version",
+    details: (actual: unknown, expected: unknown) =>
+      `Current versions: ${JSON.stringify(actual)}, Expected versions: ${JSON.stringify(expected)}`,
+  },
+  lockedDown: { code: "LockedDown", status: 503, message: () => "The agent is locked down" },
+} satisfies ErrorSpecs);
+
+/** IPA's type for a command that failed with an error the agent did not catalogue. */
+export const COMMAND_EXECUTION_ERROR = "CommandExecutionError";
 
 /**
  * Serialises any thrown value as IPA's RESTError dict. `details` is always a string, as IPA's:
@@ -45,5 +53,5 @@ export function serializeCommandError(error: unknown): CommandError {
     return { type: error.code, code: error.status, message: error.message, details };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { type: "CommandExecutionError", code: 500, message: "Command execution failed", details: message };
+  return { type: COMMAND_EXECUTION_ERROR, code: 500, message: "Command execution failed", details: message };
 }

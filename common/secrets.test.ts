@@ -17,7 +17,7 @@ test("masking reaches every depth, lists included, and hides a secret key's whol
     empty_password: "",
     unset_password: null,
   });
-  expect(masked).toEqual({
+  expect(masked as unknown).toEqual({
     ipmi_address: "10.0.0.1",
     bmc: { creds: [{ user: "root", password: "******" }, { snmp_community: "******" }], nested: { deeper: { api_key: "******" } } },
     bmc_secret: "******",

@@ -2,7 +2,7 @@
  * @module protocol/image-info
  * IPA's `image_info`, as Ironic's `AgentDeploy.write_image` builds it. Validation here is
  * structural, plus what a partition image (`image_type: "partition"`) cannot do without; the
- * image engine (`agent/image`) adds the policy checks (md5 allowed, formats, disk layout).
+ * image engine (`machine/image`) adds the policy checks (md5 allowed, formats, disk layout).
  */
 import { z } from "zod";
 

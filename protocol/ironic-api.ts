@@ -3,6 +3,7 @@
  * The operator API's bodies, a subset of OpenStack Ironic's v1 REST API: node create,
  * JSON-patch, provision/power targets, maintenance, port create, and Ironic's error body.
  */
+import { MAC_ADDRESS_PATTERN } from "../common/mac-address.ts";
 import { z } from "zod";
 import {
   booleanField, ConductorGroupSchema, dictField, LocalLinkConnectionSchema, NodeNameSchema, textField, uuidField,
@@ -28,7 +29,7 @@ export const MacAddressSchema = z
   .string()
   .max(64)
   .transform((s) => s.trim().toLowerCase().replaceAll("-", ":"))
-  .pipe(z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, "not a valid MAC address"));
+  .pipe(z.string().regex(MAC_ADDRESS_PATTERN, "not a valid MAC address"));
 
 /** Interface fields a node may name; only the fake implementations exist here. */
 const INTERFACE_FIELDS = [

@@ -3,8 +3,9 @@
  * Runs commands one at a time and keeps their results, as IPA's ExecuteCommandMixin does:
  * `POST /v1/commands` creates a result; async ones run in the background and are polled.
  */
+import { hasCode } from "../../common/error-catalogue.ts";
+import { describeZodError } from "../../common/zod-issues.ts";
 import { randomUUID } from "node:crypto";
-import { isTeethError } from "../../common/branded-error.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { CommandResult, CommandStatus } from "../../protocol/agent-commands.ts";
 import { AgentErrors, serializeCommandError } from "../errors.ts";
@@ -40,11 +41,9 @@ export interface CommandRunnerOptions {
   maxResults?: number;
 }
 
-/** Error type whose status on the result is CLEAN_VERSION_MISMATCH instead of FAILED. */
-const VERSION_MISMATCH = "VersionMismatch";
-
+/** A version mismatch ends the command as CLEAN_VERSION_MISMATCH instead of FAILED, as IPA's. */
 function statusFor(error: unknown): CommandStatus {
-  return isTeethError(error) && error.code === VERSION_MISMATCH ? "CLEAN_VERSION_MISMATCH" : "FAILED";
+  return hasCode(error, AgentErrors.codes.versionMismatch) ? "CLEAN_VERSION_MISMATCH" : "FAILED";
 }
 
 /** IPA wraps string results: `{"result": "<command>: <text>"}` (async) or `{"result": text}` (sync). */
@@ -90,8 +89,7 @@ export function createCommandRunner(options: CommandRunnerOptions): CommandRunne
       if (running && running.result.command_status === "RUNNING") throw AgentErrors.busy(running.result.command_name);
       const parsed = def.params.safeParse(params);
       if (!parsed.success) {
-        const why = parsed.error.issues.map((i) => `${i.path.join(".") || "params"}: ${i.message}`).join("; ");
-        throw AgentErrors.invalidParams(name, why);
+        throw AgentErrors.invalidParams(name, describeZodError(parsed.error, { root: "params" }));
       }
 
       const result: CommandResult = {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, buildAgentConfig, isBooleanParameter } from "./agent-config.ts";
+import { PARAMETERS } from "./parameters.ts";
 import { parseCmdline, parseFlags } from "./parse-sources.ts";
 
 describe("agent parameters", () => {
@@ -42,6 +43,35 @@ describe("agent parameters", () => {
     expect(error!.problems.join("\n")).toContain("expected http(s) URL(s), got 'ftp://x'");
     expect(error!.problems.join("\n")).toContain("BOOTIF (kernel command line): expected a MAC address");
     expect(error!.problems.join("\n")).toContain("--ipa-insecure: expected a boolean");
+  });
+
+  test("space-separated values follow the parameter's kind, not its default", () => {
+    // ipa-lookup-interval defaults to "1": once read as a boolean, the 5 became a stray argument.
+    const flags = parseFlags(["--ipa-lookup-interval", "5", "--ipa-disk-wait-attempts", "3", "--ipa-api-url", "http://10.0.0.1:6385"], isBooleanParameter);
+    expect(flags.errors).toEqual([]);
+    const { config } = buildAgentConfig(flags.params);
+    expect(config.lookupIntervalS).toBe(5);
+    expect(config.diskWaitAttempts).toBe(3);
+    expect(config.apiUrls).toEqual(["http://10.0.0.1:6385"]);
+  });
+
+  test("--name=value, a boolean alone, a boolean with its word, and a boolean before a stray argument", () => {
+    const flags = parseFlags(["--ipa-lookup-interval=7", "--teeth-simulate-power", "--ipa-debug", "0", "--teeth-auto-tls", "stray"], isBooleanParameter);
+    expect(flags.errors).toEqual(["unexpected argument 'stray' (parameters are --name=value)"]);
+    const { config } = buildAgentConfig(flags.params);
+    expect(config.lookupIntervalS).toBe(7);
+    expect(config.simulatePower).toBe(true);
+    expect(config.debug).toBe(false);
+    expect(config.autoTls).toBe(true);
+  });
+
+  test("every parameter has a kind, and only booleans are boolean flags", () => {
+    for (const [name, spec] of Object.entries(PARAMETERS)) {
+      expect(["boolean", "integer", "seconds", "string", "list"]).toContain(spec.kind);
+      expect(isBooleanParameter(name)).toBe(spec.kind === "boolean");
+    }
+    expect(isBooleanParameter("ipa-lookup-interval")).toBe(false);
+    expect(isBooleanParameter("ipa-guard-special-filesystems")).toBe(true);
   });
 
   test("stray arguments and --help are reported by the flag parser", () => {

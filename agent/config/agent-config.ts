@@ -3,7 +3,7 @@
  * Turns raw parameters (kernel command line, then flags, which win) into the agent's frozen
  * configuration. Bad values fail here, once, with the parameter named.
  */
-import { PARAMETERS, type ParameterName, type ParameterValues } from "./parameters.ts";
+import { PARAMETERS, type ParameterName, type ParameterSpec, type ParameterValues } from "./parameters.ts";
 import type { RawParameter } from "./parse-sources.ts";
 
 /** The agent's settings. Built once by `main`, then frozen and passed down. */
@@ -132,8 +132,7 @@ export function buildAgentConfig(raw: readonly RawParameter[]): BuildResult {
 
 /** Names of boolean parameters (a bare `--name` flag means true). */
 export function isBooleanParameter(name: string): boolean {
-  const spec = (PARAMETERS as Record<string, { default?: string; schema: unknown }>)[name];
-  return spec !== undefined && ["0", "1"].includes(spec.default ?? "");
+  return (PARAMETERS as Record<string, ParameterSpec>)[name]?.kind === "boolean";
 }
 
 /** `teeth agent --help`. */

@@ -2,6 +2,7 @@
  * @module agent/config/parse-sources
  * Splits the kernel command line and argv into `name=value` pairs. Pure functions.
  */
+import { parseBooleanString } from "../../common/boolean-string.ts";
 
 /** A raw parameter and where it came from (for error messages). */
 export interface RawParameter {
@@ -36,8 +37,10 @@ export interface ParsedFlags {
 }
 
 /**
- * Parses `--name=value`, `--name value` and bare boolean `--name` flags.
- * @example parseFlags(["--ipa-api-url=http://127.0.0.1:6385", "--ipa-debug"])
+ * Parses `--name=value`, `--name value` and boolean flags: `--name` alone means true, and a
+ * boolean word after it (`--ipa-debug 0`) is its value. Whether a name is boolean comes from
+ * its kind in the parameter table (`isBoolean`), never from its default.
+ * @example parseFlags(["--ipa-api-url", "http://127.0.0.1:6385", "--ipa-debug"], isBooleanParameter)
  */
 export function parseFlags(argv: readonly string[], isBoolean: (name: string) => boolean): ParsedFlags {
   const params: RawParameter[] = [];
@@ -60,7 +63,8 @@ export function parseFlags(argv: readonly string[], isBoolean: (name: string) =>
       continue;
     }
     const next = argv[i + 1];
-    if (!isBoolean(body) && next !== undefined && !next.startsWith("--")) {
+    const takesNext = next !== undefined && !next.startsWith("--") && (!isBoolean(body) || parseBooleanString(next) !== undefined);
+    if (takesNext) {
       params.push({ name: body, value: next, source: "flag" });
       i++;
     } else {

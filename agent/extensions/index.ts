@@ -1,18 +1,16 @@
 /**
  * @module agent/extensions
- * The extensions the agent serves, IPA's names.
+ * The extensions the agent serves, IPA's names, one file each.
  */
 import type { Extension } from "../commands/extension.ts";
 import type { AgentServices } from "./services.ts";
 import { createStandbyExtension } from "./standby.ts";
 import { createStepsExtension } from "./steps-extension.ts";
-import {
-  createHardwareExtension,
-  createImageExtension,
-  createLogExtension,
-  createPollExtension,
-  createSystemExtension,
-} from "./small-extensions.ts";
+import { createHardwareExtension } from "./hardware.ts";
+import { createImageExtension } from "./image.ts";
+import { createLogExtension } from "./log.ts";
+import { createPollExtension } from "./poll.ts";
+import { createSystemExtension } from "./system.ts";
 
 export type { AgentServices } from "./services.ts";
 

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { defineCommand, defineExtension, type Extension } from "../commands/extension.ts";
+import { NoParams } from "./no-params.ts";
 import type { AgentServices } from "./services.ts";
 
 const ImageParams = z
@@ -13,7 +14,6 @@ const ImageParams = z
     configdrive: z.unknown().optional(),
   })
   .loose();
-const NoParams = z.object({}).loose();
 
 export function createStandbyExtension(services: AgentServices): Extension {
   const dispatch = (operation: string) =>

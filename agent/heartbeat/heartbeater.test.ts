@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createSilentLogger } from "../../common/logger.ts";
 import type { HeartbeatBody, LookupResponse } from "../../protocol/ramdisk-api.ts";
-import { createAgentState } from "./agent-state.ts";
+import { createAgentState } from "../state/agent-state.ts";
 import { createHeartbeater } from "./heartbeater.ts";
 import type { IronicApiClient, Outcome } from "./ironic-api-client.ts";
 

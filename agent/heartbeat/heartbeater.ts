@@ -1,13 +1,14 @@
 /**
  * @module agent/heartbeat/heartbeater
- * Lookup, then heartbeat forever, as IPA: randomized exponential backoff for lookup,
- * heartbeats every `heartbeat_timeout * uniform(0.3, 0.6)` s, retries on errors and 409,
- * a new lookup when the node disappears (404). Nothing here ever ends the process.
+ * Lookup (`./lookup.ts`), then heartbeat forever, as IPA: heartbeats every
+ * `heartbeat_timeout * uniform(0.3, 0.6)` s, retries on errors and 409, a new lookup when the
+ * node disappears (404). Nothing here ever ends the process.
  */
 import type { Logger } from "../../common/logger.ts";
 import type { HeartbeatBody } from "../../protocol/ramdisk-api.ts";
-import { MASKED_TOKEN, MIN_TOKEN_LENGTH, type AgentState } from "./agent-state.ts";
+import type { AgentState } from "../state/agent-state.ts";
 import type { IronicApiClient } from "./ironic-api-client.ts";
+import { lookupNode } from "./lookup.ts";
 
 export interface HeartbeaterDeps {
   api: IronicApiClient;
@@ -63,49 +64,18 @@ export function createHeartbeater(deps: HeartbeaterDeps): Heartbeater {
       if (stopped) done();
     });
 
-  async function lookup(): Promise<boolean> {
-    const started = performance.now();
-    let attempt = 0;
-    let warned = false;
-    while (!stopped) {
-      attempt++;
-      const macs = await deps.macs().catch(() => [] as string[]);
-      const nodeUuid = deps.state.node?.uuid ?? null;
-      const res = await deps.api.lookup(macs, nodeUuid);
-      if (res.ok) {
-        const { node, config } = res.value;
-        const token = config.agent_token;
-        if (token && token !== MASKED_TOKEN && token.length >= MIN_TOKEN_LENGTH) {
-          deps.state.token = token;
-        } else if (token === MASKED_TOKEN && !deps.state.token) {
-          log.error({ node: node.uuid }, "the conductor already issued this node's agent token to someone else; retrying lookup");
-          await sleep(uniform(rand, 5, 10) * Math.min(attempt, 6), false);
-          continue;
-        }
-        deps.state.node = node;
-        deps.state.heartbeatTimeoutS = config.heartbeat_timeout;
-        deps.state.md5Allowed = Boolean(config.agent_md5_checksum_enable);
-        if (config.permitted_image_formats?.length) deps.state.permittedImageFormats = Object.freeze([...config.permitted_image_formats]);
-        log.info({ node: node.uuid, attempts: attempt, heartbeat_timeout: config.heartbeat_timeout }, "lookup succeeded");
-        return true;
-      }
-      const elapsed = (performance.now() - started) / 1000;
-      if (!warned && elapsed > deps.lookupTimeoutS) {
-        warned = true;
-        log.error({ elapsed_s: Math.round(elapsed), reason: res.reason }, "lookup timed out; still retrying");
-      }
-      let delay: number;
-      if (res.status === 409) delay = [5, 10, 30][Math.min(attempt - 1, 2)]!;
-      else {
-        // tenacity's wait_random_exponential(min=interval, max=60)
-        const high = Math.min(60, Math.max(deps.lookupIntervalS, 2 ** (attempt - 1)));
-        delay = uniform(rand, deps.lookupIntervalS, high);
-      }
-      log.info({ status: res.status, reason: res.reason, retry_in_s: Number(delay.toFixed(2)) }, "lookup failed");
-      await sleep(delay, false);
-    }
-    return false;
-  }
+  const lookup = () =>
+    lookupNode({
+      api: deps.api,
+      state: deps.state,
+      log,
+      macs: deps.macs,
+      lookupTimeoutS: deps.lookupTimeoutS,
+      lookupIntervalS: deps.lookupIntervalS,
+      random: rand,
+      stopped: () => stopped,
+      sleep: (seconds) => sleep(seconds, false),
+    });
 
   async function heartbeatOnce(): Promise<"ok" | "gone" | "retry" | "conflict"> {
     const node = deps.state.node!;

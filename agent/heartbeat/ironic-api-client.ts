@@ -4,6 +4,7 @@
  * heartbeat. Each call returns an outcome value; the loops decide what to retry.
  */
 import { MAX_AGENT_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
+import { parseIronicError } from "../../protocol/ironic-api.ts";
 import {
   API_VERSION_HEADER,
   HEARTBEAT_API_VERSION,
@@ -155,12 +156,5 @@ async function readJson(res: Response): Promise<unknown> {
 /** Ironic wraps errors as `{"error_message": "<json or text>"}`; show the faultstring. */
 async function errorText(res: Response): Promise<string> {
   const text = await res.text().catch(() => "");
-  try {
-    const body = JSON.parse(text) as { error_message?: unknown };
-    const inner = typeof body.error_message === "string" ? JSON.parse(body.error_message) : body.error_message;
-    if (inner && typeof inner === "object" && "faultstring" in inner) return `${res.status}: ${String(inner.faultstring)}`;
-  } catch {
-    /* not JSON: fall through */
-  }
-  return `${res.status}: ${text.slice(0, 300)}`;
+  return `${res.status}: ${parseIronicError(text).slice(0, 300)}`;
 }

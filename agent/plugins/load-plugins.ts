@@ -1,17 +1,32 @@
 /**
  * @module agent/plugins/load-plugins
  * Loads vendor hardware managers from a directory of self-contained `.js` files at start.
- * A broken plugin is logged and skipped, never fatal.
+ * A broken plugin is logged and skipped, never fatal. An operation whose name is neither a
+ * known one (`KNOWN_OPERATIONS`) nor one of the manager's own steps is loaded but warned
+ * about: a misspelled `prepare_imag` would otherwise never be called, silently.
  */
 import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { Logger } from "../../common/logger.ts";
-import type { HardwareManager } from "../../hardware-managers/contract/index.ts";
+import { KNOWN_OPERATIONS, type HardwareManager } from "../../hardware-managers/contract/index.ts";
 
 function looksLikeManager(value: unknown): value is HardwareManager {
   if (typeof value !== "object" || value === null) return false;
   const m = value as Record<string, unknown>;
   return typeof m.name === "string" && m.name.length > 0 && typeof m.version === "string" && typeof m.evaluateSupport === "function";
+}
+
+/**
+ * Operation names of `manager` that nothing will call by that name: not a known operation and
+ * not a step it advertises in a static list (steps given by a function cannot be checked).
+ * @example
+ * unknownOperations({ name: "x", version: "1", evaluateSupport: () => 3, operations: { prepare_imag() {} } }) // ["prepare_imag"]
+ */
+export function unknownOperations(manager: HardwareManager): string[] {
+  const steps = [manager.cleanSteps, manager.deploySteps, manager.serviceSteps];
+  if (steps.some((s) => typeof s === "function")) return [];
+  const stepNames = new Set(steps.flatMap((s) => (Array.isArray(s) ? s.map((step) => step.step) : [])));
+  return Object.keys(manager.operations ?? {}).filter((name) => !(KNOWN_OPERATIONS as readonly string[]).includes(name) && !stepNames.has(name));
 }
 
 /**
@@ -47,6 +62,13 @@ export async function loadPlugins(dir: string, logger: Logger): Promise<Hardware
         if (m.operations !== undefined && (typeof m.operations !== "object" || m.operations === null)) {
           logger.error({ plugin: path, manager: m.name }, "plugin's operations is not an object; skipped");
           continue;
+        }
+        const unknown = unknownOperations(m);
+        if (unknown.length) {
+          logger.warn(
+            { plugin: path, manager: m.name, operations: unknown, known: KNOWN_OPERATIONS },
+            "plugin implements operations that are neither known operations nor its own steps; check their spelling",
+          );
         }
         managers.push(m);
         logger.info({ plugin: path, manager: m.name, version: m.version }, "hardware-manager plugin loaded");

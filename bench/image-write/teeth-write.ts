@@ -13,7 +13,7 @@ import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { createExec } from "../../common/exec.ts";
 import { createLogger } from "../../common/logger.ts";
-import { writeImage } from "../../agent/image/index.ts";
+import { writeImage } from "../../machine/image/index.ts";
 
 const { values } = parseArgs({
   options: {

@@ -1,14 +1,28 @@
 /**
  * @module hardware-managers/contract
  * The vendor-facing API. A hardware manager declares `name`, `version`, `evaluateSupport(ctx)`
- * and any subset of operations and steps. Everything it needs (exec, logger, inventory,
- * decline) comes through `ctx`: plugins are bundled separately and share nothing else with
- * the host, so this file imports types only.
+ * and any subset of operations and steps. Everything it needs (exec, files, logger,
+ * inventory, decline) comes through `ctx`: plugins are bundled separately and share nothing
+ * else with the host, so this file and the ones it re-exports import types only, and their
+ * runtime part (`HardwareSupport`, `defineHardwareManager`, `imageResultLine`, name
+ * constants) is dependency-free. The test kit is apart, in `./testing.ts`.
  */
 import type { Exec } from "../../common/exec.ts";
 import type { Logger } from "../../common/logger.ts";
+import type { HostFs } from "../../machine/host-fs.ts";
 import type { Inventory } from "../../protocol/inventory.ts";
-import type { StepDefinitionInput, StepKind } from "../../protocol/steps.ts";
+import type { StepDefinitionInput } from "../../protocol/steps.ts";
+import type { ArgsOf, KnownOperation, OperationTypes, ResultOf } from "./operations.ts";
+
+export * from "./operations.ts";
+export * from "./firmware-component.ts";
+export type { HostFs } from "../../machine/host-fs.ts";
+
+/**
+ * The code `ctx.dispatch` fails with when no manager implements the operation (or every one
+ * declined): IPA's `HardwareManagerMethodNotFound`.
+ */
+export const NO_MANAGER_FOUND = "HardwareManagerMethodNotFound" as const;
 
 /** How well a manager fits this machine. Higher wins; NONE drops the manager. */
 export const HardwareSupport = Object.freeze({
@@ -41,6 +55,8 @@ export interface ManagerConfig {
 /** What the host hands to every manager call. */
 export interface ManagerContext {
   readonly exec: Exec;
+  /** The host's files (/sys, /proc, block devices), rooted so tests can fake them. */
+  readonly fs: HostFs;
   readonly logger: Logger;
   readonly config: ManagerConfig;
   /** The node as the conductor last described it (step params or lookup), or null. */
@@ -52,16 +68,29 @@ export interface ManagerContext {
   inventory(options?: { refresh?: boolean }): Promise<Inventory>;
   /** Reports progress of a long operation; shown in the command's `command_result` while RUNNING. */
   progress(update: Record<string, unknown>): void;
-  /** Calls another operation through the registry (e.g. `write_image` -> `prepare_image`). */
-  dispatch(operation: string, args?: Record<string, unknown>): Promise<unknown>;
+  /** Calls another operation through the registry (e.g. `write_image` -> `prepare_image`); resolves with its result. */
+  dispatch<K extends string>(operation: K, args?: ArgsOf<K>): Promise<ResultOf<K>>;
   /** "Not on this hardware": the registry moves on to the next manager. Never returns. */
   decline(reason?: string): never;
   /** Fails the operation with a stable code and details, recognised across bundles. Never returns. */
   fail(code: string, message: string, details?: unknown): never;
 }
 
-/** An operation: step, command or query. `args` are the step's or command's arguments. */
-export type Operation = (ctx: ManagerContext, args: Record<string, unknown>) => unknown | Promise<unknown>;
+/**
+ * An operation: step, command or query. `args` are the step's or command's arguments.
+ * (Declared as a method so a typed operation is assignable to an untyped one.)
+ */
+export type Operation<A = Record<string, unknown>, R = unknown> = {
+  run(ctx: ManagerContext, args: A): R | Promise<R>;
+}["run"];
+
+/**
+ * A manager's operations: the known ones typed (see `OperationTypes`), any other name allowed
+ * (a vendor's own step) but warned about when the plugin loads.
+ */
+export type Operations = { readonly [K in KnownOperation]?: Operation<OperationTypes[K]["args"], OperationTypes[K]["result"]> } & {
+  readonly [name: string]: Operation | undefined;
+};
 
 export interface StepsInput {
   readonly node: Readonly<Record<string, unknown>>;
@@ -87,14 +116,13 @@ export interface HardwareManager {
    * commands (`prepare_image`, `secure_erase`, `flash_firmware`) and queries
    * (`list_hardware_info`, `get_os_install_device`).
    */
-  readonly operations?: Readonly<Record<string, Operation>>;
+  readonly operations?: Operations;
 }
 
-export const HARDWARE_MANAGER = Symbol.for("teeth.hardware-manager");
-
 /**
- * Declares a hardware manager. Returns it frozen and branded so the agent can recognise it
- * when a plugin file is loaded at runtime.
+ * Declares a hardware manager: checks its shape with `tsc` (operation names complete, known
+ * operations' arguments and results typed) and returns it frozen. The agent recognises a
+ * plugin's managers by shape (`name`, `version`, `evaluateSupport`), so a plain object works too.
  * @example
  * export default defineHardwareManager({
  *   name: "acme_hardware_manager",
@@ -107,19 +135,5 @@ export const HARDWARE_MANAGER = Symbol.for("teeth.hardware-manager");
  * });
  */
 export function defineHardwareManager<T extends HardwareManager>(manager: T): Readonly<T> {
-  return Object.freeze({ ...manager, [HARDWARE_MANAGER]: true }) as Readonly<T>;
-}
-
-/** Step kinds map to manager fields. */
-export const STEP_FIELDS: Record<StepKind, "cleanSteps" | "deploySteps" | "serviceSteps"> = {
-  clean: "cleanSteps",
-  deploy: "deploySteps",
-  service: "serviceSteps",
-};
-
-/** Brand of the error `ctx.decline()` throws. */
-export const DECLINED = Symbol.for("teeth.hardware-manager.declined");
-
-export function isDeclined(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[DECLINED] === true;
+  return Object.freeze({ ...manager });
 }

@@ -4,18 +4,19 @@
  * `erase_devices_express`, the per-device `erase_block_device`, and the `secure_erase` command
  * (`hardware.secure_erase`). The logic lives in `./erase/`.
  */
-import type { ManagerContext, Operation } from "../contract/index.ts";
+import type { EraseBlockDeviceArgs, Operations } from "../contract/index.ts";
 import { EraseErrors, eraseDevices } from "./erase/erase-devices.ts";
-import { realHostFs, type HostFs } from "./erase/host.ts";
+import { realHostFs, type HostFs } from "../../machine/host-fs.ts";
 
 export { eraseCleanSteps, eraseDeploySteps } from "./erase/steps.ts";
 export type { EraseReport, DeviceReport } from "./erase/erase-devices.ts";
 
 /** `erase_block_device` takes IPA's `{block_device: {name}}` or a plain `{device}`. */
-function blockDeviceName(ctx: ManagerContext, args: Record<string, unknown>): string {
-  const bd = args.block_device as { name?: unknown } | undefined;
+function blockDeviceName(args: EraseBlockDeviceArgs): string {
+  const bd = args.block_device;
   const name = typeof args.device === "string" ? args.device : typeof bd?.name === "string" ? bd.name : null;
-  return name ?? ctx.fail(EraseErrors.invalidArgs, "erase_block_device needs `device` (or `block_device.name`)");
+  if (name === null) throw EraseErrors.invalidArgs("erase_block_device needs `device` (or `block_device.name`)");
+  return name;
 }
 
 /**
@@ -24,17 +25,17 @@ function blockDeviceName(ctx: ManagerContext, args: Record<string, unknown>): st
  * const ops = createEraseOperations({ fs: realHostFs });
  * await ops.secure_erase(ctx, { devices: ["/dev/sdb"], method: "zero" });
  */
-export function createEraseOperations(deps: { fs: HostFs }): Record<string, Operation> {
+export function createEraseOperations(deps: { fs: HostFs }) {
   const { fs } = deps;
   return {
     /** IPA's erase_devices: the full ladder on every disk. */
     erase_devices: (ctx, args) => eraseDevices(ctx, args, { fs, method: typeof args.method === "string" ? undefined : "auto" }),
     erase_devices_metadata: (ctx, args) => eraseDevices(ctx, args, { fs, method: "metadata" }),
     erase_devices_express: (ctx, args) => eraseDevices(ctx, args, { fs, method: "express" }),
-    erase_block_device: (ctx, args) => eraseDevices(ctx, { ...args, devices: [blockDeviceName(ctx, args)] }, { fs }),
+    erase_block_device: (ctx, args) => eraseDevices(ctx, { ...args, devices: [blockDeviceName(args)] }, { fs }),
     /** The `hardware.secure_erase` command: every knob in args, see hardware-managers/README.md. */
     secure_erase: (ctx, args) => eraseDevices(ctx, args, { fs }),
-  };
+  } satisfies Operations;
 }
 
-export const eraseOperations: Record<string, Operation> = createEraseOperations({ fs: realHostFs });
+export const eraseOperations = createEraseOperations({ fs: realHostFs });

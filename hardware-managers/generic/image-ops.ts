@@ -1,17 +1,18 @@
 /**
  * @module hardware-managers/generic/image-ops
  * `prepare_image`, `cache_image`, `get_partition_uuids` and the `write_image` deploy step,
- * on the image engine (`agent/image`). `write_image` goes through `ctx.dispatch`, as real
+ * on the image engine (`machine/image`). `write_image` goes through `ctx.dispatch`, as real
  * Ironic drives it (`deploy.execute_deploy_step` -> `write_image` -> `prepare_image`), so a
  * vendor manager may take over `prepare_image` alone.
  */
 import { isTeethError } from "../../common/branded-error.ts";
-import { ImageErrors, partitionUuids, writeImage, type WriteImageResult } from "../../agent/image/index.ts";
+import { describeZodError } from "../../common/zod-issues.ts";
+import { ImageErrors, partitionUuids, writeImage, type WriteImageResult } from "../../machine/image/index.ts";
 import { PrepareImageParamsSchema } from "../../protocol/image-info.ts";
 import type { StepDefinition } from "../../protocol/steps.ts";
-import type { ManagerContext, Operation } from "../contract/index.ts";
-import { gatherDeviceFacts } from "./erase/device-facts.ts";
-import { realHostFs } from "./erase/host.ts";
+import { imageResultLine, type ManagerContext, type Operations, type PrepareImageArgs, type PrepareImageResult } from "../contract/index.ts";
+import { gatherDeviceFacts } from "./device/device-facts.ts";
+import { realHostFs } from "../../machine/host-fs.ts";
 
 /** Never write over a disk that is in use: mounted, swap, or held by dm/md (e.g. the host's own). */
 async function refuseIfInUse(ctx: ManagerContext, device: string): Promise<void> {
@@ -22,23 +23,22 @@ async function refuseIfInUse(ctx: ManagerContext, device: string): Promise<void>
     ...(facts.readOnly ? ["the device is read-only"] : []),
   ];
   if (reasons.length) {
-    ctx.fail("IMAGE_DEVICE_IN_USE", `Refusing to write the image to ${device}: ${reasons.join("; ")}`, { device, reasons });
+    throw ImageErrors.deviceInUse(device, reasons);
   }
 }
 
 async function installDevice(ctx: ManagerContext): Promise<string> {
-  const device = await ctx.dispatch("get_os_install_device", {});
+  const device: unknown = await ctx.dispatch("get_os_install_device", {});
   if (typeof device !== "string" || !device.startsWith("/")) {
-    ctx.fail("IMAGE_NO_INSTALL_DEVICE", "get_os_install_device returned no device path", { device });
+    throw ImageErrors.noInstallDevice(device);
   }
   return device;
 }
 
-async function runWrite(ctx: ManagerContext, args: Record<string, unknown>, withConfigdrive: boolean): Promise<WriteImageResult> {
+async function runWrite(ctx: ManagerContext, args: PrepareImageArgs, withConfigdrive: boolean): Promise<WriteImageResult> {
   const parsed = PrepareImageParamsSchema.safeParse(args);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw ImageErrors.invalidImageInfo(`${issue?.path.join(".") || "params"}: ${issue?.message}`, parsed.error.issues);
+    throw ImageErrors.invalidImageInfo(describeZodError(parsed.error, { root: "params" }), parsed.error.issues);
   }
   // IPA also accepts the config drive inside image_info.
   const configdrive = withConfigdrive
@@ -62,7 +62,7 @@ async function runWrite(ctx: ManagerContext, args: Record<string, unknown>, with
     });
   } catch (error) {
     if (isTeethError(error)) throw error;
-    ctx.fail("IMAGE_WRITE_FAILED", `Writing the image to ${device} failed: ${(error as Error)?.message ?? error}`);
+    throw ImageErrors.writeFailed(device, error);
   }
 }
 
@@ -70,20 +70,24 @@ async function runWrite(ctx: ManagerContext, args: Record<string, unknown>, with
  * The command result: Teeth's fields, a readable `message`, and IPA's `result` line, which
  * Ironic parses for `root_uuid=` (and `efi_system_partition_uuid=` in UEFI mode).
  */
-function summary(command: "prepare_image" | "cache_image", r: WriteImageResult, args: Record<string, unknown>): Record<string, unknown> {
+function summary(command: "prepare_image" | "cache_image", r: WriteImageResult, args: PrepareImageArgs): PrepareImageResult {
   const how = r.compression ? `${r.compression}-compressed ${r.format}` : r.format;
   const info = (args.image_info ?? {}) as Record<string, unknown>;
-  const verb = command === "prepare_image" ? "written to" : "cached to";
   const uefi = (info.deploy_boot_mode ?? info.boot_mode) === "uefi";
-  const efi = uefi && r["efi system partition uuid"] ? ` efi_system_partition_uuid=${r["efi system partition uuid"]}` : "";
   return {
     message: `image (${how}, ${r.image_size} bytes) written to device ${r.device} in ${r.duration_s} s, ${r.checksum.algo} verified`,
-    result: `${command}: image (${String(info.id)}) ${verb} device ${r.device} root_uuid=${r["root uuid"] ?? "None"}${efi}`,
+    result: imageResultLine({
+      command,
+      imageId: String(info.id),
+      device: r.device,
+      rootUuid: r["root uuid"] ?? null,
+      efiSystemPartitionUuid: uefi ? r["efi system partition uuid"] : null,
+    }),
     ...r,
   };
 }
 
-export const imageOperations: Record<string, Operation> = {
+export const imageOperations = {
   /** IPA `standby.prepare_image`: write the image (and config drive) to the install disk. */
   prepare_image: async (ctx, args) => summary("prepare_image", await runWrite(ctx, args, true), args),
   /** IPA `standby.cache_image`: the same write, without a config drive. */
@@ -93,7 +97,7 @@ export const imageOperations: Record<string, Operation> = {
   /** The deploy step: Ironic's `write_image` is `prepare_image` run as a step. */
   write_image: async (ctx, args) =>
     ctx.dispatch("prepare_image", { image_info: args.image_info, configdrive: args.configdrive ?? null }),
-};
+} satisfies Operations;
 
 export const imageDeploySteps: StepDefinition[] = [
   {

@@ -1,27 +1,26 @@
 import { expect, test } from "bun:test";
-import { createSilentLogger } from "../../common/logger.ts";
 import type { Disk, Inventory } from "../../protocol/inventory.ts";
-import type { ManagerContext } from "../contract/index.ts";
+import { createTestContext } from "../contract/testing.ts";
 import { inventoryOperations } from "./inventory-ops.ts";
-import { testDisk } from "../../agent/inventory/test-support.ts";
+import { testDisk } from "../../machine/inventory/test-support.ts";
 
 const disk = (name: string, gib: number, serial: string): Disk => testDisk(name, gib, { serial });
 const DISKS = [disk("/dev/sda", 100, "AAA"), disk("/dev/sdb", 50, "BBB"), disk("/dev/sdc", 200, "CCC")];
 
 function context(node: Record<string, unknown> | null) {
   const refreshes: boolean[] = [];
+  const t = createTestContext({ node, inventory: { disks: DISKS } });
   const ctx = {
-    logger: createSilentLogger(),
-    node,
+    ...t.ctx,
     inventory: async (options?: { refresh?: boolean }) => {
       refreshes.push(Boolean(options?.refresh));
-      return { disks: DISKS } as unknown as Inventory;
+      return t.ctx.inventory(options);
     },
-  } as unknown as ManagerContext;
+  };
   return { ctx, refreshes };
 }
 
-const op = (name: string) => inventoryOperations[name]!;
+const op = (name: keyof typeof inventoryOperations) => inventoryOperations[name] as (ctx: unknown, args: Record<string, unknown>) => Promise<unknown>;
 
 test("list_hardware_info re-collects the inventory", async () => {
   const { ctx, refreshes } = context(null);

@@ -3,8 +3,8 @@
  * `list_hardware_info` (the inventory) and `get_os_install_device` (the disk an image is
  * written to, chosen by root device hints).
  */
-import type { ManagerContext, Operation } from "../contract/index.ts";
-import { selectInstallDevice } from "../../agent/inventory/root-device-hints.ts";
+import type { ManagerContext, Operations } from "../contract/index.ts";
+import { selectInstallDevice } from "../../machine/inventory/root-device-hints.ts";
 
 /**
  * The node's hints: instance_info wins over properties, as in Ironic, since it is set per
@@ -22,7 +22,7 @@ export function rootDeviceHintsOf(node: ManagerContext["node"]): unknown {
  * @example
  * await registry.dispatch("get_os_install_device", ctx, {}); // { result: "/dev/sda", manager: "generic_hardware_manager" }
  */
-export const inventoryOperations: Record<string, Operation> = {
+export const inventoryOperations = {
   list_hardware_info: async (ctx) => await ctx.inventory({ refresh: true }),
 
   get_os_install_device: async (ctx, args) => {
@@ -30,4 +30,4 @@ export const inventoryOperations: Record<string, Operation> = {
     const { disks } = await ctx.inventory();
     return selectInstallDevice(disks, hints, ctx.logger).name;
   },
-};
+} satisfies Operations;

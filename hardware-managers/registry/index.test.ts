@@ -1,27 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { createExec } from "../../common/exec.ts";
 import { createSilentLogger } from "../../common/logger.ts";
 import { HardwareSupport, defineHardwareManager, type HardwareManager } from "../contract/index.ts";
-import { createManagerRegistry, type ContextBase } from "./index.ts";
+import { createTestContext } from "../contract/testing.ts";
+import { createManagerRegistry } from "./index.ts";
 
-const base: ContextBase = {
-  exec: createExec(),
-  logger: createSilentLogger(),
-  config: {
-    allowLoopDevices: false,
-    simulatePower: true,
-    insecure: false,
-    md5Allowed: false,
-    imageDownload: { connectionTimeoutS: 60, connectionRetries: 9, retryIntervalS: 10, maxDurationS: 0 },
-  },
-  node: null,
-  ports: [],
-  signal: new AbortController().signal,
-  inventory: async () => {
-    throw new Error("no inventory in unit tests");
-  },
-  progress: () => {},
-};
+const { base } = createTestContext();
 
 function manager(name: string, support: number, extra: Partial<HardwareManager> = {}): HardwareManager {
   return defineHardwareManager({ name, version: "1.0", evaluateSupport: () => support, ...extra });

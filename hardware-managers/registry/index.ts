@@ -6,15 +6,37 @@
 import { TeethError, isTeethError } from "../../common/branded-error.ts";
 import type { Logger } from "../../common/logger.ts";
 import { StepDefinitionSchema, type StepDefinition, type StepDefinitionInput, type StepKind } from "../../protocol/steps.ts";
+import { defineErrorCatalogue, type ErrorSpecs } from "../../common/error-catalogue.ts";
 import {
-  DECLINED,
+  NO_MANAGER_FOUND,
   HardwareSupport,
-  STEP_FIELDS,
-  isDeclined,
+  type ArgsOf,
   type HardwareManager,
   type ManagerContext,
+  type Operation,
+  type ResultOf,
   type StepsInput,
 } from "../contract/index.ts";
+
+/** Step kinds map to manager fields. */
+const STEP_FIELDS: Record<StepKind, "cleanSteps" | "deploySteps" | "serviceSteps"> = {
+  clean: "cleanSteps",
+  deploy: "deploySteps",
+  service: "serviceSteps",
+};
+
+/** Brand of the error `ctx.decline()` throws (a `Symbol.for`, so a plugin's copy of the registry agrees). */
+const DECLINED = Symbol.for("teeth.hardware-manager.declined");
+
+/** True for the error `ctx.decline()` threw (tests assert it through the contract's test kit). */
+export function isDeclined(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[DECLINED] === true;
+}
+
+const operationOf = (manager: HardwareManager, operation: string): Operation | undefined => {
+  const fn = manager.operations?.[operation];
+  return typeof fn === "function" ? (fn as Operation) : undefined;
+};
 
 export interface RankedManager {
   readonly manager: HardwareManager;
@@ -36,23 +58,32 @@ export interface ManagerRegistry {
   ranked(): readonly RankedManager[];
   /** `{ name: version }` of every active manager, IPA's `hardware_manager_version`. */
   versions(): Record<string, string>;
-  dispatch<T = unknown>(operation: string, ctx: ContextBase, args?: Record<string, unknown>): Promise<DispatchResult<T>>;
+  dispatch<K extends string>(operation: K, ctx: ContextBase, args?: ArgsOf<K>): Promise<DispatchResult<ResultOf<K>>>;
   /** Calls every manager implementing `operation`; `{ managerName: result }`. */
   dispatchAll(operation: string, ctx: ContextBase, args?: Record<string, unknown>): Promise<Record<string, unknown>>;
   /** Steps of a kind, deduplicated as IPA does; keyed by manager name. */
   steps(kind: StepKind, ctx: ContextBase, input: StepsInput): Promise<Record<string, StepDefinition[]>>;
   /** True when some active manager implements the operation. */
   has(operation: string): boolean;
+  /** The context `manager`'s operations receive (its logger tagged, decline/fail/dispatch bound). */
+  contextFor(manager: HardwareManager, base: ContextBase): ManagerContext;
 }
 
-/** Error codes the registry raises. */
-export const RegistryErrors = {
-  notFound: (operation: string) =>
-    new TeethError("HardwareManagerMethodNotFound", `No HardwareManager found to handle method: ${operation}`, {
-      status: 400,
-      details: { operation },
-    }),
-};
+/** The errors the registry raises. */
+export const RegistryErrors = defineErrorCatalogue({
+  notFound: {
+    code: NO_MANAGER_FOUND,
+    status: 400,
+    message: (operation: string) => `No HardwareManager found to handle method: ${operation}`,
+    details: (operation: string) => ({ operation }),
+  },
+  stepsFailed: {
+    code: "HardwareManagerError",
+    status: 500,
+    message: (manager: string, kind: StepKind, _cause: unknown) => `${manager} failed to list ${kind} steps`,
+    cause: (_manager: string, _kind: StepKind, cause: unknown) => cause,
+  },
+} satisfies ErrorSpecs);
 
 function declinedError(manager: string, reason?: string): Error {
   const e = new Error(reason ?? `${manager} declined`) as Error & Record<symbol, unknown>;
@@ -81,7 +112,7 @@ export function createManagerRegistry(options: { logger: Logger }): ManagerRegis
       fail(code: string, message: string, details?: unknown): never {
         throw new TeethError(code, message, { status: 500, details });
       },
-      dispatch: async (operation, args = {}) => (await registry.dispatch(operation, base, args)).result,
+      dispatch: async (operation, args) => (await registry.dispatch(operation, base, args)).result,
     };
     return ctx;
   };
@@ -136,20 +167,22 @@ export function createManagerRegistry(options: { logger: Logger }): ManagerRegis
 
     ranked: () => requireActive(),
 
+    contextFor: (manager, base) => contextFor(manager, base),
+
     versions() {
       return Object.fromEntries(requireActive().map(({ manager }) => [manager.name, manager.version]));
     },
 
     has(operation) {
-      return requireActive().some(({ manager }) => typeof manager.operations?.[operation] === "function");
+      return requireActive().some(({ manager }) => operationOf(manager, operation) !== undefined);
     },
 
-    async dispatch<T>(operation: string, base: ContextBase, args: Record<string, unknown> = {}) {
+    async dispatch<K extends string>(operation: K, base: ContextBase, args?: ArgsOf<K>) {
       for (const { manager } of requireActive()) {
-        const fn = manager.operations?.[operation];
-        if (typeof fn !== "function") continue;
+        const fn = operationOf(manager, operation);
+        if (!fn) continue;
         try {
-          const result = (await fn(contextFor(manager, base), args)) as T;
+          const result = (await fn(contextFor(manager, base), (args ?? {}) as Record<string, unknown>)) as ResultOf<K>;
           return { result, manager: manager.name };
         } catch (error) {
           if (isDeclined(error)) {
@@ -165,8 +198,8 @@ export function createManagerRegistry(options: { logger: Logger }): ManagerRegis
     async dispatchAll(operation, base, args = {}) {
       const results: Record<string, unknown> = {};
       for (const { manager } of requireActive()) {
-        const fn = manager.operations?.[operation];
-        if (typeof fn !== "function") continue;
+        const fn = operationOf(manager, operation);
+        if (!fn) continue;
         try {
           results[manager.name] = await fn(contextFor(manager, base), args);
         } catch (error) {
@@ -191,7 +224,7 @@ export function createManagerRegistry(options: { logger: Logger }): ManagerRegis
         } catch (error) {
           if (isDeclined(error)) continue;
           if (isTeethError(error)) throw error;
-          throw new TeethError("HardwareManagerError", `${manager.name} failed to list ${kind} steps`, { cause: error });
+          throw RegistryErrors.stepsFailed(manager.name, kind, error);
         }
         for (const raw of list) {
           // Vendor steps are validated here, so a malformed one is skipped with a reason, not sent.

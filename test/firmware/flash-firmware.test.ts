@@ -9,10 +9,11 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createExec, type Exec } from "../../common/exec.ts";
-import type { HardwareManager } from "../../hardware-managers/contract/index.ts";
-import { realHostFs } from "../../hardware-managers/generic/erase/host.ts";
+import type { FirmwareImage, HardwareManager } from "../../hardware-managers/contract/index.ts";
+import { realHostFs } from "../../machine/host-fs.ts";
 import { createFirmwareOperations, type FirmwareReport } from "../../hardware-managers/generic/firmware-ops.ts";
-import { createHarness, managerWith } from "../erase/context.ts";
+import { defineHardwareManager, HardwareSupport } from "../../hardware-managers/contract/index.ts";
+import { createTestContext, testInventory } from "../../hardware-managers/contract/testing.ts";
 
 const root = resolve(import.meta.dir, "../..");
 const work = mkdtempSync(join(tmpdir(), "teeth-fw-test-"));
@@ -63,10 +64,21 @@ beforeEach(() => {
   requests = [];
 });
 
-const generic = managerWith(createFirmwareOperations({ fs: realHostFs }));
-const acmeHarness = (manufacturer: string | null = "Acme Corp") => createHarness([generic, vendor], { exec: vendorExec, manufacturer });
-const flash = async (firmware_images: unknown[], extra: Record<string, unknown> = {}) =>
-  (await (await acmeHarness()).dispatch<FirmwareReport>("flash_firmware", { firmware_images, ...extra })).result;
+const generic = defineHardwareManager({
+  name: "test_manager",
+  version: "1",
+  evaluateSupport: () => HardwareSupport.GENERIC,
+  operations: createFirmwareOperations({ fs: realHostFs }),
+});
+const acmeHarness = async (manufacturer: string | null = "Acme Corp") =>
+  createTestContext({
+    managers: [generic, vendor],
+    exec: vendorExec,
+    files: "real",
+    inventory: { system_vendor: { ...testInventory().system_vendor, manufacturer } },
+  });
+const flash = async (firmware_images: FirmwareImage[], extra: Record<string, unknown> = {}): Promise<FirmwareReport> =>
+  (await (await acmeHarness()).dispatch("flash_firmware", { firmware_images, ...extra })).result;
 const bmc = (over: Record<string, unknown> = {}) => ({ component: "acme-bmc", url: url("bmc-2.0.0.bin"), checksum: sha256(images["bmc-2.0.0.bin"]!), version: "2.0.0", ...over });
 
 describe("flash_firmware with the example vendor manager", () => {

@@ -10,9 +10,9 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { gptImage, qcow2, randomImage } from "../../agent/image/testing/fixtures.ts";
-import { startImageServer, type ImageServer } from "../../agent/image/testing/image-server.ts";
-import { createLoopDevice, hasPartitionTable, type LoopDevice } from "../../agent/image/testing/loop-device.ts";
+import { gptImage, qcow2, randomImage } from "../../machine/image/testing/fixtures.ts";
+import { startImageServer, type ImageServer } from "../../machine/image/testing/image-server.ts";
+import { createLoopDevice, hasPartitionTable, type LoopDevice } from "../support/loop-device.ts";
 import { freePort, startAgentProcess, type AgentProcess } from "../support/agent-process.ts";
 
 const MiB = 1 << 20;
@@ -80,27 +80,27 @@ describe("prepare_image through the agent binary", () => {
 
   // [what, the command_error types it may end in, image_info]
   const failures: Array<[string, string[], () => Promise<Record<string, unknown>>]> = [
-    ["a wrong checksum", ["IMAGE_CHECKSUM_MISMATCH"], async () => {
+    ["a wrong checksum", ["ImageChecksumMismatch"], async () => {
       images.put("/wrong.raw", good);
       return { urls: [images.url("/wrong.raw")], disk_format: "raw", os_hash_algo: "sha256", os_hash_value: "0".repeat(64) };
     }],
-    ["a stream that always ends early", ["IMAGE_SHORT_READ"], async () => {
+    ["a stream that always ends early", ["ImageShortRead"], async () => {
       images.put("/short.raw", good, { truncateAt: 3 * MiB });
       return { urls: [images.url("/short.raw")], disk_format: "raw", os_hash_algo: "sha256", os_hash_value: sha256(good) };
     }],
     // The resume asks for the missing tail: 416, as the engine's own test explains.
-    ["a server that claims more bytes than it sends", ["IMAGE_HTTP_STATUS", "IMAGE_LENGTH_MISMATCH"], async () => {
+    ["a server that claims more bytes than it sends", ["ImageHttpStatus", "ImageLengthMismatch"], async () => {
       images.put("/lie.raw", good, { lieLength: 4096 });
       return { urls: [images.url("/lie.raw")], disk_format: "raw", os_hash_algo: "sha256", os_hash_value: sha256(good) };
     }],
-    ["a qcow2 image declared raw", ["IMAGE_FORMAT_MISMATCH"], async () => {
+    ["a qcow2 image declared raw", ["ImageFormatMismatch"], async () => {
       images.put("/mismatch.img", goodQcow2);
       return { urls: [images.url("/mismatch.img")], disk_format: "raw", os_hash_algo: "sha256", os_hash_value: sha256(goodQcow2) };
     }],
-    ["an unreachable URL", ["IMAGE_CONNECTION_FAILED"], async () => {
+    ["an unreachable URL", ["ImageConnectionFailed"], async () => {
       return { urls: [await unreachable()], disk_format: "raw", os_hash_algo: "sha256", os_hash_value: sha256(good) };
     }],
-    ["an image larger than the disk", ["IMAGE_DISK_FULL"], async () => {
+    ["an image larger than the disk", ["ImageDiskFull"], async () => {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "teeth-big-"));
       execFileSync("qemu-img", ["create", "-q", "-f", "qcow2", path.join(dir, "big.qcow2"), "8G"]);
       const big = fs.readFileSync(path.join(dir, "big.qcow2"));
@@ -125,7 +125,7 @@ describe("prepare_image through the agent binary", () => {
     installOldTable();
     const r = await prepareImage({ urls: [], disk_format: "raw" });
     expect(r.command_status).toBe("FAILED");
-    expect(r.command_error.type).toBe("IMAGE_INFO_INVALID");
+    expect(r.command_error.type).toBe("ImageInfoInvalid");
     expect(diskHasTable()).toBe(true);
   }, 60_000);
 

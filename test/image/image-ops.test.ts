@@ -5,56 +5,34 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import zlib from "node:zlib";
-import { createExec } from "../../common/exec.ts";
-import { createSilentLogger } from "../../common/logger.ts";
-import { HardwareSupport, defineHardwareManager, type ManagerConfig } from "../../hardware-managers/contract/index.ts";
+import { HardwareSupport, defineHardwareManager } from "../../hardware-managers/contract/index.ts";
+import { createTestContext, type TestContext } from "../../hardware-managers/contract/testing.ts";
 import { genericHardwareManager } from "../../hardware-managers/generic/index.ts";
-import { createManagerRegistry, type ContextBase } from "../../hardware-managers/registry/index.ts";
-import { configDriveImage, ext4Image, gptImage, randomImage, sha256 } from "../../agent/image/testing/fixtures.ts";
-import { startImageServer, type ImageServer } from "../../agent/image/testing/image-server.ts";
-import { createLoopDevice, hasPartitionTable, type LoopDevice } from "../../agent/image/testing/loop-device.ts";
+import { configDriveImage, ext4Image, gptImage, randomImage, sha256 } from "../../machine/image/testing/fixtures.ts";
+import { startImageServer, type ImageServer } from "../../machine/image/testing/image-server.ts";
+import { createLoopDevice, hasPartitionTable, type LoopDevice } from "../support/loop-device.ts";
 
 const MiB = 1 << 20;
 let loop: LoopDevice;
 let server: ImageServer;
-const progress: Array<Record<string, unknown>> = [];
-const registry = createManagerRegistry({ logger: createSilentLogger() });
-
-const config: ManagerConfig = Object.freeze({
-  allowLoopDevices: true,
-  simulatePower: true,
-  insecure: false,
-  md5Allowed: false,
-  imageDownload: { connectionTimeoutS: 2, connectionRetries: 2, retryIntervalS: 0.05, maxDurationS: 0 },
-});
-
-let base: ContextBase;
+let t: TestContext;
 
 beforeAll(async () => {
   loop = createLoopDevice(96 * MiB, { partscan: true });
   server = await startImageServer();
-  registry.register(
-    defineHardwareManager({
-      name: "test_disk_manager",
-      version: "1.0",
-      evaluateSupport: () => HardwareSupport.VENDOR,
-      operations: { get_os_install_device: () => loop.path },
-    }),
-  );
-  registry.register(genericHardwareManager);
-  base = {
-    exec: createExec(),
-    logger: createSilentLogger(),
-    config,
-    node: null,
-    ports: [],
-    signal: new AbortController().signal,
-    inventory: async () => {
-      throw new Error("not needed");
-    },
-    progress: (u) => progress.push(u),
-  };
-  await registry.initialize(base);
+  const disk = defineHardwareManager({
+    name: "test_disk_manager",
+    version: "1.0",
+    evaluateSupport: () => HardwareSupport.VENDOR,
+    operations: { get_os_install_device: () => loop.path },
+  });
+  t = createTestContext({
+    managers: [disk, genericHardwareManager],
+    exec: "real",
+    files: "real",
+    config: { imageDownload: { connectionTimeoutS: 2, connectionRetries: 2, retryIntervalS: 0.05, maxDurationS: 0 } },
+  });
+  await t.registry.initialize(t.base);
 });
 afterAll(async () => {
   await server?.close();
@@ -63,7 +41,7 @@ afterAll(async () => {
 
 describe("image operations", () => {
   test("write_image is advertised as a deploy step at priority 80", async () => {
-    const steps = await registry.steps("deploy", base, { node: {}, ports: [] });
+    const steps = await t.registry.steps("deploy", t.base, { node: {}, ports: [] });
     expect(steps.generic_hardware_manager).toContainEqual(
       expect.objectContaining({ step: "write_image", priority: 80, interface: "deploy" }),
     );
@@ -75,7 +53,7 @@ describe("image operations", () => {
     const iso = Buffer.alloc(2 * MiB, 0x42);
     iso.write("CD001", 0x8001, "latin1");
     const configdrive = zlib.gzipSync(iso).toString("base64");
-    const { result } = await registry.dispatch<Record<string, unknown>>("write_image", base, {
+    const { result } = await t.dispatch("write_image", {
       image_info: { id: "gpt", urls: [server.url("/gpt.img")], os_hash_algo: "sha256", os_hash_value: sha256(img), disk_format: "raw" },
       configdrive,
     });
@@ -86,9 +64,9 @@ describe("image operations", () => {
     expect(sha256(loop.read(cd.offset, iso.length))).toBe(sha256(iso));
     // The image's own partitions are intact.
     expect(sha256(loop.read(2048 * 512, 2 * MiB))).toBe(sha256(img.subarray(2048 * 512, 2048 * 512 + 2 * MiB)));
-    expect(progress.some((p) => p.stage === "download" || p.stage === "done")).toBe(true);
+    expect(t.progress.some((p) => p.stage === "download" || p.stage === "done")).toBe(true);
 
-    const { result: uuids } = await registry.dispatch<Record<string, unknown>>("get_partition_uuids", base, {});
+    const { result: uuids } = await t.dispatch("get_partition_uuids", {});
     expect(uuids).toHaveProperty("root uuid");
     expect(uuids["efi system partition uuid"]).toMatch(/^[0-9A-F-]{36}$/i);
     expect((uuids.partitions as Record<string, string>).configdrive).toBe(cd.partition);
@@ -99,7 +77,7 @@ describe("image operations", () => {
     const img = ext4Image(4 * MiB, rootUuid);
     server.put("/part.img", img);
     const iso = configDriveImage(MiB);
-    const { result } = await registry.dispatch<Record<string, unknown>>("write_image", base, {
+    const { result } = await t.dispatch("write_image", {
       image_info: {
         id: "part",
         urls: [server.url("/part.img")],
@@ -123,7 +101,7 @@ describe("image operations", () => {
     expect(Object.keys(partitions).sort()).toEqual(["configdrive", "root", "swap"]);
     expect(sha256(loop.read(MiB + 4 * MiB + MiB, img.length))).toBe(sha256(img));
 
-    const { result: uuids } = await registry.dispatch<Record<string, unknown>>("get_partition_uuids", base, {});
+    const { result: uuids } = await t.dispatch("get_partition_uuids", {});
     expect(uuids).toEqual({
       "root uuid": rootUuid,
       "efi system partition uuid": null,
@@ -133,18 +111,18 @@ describe("image operations", () => {
   });
 
   test("invalid params fail before the disk is touched; a failed write wipes; the registry still answers", async () => {
-    await expect(registry.dispatch("prepare_image", base, { image_info: { id: "x" } })).rejects.toMatchObject({
-      code: "IMAGE_INFO_INVALID",
+    await expect(t.dispatch("prepare_image", { image_info: { id: "x" } })).rejects.toMatchObject({
+      code: "ImageInfoInvalid",
     });
     const img = randomImage(4 * MiB);
     server.put("/bad.img", img);
     await expect(
-      registry.dispatch("prepare_image", base, {
+      t.dispatch("prepare_image", {
         image_info: { id: "bad", urls: [server.url("/bad.img")], os_hash_algo: "sha256", os_hash_value: "0".repeat(64) },
       }),
-    ).rejects.toMatchObject({ code: "IMAGE_CHECKSUM_MISMATCH" });
+    ).rejects.toMatchObject({ code: "ImageChecksumMismatch" });
     expect(hasPartitionTable(loop.read(0, MiB), loop.read(loop.size - MiB, MiB))).toBe(false);
-    const { result } = await registry.dispatch<Record<string, unknown>>("cache_image", base, {
+    const { result } = await t.dispatch("cache_image", {
       image_info: { id: "ok", urls: [server.url("/bad.img")], os_hash_algo: "sha256", os_hash_value: sha256(img) },
     });
     expect(result.format).toBe("raw");
@@ -163,10 +141,10 @@ describe("image operations", () => {
       const img = randomImage(MiB);
       server.put("/over-mounted.img", img);
       await expect(
-        registry.dispatch("prepare_image", base, {
+        t.dispatch("prepare_image", {
           image_info: { id: "m", urls: [server.url("/over-mounted.img")], os_hash_algo: "sha256", os_hash_value: sha256(img) },
         }),
-      ).rejects.toMatchObject({ code: "IMAGE_DEVICE_IN_USE" });
+      ).rejects.toMatchObject({ code: "ImageDeviceInUse" });
     } finally {
       sh(["umount", mnt]);
       sh(["rmdir", mnt]);

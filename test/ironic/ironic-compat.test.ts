@@ -23,7 +23,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLoopDevice, sh, type LoopDevice } from "../erase/loop-device.ts";
+import { createLoopDevice, sh, type LoopDevice } from "../support/loop-device.ts";
 import type { AgentProcess } from "../support/agent-process.ts";
 import { AGENT_BIN, hostMacs, ironicMissing, startAgent, startIronic, type IronicServer } from "./ironic-server.ts";
 
@@ -114,7 +114,7 @@ describe.skipIf(SKIP !== null)("real Ironic 21.4 (standalone, fake-hardware, dir
     });
     imageUrl = `http://127.0.0.1:${imageServer.port}/images/compat.raw`;
 
-    disk = createLoopDevice(6 * 1024);
+    disk = createLoopDevice(6 * 1024 * 1024 * 1024);
 
     const node = await ironic.baremetal(
       [

@@ -7,6 +7,7 @@
  *
  * Debian packages: ironic-api ironic-conductor python3-ironicclient (see README.md here).
  */
+import { MAC_ADDRESS_PATTERN } from "../../common/mac-address.ts";
 import { spawn, type Subprocess } from "bun";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -143,7 +144,7 @@ export function hostMacs(): string[] {
     if (name === "lo") continue;
     try {
       const mac = readFileSync(`/sys/class/net/${name}/address`, "utf8").trim().toLowerCase();
-      if (/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(mac) && mac !== "00:00:00:00:00:00") macs.add(mac);
+      if (MAC_ADDRESS_PATTERN.test(mac) && mac !== "00:00:00:00:00:00") macs.add(mac);
     } catch {
       /* interface went away */
     }

@@ -15,9 +15,9 @@ import { existsSync, mkdtempSync, openSync, readFileSync, readSync, closeSync, r
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createHash } from "node:crypto";
-import { qcow2, randomImage } from "../../agent/image/testing/fixtures.ts";
-import { startImageServer, type ImageServer } from "../../agent/image/testing/image-server.ts";
-import { parseNvmeIdCtrl, type NvmeController } from "../../hardware-managers/generic/erase/nvme-id-ctrl.ts";
+import { qcow2, randomImage } from "../../machine/image/testing/fixtures.ts";
+import { startImageServer, type ImageServer } from "../../machine/image/testing/image-server.ts";
+import { parseNvmeIdCtrl, type NvmeController } from "../../hardware-managers/generic/device/nvme-id-ctrl.ts";
 import { freePort } from "../support/agent-process.ts";
 import { startStandInConductor, type StandInConductor } from "../support/stand-in-conductor.ts";
 import { buildRamdisk, ensureQemu, INITRD, KERNEL, REPO } from "./ensure-ramdisk.ts";

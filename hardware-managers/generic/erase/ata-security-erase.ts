@@ -5,7 +5,8 @@
  * verify security is disabled again (the drive clears the password after a successful erase).
  */
 import { parseHdparmSecurity, type AtaSecurity } from "./hdparm-security.ts";
-import { describeFailure, type EraseDeps, type MethodOutcome } from "./outcome.ts";
+import { describeFailure } from "../device/describe-failure.ts";
+import type { EraseDeps, MethodOutcome } from "./outcome.ts";
 
 /** IPA's temporary password; not a secret (it only lives until the erase completes). */
 export const TEMP_PASSWORD = "NULL";

@@ -3,11 +3,12 @@
  * The orchestrator behind every erase operation: pick the devices, check each one's safety,
  * run the ladder on the rest in parallel (up to `concurrency`), and report per device.
  */
+import { defineErrorCatalogue, type ErrorSpecs } from "../../../common/error-catalogue.ts";
 import type { Disk } from "../../../protocol/inventory.ts";
 import type { ManagerContext } from "../../contract/index.ts";
-import { gatherDeviceFacts } from "./device-facts.ts";
+import { gatherDeviceFacts } from "../device/device-facts.ts";
 import { runEraseLadder, type Attempt, type LadderMethod } from "./erase-ladder.ts";
-import type { HostFs } from "./host.ts";
+import type { HostFs } from "../../../machine/host-fs.ts";
 import type { MethodName } from "./outcome.ts";
 import { runPool } from "./run-pool.ts";
 import { checkDeviceSafety } from "./safety.ts";
@@ -35,21 +36,35 @@ export interface EraseReport {
   devices: DeviceReport[];
 }
 
-/** Stable codes of the errors erase operations raise. */
-export const EraseErrors = {
-  invalidArgs: "InvalidEraseArguments",
-  unknownDevice: "UnknownBlockDevice",
-  failed: "BlockDeviceEraseError",
-} as const;
+/** The errors erase operations raise; `failed` carries the whole report as details. */
+export const EraseErrors = defineErrorCatalogue({
+  invalidArgs: { code: "InvalidEraseArguments", status: 500, message: (reason: string) => reason },
+  unknownDevice: {
+    code: "UnknownBlockDevice",
+    status: 500,
+    message: (unknown: string[]) => `not disks of this machine's inventory: ${unknown.join(", ")}`,
+    details: (unknown: string[]) => ({ unknown }),
+  },
+  failed: {
+    code: "BlockDeviceEraseError",
+    status: 500,
+    message: (report: EraseReport) => {
+      const bad = report.devices.filter((d) => d.outcome === "refused" || d.outcome === "failed");
+      const list = bad.map((d) => `${d.device}: ${d.outcome} (${d.reasons.join("; ")})`).join(", ");
+      return `${bad.length} of ${report.devices.length} device(s) not erased: ${list}`;
+    },
+    details: (report: EraseReport) => report,
+  },
+} satisfies ErrorSpecs);
 
 const seconds = (start: number) => Math.round((performance.now() - start) / 10) / 100;
 const devPath = (name: string) => (name.startsWith("/dev/") ? name : `/dev/${name}`);
 
-function selectDisks(ctx: ManagerContext, disks: readonly Disk[], wanted: string[] | null): Disk[] {
+function selectDisks(disks: readonly Disk[], wanted: string[] | null): Disk[] {
   if (!wanted) return [...disks];
   const unknown = wanted.filter((w) => !disks.some((d) => devPath(d.name) === devPath(w)));
   if (unknown.length) {
-    ctx.fail(EraseErrors.unknownDevice, `not disks of this machine's inventory: ${unknown.join(", ")}`, { unknown });
+    throw EraseErrors.unknownDevice(unknown);
   }
   return disks.filter((d) => wanted.some((w) => devPath(w) === devPath(d.name)));
 }
@@ -99,10 +114,10 @@ export async function eraseDevices(
   try {
     settings = resolveEraseSettings(args, ctx.node, ctx.config);
   } catch (error) {
-    return ctx.fail(EraseErrors.invalidArgs, (error as Error).message);
+    throw EraseErrors.invalidArgs((error as Error).message);
   }
   const method = options.method ?? settings.method;
-  const disks = selectDisks(ctx, (await ctx.inventory()).disks, settings.devices);
+  const disks = selectDisks((await ctx.inventory()).disks, settings.devices);
   const start = performance.now();
   let done = 0;
   ctx.progress({ erase: { method, total: disks.length, done } });
@@ -115,10 +130,6 @@ export async function eraseDevices(
   const summary: Record<DeviceOutcome, number> = { erased: 0, skipped: 0, refused: 0, failed: 0 };
   for (const d of devices) summary[d.outcome]++;
   const report: EraseReport = { method, concurrency: settings.concurrency, duration_s: seconds(start), summary, devices };
-  const bad = devices.filter((d) => d.outcome === "refused" || d.outcome === "failed");
-  if (bad.length) {
-    const list = bad.map((d) => `${d.device}: ${d.outcome} (${d.reasons.join("; ")})`).join(", ");
-    ctx.fail(EraseErrors.failed, `${bad.length} of ${devices.length} device(s) not erased: ${list}`, report);
-  }
+  if (devices.some((d) => d.outcome === "refused" || d.outcome === "failed")) throw EraseErrors.failed(report);
   return report;
 }

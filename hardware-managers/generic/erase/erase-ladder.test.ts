@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Exec, ExecResult } from "../../../common/exec.ts";
 import { runEraseLadder } from "./erase-ladder.ts";
-import type { HostFs } from "./host.ts";
+import type { HostFs } from "../../../machine/host-fs.ts";
 
 const fixture = (p: string) => Bun.file(join(import.meta.dir, "../../../test/fixtures", p)).text();
 const ok = (stdout = ""): ExecResult => ({ command: "", exitCode: 0, stdout, stderr: "", failed: false, timedOut: false });
@@ -28,7 +28,7 @@ function scripted(answers: { hdparmI?: string[]; nvmeIdCtrl?: string; fail?: (cm
   };
   return { exec, calls };
 }
-const fs = { readText: async () => "131072", readAt: async () => new Uint8Array(1024 * 1024) } as unknown as HostFs;
+const fs = { text: async () => "131072", readAt: async () => new Uint8Array(1024 * 1024) } as unknown as HostFs;
 const settings = { iterations: 1, zeroize: true, verify: "none" as const, allowShredFallback: false };
 const signal = new AbortController().signal;
 

@@ -4,7 +4,8 @@
  * `wipefs --all --force` on each partition then the disk, zero the first and last MiB (MBR,
  * primary and backup GPT), then `sgdisk -Z`. Seconds per disk; for deploy-time cleaning.
  */
-import { describeFailure, type EraseDeps, type MethodOutcome } from "./outcome.ts";
+import { describeFailure } from "../device/describe-failure.ts";
+import type { EraseDeps, MethodOutcome } from "./outcome.ts";
 import { deviceSize } from "./overwrite.ts";
 
 const MiB = 1024 * 1024;

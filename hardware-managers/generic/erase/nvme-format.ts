@@ -3,8 +3,9 @@
  * NVMe erase: `nvme format` with crypto erase (`-s 2`) when FNA bit 2 says it is supported,
  * else user-data erase (`-s 1`); needs OACS bit 1 (Format NVM supported).
  */
-import { parseNvmeIdCtrl } from "./nvme-id-ctrl.ts";
-import { describeFailure, type EraseDeps, type MethodOutcome } from "./outcome.ts";
+import { parseNvmeIdCtrl } from "../device/nvme-id-ctrl.ts";
+import { describeFailure } from "../device/describe-failure.ts";
+import type { EraseDeps, MethodOutcome } from "./outcome.ts";
 
 /** NVMe namespaces are /dev/nvme<ctrl>n<ns>; controllers (/dev/nvme0) can't be formatted this way. */
 export const isNvmeNamespace = (path: string) => /^\/dev\/nvme\d+n\d+$/.test(path);

@@ -2,8 +2,8 @@
  * @module hardware-managers/generic/erase/outcome
  * What one erase method reports. Tool failures are values: the ladder decides what to try next.
  */
-import type { Exec, ExecResult } from "../../../common/exec.ts";
-import type { HostFs } from "./host.ts";
+import type { Exec } from "../../../common/exec.ts";
+import type { HostFs } from "../../../machine/host-fs.ts";
 
 export type MethodName =
   | "nvme_crypto_format"
@@ -29,11 +29,4 @@ export interface EraseDeps {
   readonly exec: Exec;
   readonly fs: HostFs;
   readonly signal: AbortSignal;
-}
-
-/** One line for a failed tool run, for reports. */
-export function describeFailure(r: ExecResult): string {
-  const why = r.timedOut ? "timed out" : `exit ${r.exitCode ?? "?"}`;
-  const err = (r.stderr || r.stdout).trim().split("\n").slice(-3).join(" | ");
-  return `${r.command}: ${why}${err ? `: ${err}` : ""}`;
 }

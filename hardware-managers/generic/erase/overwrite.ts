@@ -4,8 +4,9 @@
  * optional final zero pass) or write-zeroes (`blkdiscard --zeroout`, which the kernel turns
  * into WRITE ZEROES or plain zero writes), each followed by reading zeros back.
  */
-import type { HostFs } from "./host.ts";
-import { describeFailure, type EraseDeps, type MethodOutcome } from "./outcome.ts";
+import type { HostFs } from "../../../machine/host-fs.ts";
+import { describeFailure } from "../device/describe-failure.ts";
+import type { EraseDeps, MethodOutcome } from "./outcome.ts";
 import type { ZeroVerify } from "./settings.ts";
 
 const MiB = 1024 * 1024;
@@ -14,7 +15,7 @@ const SAMPLE_CHUNKS = 64;
 
 /** Device size in bytes from sysfs (512-byte units whatever the logical sector size). */
 export async function deviceSize(fs: HostFs, path: string): Promise<number | null> {
-  const text = await fs.readText(`/sys/class/block/${path.replace(/^\/dev\//, "")}/size`);
+  const text = await fs.text(`/sys/class/block/${path.replace(/^\/dev\//, "")}/size`);
   const sectors = Number(text?.trim());
   return Number.isFinite(sectors) && text !== null ? sectors * 512 : null;
 }

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parseHdparmSecurity } from "./hdparm-security.ts";
-import { parseNvmeIdCtrl } from "./nvme-id-ctrl.ts";
+import { parseNvmeIdCtrl } from "../device/nvme-id-ctrl.ts";
 
 const fixture = (p: string) => Bun.file(join(import.meta.dir, "../../../test/fixtures", p)).text();
 

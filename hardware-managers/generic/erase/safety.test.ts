@@ -4,8 +4,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { Disk } from "../../../protocol/inventory.ts";
-import type { DeviceFacts } from "./device-facts.ts";
-import type { HostFs } from "./host.ts";
+import type { DeviceFacts } from "../device/device-facts.ts";
+import type { HostFs } from "../../../machine/host-fs.ts";
 import { checkDeviceSafety, matchesSkipEntry } from "./safety.ts";
 import { resolveEraseSettings } from "./settings.ts";
 
@@ -13,7 +13,7 @@ const disk = { name: "/dev/sdb", serial: "S1", wwn: "0x5000", model: "Disk" } as
 const facts = (over: Partial<DeviceFacts>): DeviceFacts => ({
   path: "/dev/sdb", name: "sdb", exists: true, readOnly: false, partitions: [], holders: [], mounts: [], signatures: [], partitionTypes: [], ...over,
 });
-const fs = { realpath: async () => null, readAt: async () => null } as unknown as HostFs;
+const fs = { resolve: async () => null, readAt: async () => null } as unknown as HostFs;
 const settings = (args = {}, node = null) => resolveEraseSettings(args, node);
 
 describe("checkDeviceSafety", () => {

@@ -5,8 +5,8 @@
  * in use, read-only, shared-SAN filesystem).
  */
 import type { Disk } from "../../../protocol/inventory.ts";
-import type { DeviceFacts } from "./device-facts.ts";
-import type { HostFs } from "./host.ts";
+import type { DeviceFacts } from "../device/device-facts.ts";
+import type { HostFs } from "../../../machine/host-fs.ts";
 import type { EraseSettings } from "./settings.ts";
 import { findSpecialFilesystems } from "./special-filesystems.ts";
 
@@ -54,7 +54,7 @@ export async function checkDeviceSafety(
 
   const skips: string[] = [];
   if (settings.skipList.some((e) => matchesSkipEntry(e, disk))) skips.push("listed in skip_block_devices");
-  const byLabel = await fs.realpath(`/dev/disk/by-label/${VIRTUAL_MEDIA_LABEL}`);
+  const byLabel = await fs.resolve(`/dev/disk/by-label/${VIRTUAL_MEDIA_LABEL}`);
   const devices = [facts.path, ...facts.partitions];
   if ((byLabel && devices.includes(byLabel)) || facts.signatures.some((s) => s.label === VIRTUAL_MEDIA_LABEL)) {
     skips.push("virtual media device (label ir-vfd-dev)");

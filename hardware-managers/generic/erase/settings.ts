@@ -3,6 +3,7 @@
  * Resolves erase settings from the command's or step's args, then the node (driver_internal_info,
  * driver_info, properties: where Ironic and IPA put them), then IPA's defaults.
  */
+import { toBoolean } from "../../../common/boolean-string.ts";
 
 export type EraseMethod = "auto" | "hardware" | "shred" | "zero" | "metadata";
 /** How much of a zeroed device is read back: none, a sample of 1 MiB chunks, or all of it. */
@@ -39,15 +40,7 @@ function bag(value: unknown): Bag {
 }
 
 /** Ironic sends booleans as strings from the CLI ("True", "false"); accept both. */
-function toBool(value: unknown): boolean | undefined {
-  if (typeof value === "boolean") return value;
-  if (typeof value === "string") {
-    if (/^(true|yes|1|on)$/i.test(value)) return true;
-    if (/^(false|no|0|off)$/i.test(value)) return false;
-  }
-  if (typeof value === "number") return value !== 0;
-  return undefined;
-}
+const toBool = toBoolean;
 
 function toInt(value: unknown): number | undefined {
   const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;

@@ -3,8 +3,8 @@
  * Detects shared-SAN filesystems (GPFS, VMFS, gfs2): erasing one LUN of those destroys data
  * that other hosts still use, so IPA refuses them (`safety_check_block_device`) and so do we.
  */
-import type { DeviceFacts } from "./device-facts.ts";
-import type { HostFs } from "./host.ts";
+import type { DeviceFacts } from "../device/device-facts.ts";
+import type { HostFs } from "../../../machine/host-fs.ts";
 
 /** blkid TYPE values of shared filesystems. */
 const SPECIAL_TYPES = new Map([

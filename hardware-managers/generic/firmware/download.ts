@@ -7,10 +7,11 @@
 import { open } from "node:fs/promises";
 import type { ManagerConfig } from "../../contract/index.ts";
 import type { ParsedChecksum } from "./checksum.ts";
+import type { DownloadProblem } from "./errors.ts";
 
 export type DownloadResult =
   | { ok: true; path: string; bytes: number; digest: string; seconds: number }
-  | { ok: false; code: "FirmwareDownloadFailed" | "FirmwareChecksumMismatch" | "FirmwareImageTooLarge"; reason: string };
+  | { ok: false; problem: DownloadProblem; reason: string };
 
 type Verified = Extract<ParsedChecksum, { ok: true }>;
 
@@ -20,15 +21,15 @@ async function attempt(url: string, dest: string, checksum: Verified, maxBytes: 
   try {
     res = await fetch(url, { signal });
   } catch (error) {
-    return { ok: false, code: "FirmwareDownloadFailed", reason: `${url}: ${(error as Error).message}`, retry: !signal.aborted };
+    return { ok: false, problem: "downloadFailed", reason: `${url}: ${(error as Error).message}`, retry: !signal.aborted };
   }
   if (!res.ok || !res.body) {
-    return { ok: false, code: "FirmwareDownloadFailed", reason: `${url}: HTTP ${res.status}`, retry: res.status >= 500 };
+    return { ok: false, problem: "downloadFailed", reason: `${url}: HTTP ${res.status}`, retry: res.status >= 500 };
   }
   const declared = Number(res.headers.get("content-length") ?? NaN);
   if (declared > maxBytes) {
     await res.body.cancel();
-    return { ok: false, code: "FirmwareImageTooLarge", reason: `${url}: ${declared} bytes exceeds the cap of ${maxBytes}` };
+    return { ok: false, problem: "imageTooLarge", reason: `${url}: ${declared} bytes exceeds the cap of ${maxBytes}` };
   }
   const hasher = new Bun.CryptoHasher(checksum.algorithm);
   const file = await open(dest, "w", 0o600);
@@ -37,22 +38,22 @@ async function attempt(url: string, dest: string, checksum: Verified, maxBytes: 
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       bytes += chunk.length;
       if (bytes > maxBytes) {
-        return { ok: false, code: "FirmwareImageTooLarge", reason: `${url}: more than the cap of ${maxBytes} bytes` };
+        return { ok: false, problem: "imageTooLarge", reason: `${url}: more than the cap of ${maxBytes} bytes` };
       }
       hasher.update(chunk);
       await file.write(chunk);
     }
   } catch (error) {
-    return { ok: false, code: "FirmwareDownloadFailed", reason: `${url}: ${(error as Error).message}`, retry: !signal.aborted };
+    return { ok: false, problem: "downloadFailed", reason: `${url}: ${(error as Error).message}`, retry: !signal.aborted };
   } finally {
     await file.close();
   }
   if (Number.isFinite(declared) && bytes !== declared) {
-    return { ok: false, code: "FirmwareDownloadFailed", reason: `${url}: got ${bytes} of ${declared} bytes`, retry: true };
+    return { ok: false, problem: "downloadFailed", reason: `${url}: got ${bytes} of ${declared} bytes`, retry: true };
   }
   const digest = hasher.digest("hex");
   if (digest !== checksum.hex) {
-    return { ok: false, code: "FirmwareChecksumMismatch", reason: `${url}: ${checksum.algorithm} is ${digest}, expected ${checksum.hex}` };
+    return { ok: false, problem: "checksumMismatch", reason: `${url}: ${checksum.algorithm} is ${digest}, expected ${checksum.hex}` };
   }
   return { ok: true, path: dest, bytes, digest, seconds: (performance.now() - started) / 1000 };
 }
@@ -60,7 +61,7 @@ async function attempt(url: string, dest: string, checksum: Verified, maxBytes: 
 /**
  * @example
  * const r = await downloadFirmware(url, "/tmp/fw/0.bin", checksum, 64 << 20, ctx.config.imageDownload, ctx.signal);
- * if (!r.ok) ctx.fail(r.code, r.reason);
+ * if (!r.ok) throw FirmwareErrors[r.problem](component, r.reason, report);
  */
 export async function downloadFirmware(
   url: string,
@@ -72,7 +73,7 @@ export async function downloadFirmware(
 ): Promise<DownloadResult> {
   const signals = [signal, ...(policy.maxDurationS > 0 ? [AbortSignal.timeout(policy.maxDurationS * 1000)] : [])];
   const combined = AbortSignal.any(signals);
-  let last: DownloadResult & { retry?: boolean } = { ok: false, code: "FirmwareDownloadFailed", reason: "not attempted" };
+  let last: DownloadResult & { retry?: boolean } = { ok: false, problem: "downloadFailed", reason: "not attempted" };
   for (let i = 0; i <= policy.connectionRetries; i++) {
     if (i > 0) await Bun.sleep(policy.retryIntervalS * 1000);
     last = await attempt(url, dest, checksum, maxBytes, combined);

@@ -8,41 +8,24 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isTeethError } from "../../../common/branded-error.ts";
-import type { ManagerContext } from "../../contract/index.ts";
+import { hasCode } from "../../../common/error-catalogue.ts";
+import { NO_MANAGER_FOUND, type ManagerContext } from "../../contract/index.ts";
+import { FirmwareErrors } from "./errors.ts";
 import { parseChecksum } from "./checksum.ts";
 import {
   CLAIM_OPERATION,
   FLASH_OPERATION,
+  type ComponentReport,
   type FirmwareClaim,
   type FirmwareImage,
-  type FlashComponentResult,
-} from "./component-contract.ts";
+  type FirmwareReport,
+} from "../../contract/firmware-component.ts";
 import { downloadFirmware } from "./download.ts";
 import { parseFirmwareRequest } from "./request.ts";
 
-export interface ComponentReport {
-  component: string;
-  status: "flashed" | "skipped" | "failed" | "not_attempted";
-  version_before: string | null;
-  version_after: string | null;
-  reboot_requested: boolean;
-  download?: { bytes: number; seconds: number; digest: string };
-  notes: string[];
-}
+export { FirmwareErrors };
 
-export interface FirmwareReport {
-  components: ComponentReport[];
-  reboot_requested: boolean;
-}
-
-export const FirmwareErrors = {
-  invalid: "InvalidFirmwareRequest",
-  unclaimed: "FirmwareComponentUnclaimed",
-  flashFailed: "FirmwareUpdateError",
-} as const;
-
-const isNotFound = (e: unknown) => isTeethError(e) && e.code === "HardwareManagerMethodNotFound";
+const isNotFound = (e: unknown) => hasCode(e, NO_MANAGER_FOUND);
 
 /** Phase 1: who owns each component, and what runs now. Unclaimed -> fail before any download. */
 async function claimAll(ctx: ManagerContext, images: FirmwareImage[]): Promise<FirmwareClaim[]> {
@@ -50,14 +33,14 @@ async function claimAll(ctx: ManagerContext, images: FirmwareImage[]): Promise<F
   const unclaimed: string[] = [];
   for (const image of images) {
     try {
-      claims.push((await ctx.dispatch(CLAIM_OPERATION, { ...image })) as FirmwareClaim);
+      claims.push(await ctx.dispatch(CLAIM_OPERATION, { ...image }));
     } catch (error) {
       if (!isNotFound(error)) throw error;
       unclaimed.push(image.component);
     }
   }
   if (unclaimed.length) {
-    ctx.fail(FirmwareErrors.unclaimed, `no hardware manager claims firmware component(s): ${unclaimed.join(", ")}; nothing was flashed`, { unclaimed });
+    throw FirmwareErrors.unclaimed(unclaimed);
   }
   return claims;
 }
@@ -69,12 +52,12 @@ async function claimAll(ctx: ManagerContext, images: FirmwareImage[]): Promise<F
  */
 export async function flashFirmware(ctx: ManagerContext, args: Record<string, unknown>): Promise<FirmwareReport> {
   const request = parseFirmwareRequest(args);
-  if (!request.ok) return ctx.fail(FirmwareErrors.invalid, request.reason);
+  if (!request.ok) throw FirmwareErrors.invalid(request.reason);
   const checksums = request.images.map((img) => parseChecksum(img.checksum, { md5Allowed: ctx.config.md5Allowed, algorithm: img.checksum_type }));
   const badSum = checksums.findIndex((c) => !c.ok);
   if (badSum >= 0) {
     const c = checksums[badSum] as Extract<(typeof checksums)[number], { ok: false }>;
-    return ctx.fail(FirmwareErrors.invalid, `${request.images[badSum]!.component}: ${c.reason}`);
+    throw FirmwareErrors.invalid(`${request.images[badSum]!.component}: ${c.reason}`);
   }
 
   const claims = await claimAll(ctx, request.images);
@@ -106,7 +89,7 @@ export async function flashFirmware(ctx: ManagerContext, args: Record<string, un
       if (!dl.ok) {
         reports[i]!.status = "failed";
         reports[i]!.notes.push(dl.reason);
-        return ctx.fail(dl.code, `${img.component}: ${dl.reason}; nothing was flashed`, { components: reports, reboot_requested: false });
+        throw FirmwareErrors[dl.problem](img.component, dl.reason, { components: reports, reboot_requested: false });
       }
       reports[i]!.download = { bytes: dl.bytes, seconds: Math.round(dl.seconds * 1000) / 1000, digest: `${sum.algorithm}:${dl.digest}` };
       paths.push(dl.path);
@@ -119,7 +102,7 @@ export async function flashFirmware(ctx: ManagerContext, args: Record<string, un
       ctx.progress({ firmware: { phase: "flash", component: img.component } });
       ctx.logger.info({ component: img.component, version: img.version }, "flashing firmware");
       try {
-        const r = (await ctx.dispatch(FLASH_OPERATION, { ...img, path: paths[i]! })) as FlashComponentResult;
+        const r = await ctx.dispatch(FLASH_OPERATION, { ...img, path: paths[i]! });
         Object.assign(report, {
           status: r.status,
           version_before: r.version_before,
@@ -131,7 +114,7 @@ export async function flashFirmware(ctx: ManagerContext, args: Record<string, un
         report.status = "failed";
         report.notes.push((error as Error).message);
         const details = { components: reports, reboot_requested: reports.some((c) => c.reboot_requested) };
-        return ctx.fail(FirmwareErrors.flashFailed, `${img.component}: ${(error as Error).message}`, details);
+        throw FirmwareErrors.flashFailed(img.component, (error as Error).message, details);
       }
     }
   } finally {

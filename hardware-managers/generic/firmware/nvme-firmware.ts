@@ -6,19 +6,20 @@
  * (activate at the next reset, so a reboot is requested).
  */
 import type { ManagerContext } from "../../contract/index.ts";
-import { parseNvmeIdCtrl } from "../erase/nvme-id-ctrl.ts";
-import type { HostFs } from "../erase/host.ts";
-import { describeFailure } from "../erase/outcome.ts";
-import type { FirmwareClaim, FlashComponentRequest, FlashComponentResult } from "./component-contract.ts";
+import { parseNvmeIdCtrl } from "../device/nvme-id-ctrl.ts";
+import type { HostFs } from "../../../machine/host-fs.ts";
+import { describeFailure } from "../device/describe-failure.ts";
+import { FirmwareErrors } from "./errors.ts";
+import type { FirmwareClaim, FlashComponentRequest, FlashComponentResult } from "../../contract/firmware-component.ts";
 
 const PREFIX = "nvme:";
 
 /** Finds the controller (`/dev/nvme0`) whose serial matches, from sysfs. */
 export async function findNvmeController(fs: HostFs, serial: string): Promise<{ device: string; firmware: string | null } | null> {
-  for (const ctrl of await fs.listDir("/sys/class/nvme")) {
-    const sn = (await fs.readText(`/sys/class/nvme/${ctrl}/serial`))?.trim();
+  for (const ctrl of await fs.list("/sys/class/nvme")) {
+    const sn = (await fs.text(`/sys/class/nvme/${ctrl}/serial`))?.trim();
     if (sn && sn === serial.trim()) {
-      return { device: `/dev/${ctrl}`, firmware: (await fs.readText(`/sys/class/nvme/${ctrl}/firmware_rev`))?.trim() ?? null };
+      return { device: `/dev/${ctrl}`, firmware: (await fs.text(`/sys/class/nvme/${ctrl}/firmware_rev`))?.trim() ?? null };
     }
   }
   return null;
@@ -46,17 +47,17 @@ export async function flashNvme(ctx: ManagerContext, fs: HostFs, req: FlashCompo
   }
   const id = await ctx.exec("nvme", ["id-ctrl", c.device, "-o", "json"], { signal: ctx.signal });
   const caps = id.failed ? null : parseNvmeIdCtrl(id.stdout);
-  if (!caps) ctx.fail("NvmeFirmwareError", `cannot identify ${c.device}: ${describeFailure(id)}`);
+  if (!caps) throw FirmwareErrors.nvme(`cannot identify ${c.device}: ${describeFailure(id)}`);
   // Slot 0 lets the controller pick a slot; an explicit one must exist and be writable.
   const slot = intArg(req.slot) ?? 0;
   if (slot > caps.firmwareSlots || (slot === 1 && caps.slot1ReadOnly)) {
-    ctx.fail("NvmeFirmwareError", `slot ${slot} is not writable on ${c.device} (${caps.firmwareSlots} slot(s), slot 1 ${caps.slot1ReadOnly ? "read-only" : "writable"})`);
+    throw FirmwareErrors.nvme(`slot ${slot} is not writable on ${c.device} (${caps.firmwareSlots} slot(s), slot 1 ${caps.slot1ReadOnly ? "read-only" : "writable"})`);
   }
   const action = intArg(req.action) ?? (caps.activateWithoutReset ? 3 : 1);
   const dl = await ctx.exec("nvme", ["fw-download", c.device, `--fw=${req.path}`], { signal: ctx.signal });
-  if (dl.failed) ctx.fail("NvmeFirmwareError", describeFailure(dl));
+  if (dl.failed) throw FirmwareErrors.nvme(describeFailure(dl));
   const commit = await ctx.exec("nvme", ["fw-commit", c.device, `--slot=${slot}`, `--action=${action}`], { signal: ctx.signal });
-  if (commit.failed) ctx.fail("NvmeFirmwareError", describeFailure(commit));
+  if (commit.failed) throw FirmwareErrors.nvme(describeFailure(commit));
   const after = (await findNvmeController(fs, req.component.slice(PREFIX.length)))?.firmware ?? null;
   return {
     status: "flashed",

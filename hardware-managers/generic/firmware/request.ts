@@ -4,7 +4,7 @@
  * `settings` (Ironic's firmware interface `update`) or `images`, each a list of
  * `{component, url, checksum, version?}`.
  */
-import type { FirmwareImage } from "./component-contract.ts";
+import type { FirmwareImage } from "../../contract/firmware-component.ts";
 
 export type ParsedRequest = { ok: true; images: FirmwareImage[]; maxImageBytes: number } | { ok: false; reason: string };
 

@@ -5,8 +5,9 @@
  * `fwupdtool install-blob` on the UEFI capsule device. Capsules apply at the next boot.
  */
 import type { ManagerContext } from "../../contract/index.ts";
-import { describeFailure } from "../erase/outcome.ts";
-import type { FirmwareClaim, FlashComponentRequest, FlashComponentResult } from "./component-contract.ts";
+import { describeFailure } from "../device/describe-failure.ts";
+import { FirmwareErrors } from "./errors.ts";
+import type { FirmwareClaim, FlashComponentRequest, FlashComponentResult } from "../../contract/firmware-component.ts";
 
 const COMPONENTS = new Set(["bios", "uefi"]);
 
@@ -47,10 +48,10 @@ export async function flashSystemFirmware(ctx: ManagerContext, req: FlashCompone
     args = ["install", req.path, "--no-reboot-check"];
   } else {
     const id = typeof req.device_id === "string" ? req.device_id : await capsuleDeviceId(ctx);
-    if (!id) ctx.fail("UefiCapsuleError", "no UEFI capsule device found by fwupdtool get-devices");
+    if (!id) throw FirmwareErrors.uefiCapsule("no UEFI capsule device found by fwupdtool get-devices");
     args = ["install-blob", req.path, id, "--no-reboot-check"];
   }
   const r = await ctx.exec("fwupdtool", args, { signal: ctx.signal, timeoutMs: 30 * 60 * 1000 });
-  if (r.failed) ctx.fail("UefiCapsuleError", describeFailure(r));
+  if (r.failed) throw FirmwareErrors.uefiCapsule(describeFailure(r));
   return { status: "flashed", version_before: before, version_after: req.version ?? null, reboot_requested: true, notes: ["capsule staged; applied by the firmware at the next boot"] };
 }
