@@ -47,6 +47,25 @@ async function finished(p: ReturnType<typeof spawnTeeth>): Promise<Run> {
   return { code: await p.exited, out, err };
 }
 
+/** Collects a running CLI's output as it comes, so a test can wait for a line. */
+function watch(p: ReturnType<typeof spawnTeeth>) {
+  let out = "";
+  let err = "";
+  const pump = async (stream: ReadableStream<Uint8Array>, add: (s: string) => void) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) add(decoder.decode(chunk, { stream: true }));
+  };
+  const done = Promise.all([pump(p.stdout, (s) => (out += s)), pump(p.stderr, (s) => (err += s))]).then(async () => ({ code: await p.exited, out, err }));
+  return {
+    done,
+    async until(text: string, timeoutMs = 30_000) {
+      const end = Date.now() + timeoutMs;
+      while (!err.includes(text) && Date.now() < end) await Bun.sleep(20);
+      if (!err.includes(text)) throw new Error(`the CLI never printed '${text}'; stderr so far: ${err}`);
+    },
+  };
+}
+
 async function node(name: string) {
   const r = await tc.api("POST", "/v1/nodes", { name, driver: "scripted-bmc" }, { Authorization: `Bearer ${TOKEN}` });
   expect(r.status).toBe(201);
@@ -268,14 +287,14 @@ describe("waits through a conductor restart", () => {
       await t1.waitFor("c-rs", (n) => n.provision_state === "available");
       mkdirSync(join(t1.dataDir, "images"), { recursive: true });
       writeFileSync(join(t1.dataDir, "images", "rs.raw"), Buffer.alloc(8192, 5));
-      const cli = spawnTeeth(["node", "deploy", "c-rs", "--image", "rs.raw", "--wait", "--timeout", "60"], { url });
+      const cli = watch(spawnTeeth(["node", "deploy", "c-rs", "--image", "rs.raw", "--wait", "--timeout", "60"], { url }));
       await t1.waitFor("c-rs", (n) => n.provision_state === "wait call-back" && n.driver_internal_info.deploy_progress, 20_000);
       await t1.stop();
-      await Bun.sleep(1500); // the CLI polls a dead conductor for a while
+      await cli.until("conductor unavailable"); // the CLI is polling a dead conductor
       t2 = await startTestConductor({ agent: { poll_interval_s: 0.1, heartbeat_timeout_s: 10 }, cleaning: { automated_clean: false } }, t1.dataDir, port);
-      const r = await finished(cli);
-      expect(r.err).toContain("conductor unavailable");
+      const r = await cli.done;
       expect(r.err).toContain("retrying...");
+      expect(r.err).toContain("conductor is back");
       expect([r.code, r.out]).toEqual([0, "c-rs: active\n"]);
     } finally {
       agent.stop();
@@ -289,7 +308,7 @@ describe("waits through a conductor restart", () => {
     await t1.api("PUT", "/v1/nodes/c-down/states/provision", { target: "manage" });
     await t1.waitFor("c-down", (n) => n.provision_state === "manageable");
     const cli = spawnTeeth(["node", "inspect", "c-down", "--wait", "--timeout", "4"], { url: t1.url });
-    await Bun.sleep(500);
+    await t1.waitFor("c-down", (n) => n.provision_state !== "manageable"); // the CLI's request went through
     await t1.destroy();
     const r = await finished(cli);
     expect(r.code).toBe(1);
