@@ -121,7 +121,7 @@ describe("through the API", () => {
       expect(r.node.last_error).toMatch(/^Failed to change power state to 'power on': /);
       expect(r.node.last_error).toContain(`127.0.0.1:${sim.port}`);
       expect(r.node.last_error).not.toContain(PASSWORD);
-      const m = await tc.waitFor("ipmi-1", (x) => x.maintenance, 60_000);
+      const m = await tc.waitFor("ipmi-1", (x) => x.maintenance, 90_000);
       expect(m.fault).toBe("power failure");
       expect(m.maintenance_reason).toContain("During sync_power_state, max retries exceeded");
     } finally {
@@ -129,7 +129,7 @@ describe("through the API", () => {
     }
     const back = await tc.waitFor("ipmi-1", (x) => !x.maintenance, 30_000);
     expect([back.fault, back.power_state]).toEqual([null, "power off"]);
-  }, 120_000);
+  }, 180_000);
 });
 
 describe.skipIf(!BAREMETAL)("through the baremetal CLI", () => {
