@@ -20,12 +20,14 @@ import { createImageService } from "./images/image-service.ts";
 import type { ConductorContext } from "./orchestration/context.ts";
 import { createNodeLocks } from "./orchestration/node-locks.ts";
 import { createPoller } from "./orchestration/poller.ts";
+import { createPowerSync, type PowerSync } from "./orchestration/power-sync.ts";
 import { recoverNodes } from "./orchestration/recovery.ts";
 import { createResilientLoop, type ResilientLoop } from "./orchestration/resilient-loop.ts";
 import { processAgentSteps } from "./orchestration/step-runner.ts";
 import { sweepTimeouts } from "./orchestration/timeouts.ts";
 import { createTransition } from "./state-machine/transition.ts";
 import { createStore, isStoreFault, type Store } from "./store/index.ts";
+import type { NodeRecord } from "./store/node-record.ts";
 
 export interface ConductorDeps {
   logger?: Logger;
@@ -34,12 +36,16 @@ export interface ConductorDeps {
   dbPath?: string;
   agent?: AgentClient;
   extraDrivers?: HardwareType[];
+  /** Gate before the power-state sync contacts a node's BMC (tests: loopback BMCs only). */
+  powerSyncMayContact?: (node: NodeRecord) => boolean;
 }
 
 export interface Conductor {
   readonly ctx: ConductorContext;
   readonly store: Store;
   readonly drivers: DriverRegistry;
+  /** The periodic power-state sync (started by `start()`; `syncOnce()` for one pass now). */
+  readonly powerSync: PowerSync;
   /** The Hono app's fetch (for tests without a socket). */
   fetch(request: Request): Response | Promise<Response>;
   /** Recovers nodes, serves HTTP, starts the sweep. Returns the bound port. */
@@ -87,6 +93,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
   };
   const poller = createPoller({ intervalMs: config.agent.poll_interval_s * 1000, locks, log, poll: (uuid) => processAgentSteps(ctx, uuid), track });
   schedule = poller.schedule;
+  const powerSync = createPowerSync(ctx, { mayContact: deps.powerSyncMayContact });
   const entry = createHttpEntry(createApiApp(ctx), config.public_url, log);
   let server: Server<unknown> | null = null;
   // A locked or full store must not stop these: they log, back off and try again; the
@@ -124,6 +131,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     ctx,
     store,
     drivers,
+    powerSync,
     fetch: (req) => entry.fetch(req),
     start() {
       let failed: string[] = [];
@@ -153,6 +161,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
       });
       flush.start();
       sweep.start();
+      powerSync.start();
       log.info({ listen: config.listen, data_dir: config.data_dir, public_url: config.public_url, drivers: drivers.names() }, "conductor started");
       return { port: server.port ?? 0, recovered: failed };
     },
@@ -161,7 +170,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     },
     async stop() {
       poller.stop();
-      await Promise.all([sweep.stop(), flush.stop(), recovery?.stop()]);
+      await Promise.all([sweep.stop(), flush.stop(), recovery?.stop(), powerSync.stop()]);
       await server?.stop(true);
       await Promise.allSettled([...running]);
       await drivers.close();

@@ -42,6 +42,8 @@ export const ERRORS = {
     status: 406,
     message: (a) => `Version ${a.version} was requested but the minor version is not supported by this service. The supported version range is: [${a.min}, ${a.max}].`,
   },
+  // Ironic's NotAcceptable: a feature (soft power, timeout, ...) newer than the requested microversion.
+  NOT_ACCEPTABLE: { status: 406, message: () => "Request not acceptable." },
   VERSION_REQUIRED: { status: 404, message: (a) => `API version ${a.version} or newer is required` },
   VERSION_INVALID: { status: 400, message: (a) => `Invalid value for X-OpenStack-Ironic-API-Version header: ${a.version}` },
   UNAUTHORIZED: { status: 401, message: () => "The request you have made requires authentication." },

@@ -129,13 +129,43 @@ export const ProvisionTargetSchema = z
   .strict();
 export type ProvisionTarget = z.infer<typeof ProvisionTargetSchema>;
 
+/**
+ * `PUT /v1/nodes/{id}/states/power`. `target` is any string here: an unknown one is Ironic's
+ * 400 "The requested action ... can not be performed", raised with the node's state. `timeout`
+ * (seconds, API 1.27+) is an integer as Ironic reads it ("12" and 12.7 are 12); its sign is
+ * checked by the conductor, with Ironic's message.
+ */
 export const PowerTargetSchema = z
   .object({
-    target: z.enum(["power on", "power off", "rebooting", "soft power off", "soft rebooting"]),
-    timeout: z.number().int().positive().max(86400).nullable().optional(),
+    target: z.string().max(255),
+    timeout: z
+      .union([z.number(), z.string().regex(/^\s*-?\d+\s*$/, "Expected an integer")])
+      .transform((v) => Math.trunc(Number(v)))
+      .refine((v) => Math.abs(v) <= 86400 * 7, "at most one week")
+      .nullable()
+      .optional(),
   })
   .strict();
 export type PowerTarget = z.infer<typeof PowerTargetSchema>;
+
+/** Ironic's `args.boolean`: a JSON boolean or one of oslo's strings. */
+const ironicBoolean = z.union([
+  z.boolean(),
+  z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(["0", "1", "f", "false", "n", "no", "off", "on", "t", "true", "y", "yes"]))
+    .transform((s) => ["1", "on", "t", "true", "y", "yes"].includes(s)),
+]);
+
+/** `PUT /v1/nodes/{id}/management/boot_device`. A device the node does not support is a 400 from the conductor. */
+export const BootDeviceSchema = z
+  .object({
+    boot_device: z.string().min(1).max(64),
+    persistent: ironicBoolean.optional(),
+  })
+  .strict();
+export type BootDeviceRequest = z.infer<typeof BootDeviceSchema>;
 
 export const MaintenanceSchema = z.object({ reason: z.string().max(4096).nullable().optional() }).strict();
 

@@ -15,6 +15,7 @@ import { createImageRoutes } from "../images/serve.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { type ApiEnv } from "./env.ts";
 import { microversion } from "./microversion.ts";
+import { createNodeManagementRoutes } from "./node-management.ts";
 import { createNodeStateRoutes } from "./node-states.ts";
 import { createNodeRoutes } from "./nodes.ts";
 import { createNodePortRoutes, createPortRoutes } from "./ports.ts";
@@ -111,6 +112,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
   app.route("/", createImageRoutes(ctx.images) as unknown as Hono<ApiEnv>);
   app.route("/v1", createRamdiskRoutes(ctx));
   app.route("/v1/nodes", createNodeStateRoutes(ctx));
+  app.route("/v1/nodes", createNodeManagementRoutes(ctx));
   app.route("/v1/nodes", createNodePortRoutes(ctx));
   app.route("/v1/nodes", createNodeRoutes(ctx));
   app.route("/v1/ports", createPortRoutes(ctx));

@@ -6,12 +6,16 @@ import { Hono } from "hono";
 import { PowerTargetSchema, ProvisionTargetSchema } from "../../protocol/ironic-api.ts";
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
-import { requestPower, requestProvision } from "../orchestration/provision.ts";
+import { requestPower } from "../orchestration/power-request.ts";
+import { requestProvision } from "../orchestration/provision.ts";
 import { baseUrl, type ApiEnv } from "./env.ts";
 import { statesView } from "./node-view.ts";
 import { readBody } from "./validate.ts";
 
 /** Verbs and the microversion that introduced them (older clients get 406, as Ironic). */
+/** Soft power off/reboot and the power `timeout` (Ironic's MINOR_27_SOFT_POWER_OFF). */
+const SOFT_POWER_MINOR = 27;
+
 const VERB_MIN_MINOR: Record<string, number> = { manage: 4, provide: 4, inspect: 6, abort: 13, clean: 15 };
 
 /**
@@ -29,7 +33,11 @@ export function createNodeStateRoutes(ctx: ConductorContext): Hono<ApiEnv> {
 
   app.put("/:ident/states/power", async (c) => {
     const body = await readBody(c, PowerTargetSchema);
-    requestPower(ctx, c.req.param("ident"), body.target);
+    const node = ctx.store.nodes.find(c.req.param("ident"));
+    if (!node) throw conductorError("NODE_NOT_FOUND", { node: c.req.param("ident") });
+    // Soft actions and `timeout` came with 1.27; Ironic answers older clients 406.
+    if ((body.target.startsWith("soft ") || body.timeout) && c.get("minor") < SOFT_POWER_MINOR) throw conductorError("NOT_ACCEPTABLE");
+    requestPower(ctx, c.req.param("ident"), body);
     c.header("Location", `${baseUrl(c)}/v1/nodes/${c.req.param("ident")}/states`);
     return c.body(null, 202);
   });

@@ -93,11 +93,12 @@ function link(base: string, path: string) {
 }
 
 /**
- * Renders a node for the API.
+ * Renders a node for the API. `reservation`: the conductor holding the node's lock (Ironic
+ * shows its host there while a task runs), else null.
  * @example
  * nodeView(node, "http://127.0.0.1:6385", ["uuid", "provision_state"]);
  */
-export function nodeView(node: NodeRecord, base: string, fields?: readonly string[], conductorName = "teeth"): Dict {
+export function nodeView(node: NodeRecord, base: string, fields?: readonly string[], conductorName = "teeth", reservation: string | null = null): Dict {
   const a = node.attrs;
   const full: Dict = {
     uuid: node.uuid,
@@ -118,7 +119,7 @@ export function nodeView(node: NodeRecord, base: string, fields?: readonly strin
     maintenance_reason: node.maintenance_reason,
     fault: node.fault,
     last_error: node.last_error && maskSecretsInText(node.last_error),
-    reservation: null,
+    reservation,
     console_enabled: false,
     inspection_started_at: isoTime(node.inspection_started_at),
     inspection_finished_at: isoTime(node.inspection_finished_at),

@@ -51,6 +51,11 @@ function requireNode(ctx: ConductorContext, ident: string): NodeRecord {
   return n;
 }
 
+/** Ironic's `reservation`: this conductor's name while it holds the node's lock. */
+function reservation(ctx: ConductorContext, node: NodeRecord): string | null {
+  return ctx.locks.holder(node.uuid) ? ctx.hostname : null;
+}
+
 function notLocked(ctx: ConductorContext, node: NodeRecord) {
   if (ctx.locks.holder(node.uuid)) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
 }
@@ -78,7 +83,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     const nodes = ctx.store.nodes.list({ ...q, limit });
     const base = baseUrl(c);
     const fields = q.fields ?? (detail || q.detail ? undefined : LIST_FIELDS);
-    return c.json(page(c, "nodes", nodes.map((n) => nodeView(n, base, fields, ctx.hostname)), limit, nodes.at(-1)?.uuid));
+    return c.json(page(c, "nodes", nodes.map((n) => nodeView(n, base, fields, ctx.hostname, reservation(ctx, n))), limit, nodes.at(-1)?.uuid));
   };
   app.get("/", list(false));
   app.get("/detail", list(true));
@@ -134,7 +139,8 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
 
   app.get("/:ident", (c) => {
     const q = readQuery(c, ShowQuerySchema);
-    return c.json(nodeView(requireNode(ctx, c.req.param("ident")), baseUrl(c), q.fields, ctx.hostname));
+    const node = requireNode(ctx, c.req.param("ident"));
+    return c.json(nodeView(node, baseUrl(c), q.fields, ctx.hostname, reservation(ctx, node)));
   });
 
   app.patch("/:ident", async (c) => {

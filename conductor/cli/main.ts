@@ -1,35 +1,51 @@
 /**
  * @module conductor/cli/main
  * `teeth node ...`, `teeth port ...`: the operators' CLI, a client of the conductor's API.
- * Reads `--url`/`TEETH_URL` (default http://127.0.0.1:6385) and `--token`/`TEETH_TOKEN`.
+ * Reads `--url`/`TEETH_URL` (default http://127.0.0.1:6385) and the token from `--token-file`,
+ * `TEETH_TOKEN` or `--token` (secrets stay off the command line: see `secret-input.ts`).
  */
 import { ApiError, createApiClient } from "./client.ts";
 import type { Command } from "./io.ts";
 import { NODE_COMMANDS } from "./node-commands.ts";
 import { PORT_COMMANDS } from "./port-commands.ts";
+import { POWER_COMMANDS } from "./power-commands.ts";
+import { createProcessSecretSource } from "./secret-input.ts";
 
-const NOUNS: Record<string, Record<string, { help: string; run: Command }>> = { node: NODE_COMMANDS, port: PORT_COMMANDS };
+const NOUNS: Record<string, Record<string, { help: string; run: Command }>> = { node: { ...NODE_COMMANDS, ...POWER_COMMANDS }, port: PORT_COMMANDS };
 
 function nounHelp(noun: string): string {
   const verbs = NOUNS[noun]!;
   return `Usage: teeth ${noun} <verb> [options]\n\nVerbs:\n${Object.values(verbs)
     .map((v) => `  ${v.help}`)
-    .join("\n")}\n\nGlobal options:\n  --url URL      conductor API (default $TEETH_URL or http://127.0.0.1:6385)\n  --token T      bearer token (default $TEETH_TOKEN)\n  --json         machine-readable output\n  -h, --help     this help\n`;
+    .join("\n")}\n\nGlobal options:\n  --url URL      conductor API (default $TEETH_URL or http://127.0.0.1:6385)\n  --token-file F bearer token read from file F\n  --token T      bearer token (default $TEETH_TOKEN); prefer $TEETH_TOKEN or --token-file:\n                 the command line is visible to every user of this host (ps)\n  --json         machine-readable output\n  -h, --help     this help\n`;
 }
 
 /** Pulls the global options out wherever they appear. */
-function globals(argv: string[]): { url?: string; token?: string; json: boolean; help: boolean; rest: string[] } {
+type Globals = { url?: string; token?: string; "token-file"?: string; json: boolean; help: boolean };
+const VALUED = ["url", "token", "token-file"] as const;
+
+function globals(argv: string[]): Globals & { rest: string[] } {
   const rest: string[] = [];
-  const g: { url?: string; token?: string; json: boolean; help: boolean } = { json: false, help: false };
+  const g: Globals = { json: false, help: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
+    const name = a.slice(2, a.includes("=") ? a.indexOf("=") : undefined) as (typeof VALUED)[number];
     if (a === "--json") g.json = true;
     else if (a === "-h" || a === "--help") g.help = true;
-    else if (a === "--url" || a === "--token") g[a.slice(2) as "url" | "token"] = argv[++i];
-    else if (a.startsWith("--url=") || a.startsWith("--token=")) g[a.slice(2, a.indexOf("=")) as "url" | "token"] = a.slice(a.indexOf("=") + 1);
+    else if (a.startsWith("--") && VALUED.includes(name)) g[name] = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
     else rest.push(a);
   }
   return { ...g, rest };
+}
+
+/** The bearer token: --token-file, else $TEETH_TOKEN, else --token (with a warning: argv is public). */
+async function token(g: Globals, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (g["token-file"]) return (await Bun.file(g["token-file"]).text()).trim();
+  if (g.token !== undefined) {
+    process.stderr.write("teeth: warning: --token on the command line is visible to other users; use $TEETH_TOKEN or --token-file\n");
+    return g.token;
+  }
+  return env.TEETH_TOKEN || undefined;
 }
 
 /**
@@ -58,13 +74,14 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
     process.stdout.write(`Usage: teeth ${noun} ${cmd.help}\n`);
     return 0;
   }
-  const api = createApiClient({ url: g.url ?? env.TEETH_URL ?? "http://127.0.0.1:6385", token: g.token ?? env.TEETH_TOKEN });
   try {
+    const api = createApiClient({ url: g.url ?? env.TEETH_URL ?? "http://127.0.0.1:6385", token: await token(g, env) });
     return await cmd.run(rest, {
       api,
       json: g.json,
       out: (s) => process.stdout.write(s),
       err: process.stderr,
+      secrets: createProcessSecretSource(),
     });
   } catch (e) {
     if (e instanceof ApiError) {

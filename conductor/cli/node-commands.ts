@@ -6,6 +6,7 @@
 import { keyValues, one as oneArg, parse, some } from "./args.ts";
 import { fields, table } from "./format.ts";
 import { emit, type CliIo, type Command } from "./io.ts";
+import { keyValuesWithSecrets, valueOrFile } from "./secret-input.ts";
 import { waitForState, type WaitOptions } from "./wait.ts";
 
 const enc = encodeURIComponent;
@@ -18,7 +19,7 @@ async function finish(io: CliIo, node: string, wait: boolean, o: WaitOptions, do
     io.out(`${doneMsg} requested for ${node}\n`);
     return 0;
   }
-  const r = await waitForState(io.api, node, o);
+  const r = await waitForState(io.api, node, { notices: io.err, ...o });
   if (!r.ok) {
     io.err.write(`teeth: ${node}: ${r.reason}\n`);
     return 1;
@@ -36,14 +37,16 @@ function provisionVerb(target: string, endStates: string[], label: string, failB
   };
 }
 
-function patchOps(values: Record<string, any>): { op: string; path: string; value?: unknown }[] {
+/** JSON-patch ops of the set options; `driverInfo`: the --driver-info dict, secrets already read. */
+function patchOps(values: Record<string, any>, driverInfo = keyValues(values["driver-info"])): { op: string; path: string; value?: unknown }[] {
   const ops: { op: string; path: string; value?: unknown }[] = [];
   const add = (path: string, value: unknown) => ops.push({ op: "add", path, value });
   if (values.name !== undefined) add("/name", values.name);
   if (values.description !== undefined) add("/description", values.description);
   if (values["resource-class"] !== undefined) add("/resource_class", values["resource-class"]);
   for (const [flag, field] of [["driver-info", "driver_info"], ["property", "properties"], ["instance-info", "instance_info"], ["extra", "extra"]] as const) {
-    for (const [k, v] of Object.entries(keyValues(values[flag]))) add(`/${field}/${k.replaceAll("~", "~0").replaceAll("/", "~1")}`, v);
+    const dict = flag === "driver-info" ? driverInfo : keyValues(values[flag]);
+    for (const [k, v] of Object.entries(dict)) add(`/${field}/${k.replaceAll("~", "~0").replaceAll("/", "~1")}`, v);
   }
   if (values.image) add("/instance_info/image_source", values.image);
   if (values["image-checksum"]) {
@@ -67,9 +70,16 @@ const SET_OPTIONS = {
   unset: multi,
 } as const;
 
+const SECRET_HELP =
+  "      --driver-info KEY=@FILE reads the value from FILE, KEY=- from standard input (a prompt\n" +
+  "      without echo on a terminal): use them for ipmi_password and other secrets, which on the\n" +
+  "      command line are visible to every user of this host (ps)";
+
 export const NODE_COMMANDS: Record<string, { help: string; run: Command }> = {
   create: {
-    help: "create [--name N] [--driver fake-hardware] [--driver-info K=V]... [--property K=V]... [--instance-info K=V]... [--uuid U]",
+    help:
+      "create [--name N] [--driver fake-hardware] [--driver-info K=V]... [--property K=V]... [--instance-info K=V]... [--uuid U]\n" +
+      SECRET_HELP,
     async run(argv, io) {
       const { values } = parse(argv, { ...SET_OPTIONS, driver: { type: "string" }, uuid: { type: "string" } });
       const body: Record<string, unknown> = { driver: values.driver ?? "fake-hardware" };
@@ -77,7 +87,7 @@ export const NODE_COMMANDS: Record<string, { help: string; run: Command }> = {
       if (values.uuid) body.uuid = values.uuid;
       if (values.description) body.description = values.description;
       if (values["resource-class"]) body.resource_class = values["resource-class"];
-      body.driver_info = keyValues(values["driver-info"]);
+      body.driver_info = await keyValuesWithSecrets(values["driver-info"], io.secrets);
       body.properties = keyValues(values.property);
       body.instance_info = keyValues(values["instance-info"]);
       body.extra = keyValues(values.extra);
@@ -117,10 +127,12 @@ export const NODE_COMMANDS: Record<string, { help: string; run: Command }> = {
     },
   },
   set: {
-    help: "set NODE [--name N] [--driver-info K=V]... [--property K=V]... [--instance-info K=V]... [--extra K=V]... [--image SRC] [--image-checksum SHA256] [--unset PATH]...",
+    help:
+      "set NODE [--name N] [--driver-info K=V]... [--property K=V]... [--instance-info K=V]... [--extra K=V]... [--image SRC] [--image-checksum SHA256] [--unset PATH]...\n" +
+      SECRET_HELP,
     async run(argv, io) {
       const { values, positionals } = parse(argv, SET_OPTIONS);
-      const ops = patchOps(values);
+      const ops = patchOps(values, await keyValuesWithSecrets(values["driver-info"], io.secrets));
       if (!ops.length) throw new Error("nothing to set");
       const node = await io.api.request("PATCH", `/v1/nodes/${enc(one(positionals))}`, ops);
       emit(io, node, () => fields(node));
@@ -186,7 +198,11 @@ export const NODE_COMMANDS: Record<string, { help: string; run: Command }> = {
     },
   },
   deploy: {
-    help: "deploy NODE [--image SRC] [--image-checksum SHA256] [--configdrive DATA] [--wait] [--no-wait] [--timeout S]\n      waits with a live progress bar; --wait: quiet wait for scripts; exits 1 with the reason on failure",
+    help:
+      "deploy NODE [--image SRC] [--image-checksum SHA256] [--configdrive DATA|@FILE] [--wait] [--no-wait] [--timeout S]\n" +
+      "      waits with a live progress bar (through a conductor restart); --wait: quiet wait for scripts;\n" +
+      "      exits 1 with the reason on failure. --configdrive @FILE reads it from a file: tenant data\n" +
+      "      on the command line is visible to every user of this host",
     async run(argv, io) {
       const { values, positionals } = parse(argv, {
         image: { type: "string" },
@@ -200,7 +216,8 @@ export const NODE_COMMANDS: Record<string, { help: string; run: Command }> = {
       const ops = patchOps({ image: values.image, "image-checksum": values["image-checksum"] });
       if (ops.length) await io.api.request("PATCH", `/v1/nodes/${enc(node)}`, ops);
       const body: Record<string, unknown> = { target: "active" };
-      if (values.configdrive) body.configdrive = values.configdrive;
+      const configdrive = await valueOrFile(values.configdrive, io.secrets);
+      if (configdrive) body.configdrive = configdrive;
       await io.api.request("PUT", `/v1/nodes/${enc(node)}/states/provision`, body);
       if (values["no-wait"]) {
         io.out(`deploy requested for ${node}\n`);
@@ -208,19 +225,6 @@ export const NODE_COMMANDS: Record<string, { help: string; run: Command }> = {
       }
       const quiet = Boolean(values.wait) || io.json;
       return finish(io, node, true, { target: ["active"], timeoutS: Number(values.timeout ?? 7200), progress: quiet ? null : io.err }, "deploy");
-    },
-  },
-  power: {
-    help: "power NODE on|off|reboot",
-    async run(argv, io) {
-      const { positionals } = parse(argv, {});
-      if (positionals.length !== 2) throw new Error("usage: teeth node power NODE on|off|reboot");
-      const [node, what] = positionals as [string, string];
-      const target = { on: "power on", off: "power off", reboot: "rebooting" }[what];
-      if (!target) throw new Error(`unknown power action '${what}' (on, off, reboot)`);
-      await io.api.request("PUT", `/v1/nodes/${enc(node)}/states/power`, { target });
-      if (!io.json) io.out(`${target} requested for ${node}\n`);
-      return 0;
     },
   },
   inventory: {

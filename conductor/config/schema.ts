@@ -64,6 +64,25 @@ export const ConductorConfigSchema = z
       })
       .strict()
       .prefault({}),
+    power: z
+      .object({
+        /** Bound of a hard power action (on, off, reboot) unless the request gives `timeout` (Ironic's `power_state_change_timeout`). */
+        action_timeout_s: z.number().int().positive().default(60),
+        /** Bound of a soft power off / soft reboot unless the request gives `timeout` (Ironic's `soft_power_off_timeout`). */
+        soft_power_off_timeout_s: z.number().int().positive().default(600),
+        /** Seconds between power-state syncs with the BMCs; 0 disables the sync (Ironic's name). */
+        sync_power_state_interval: z.number().min(0).default(60),
+        /** true: power a node back to its recorded state; false: record what the BMC says (Ironic's name and default). */
+        force_power_state_during_sync: z.boolean().default(false),
+        /** Failed syncs in a row after which a node goes into maintenance with fault `power failure` (Ironic's name). */
+        power_state_sync_max_retries: z.number().int().min(0).default(3),
+        /** BMCs read at once by one sync pass (Ironic's name). */
+        sync_power_state_workers: z.number().int().min(1).max(64).default(8),
+        /** Seconds between retries of nodes in maintenance for `power failure`; 0 disables recovery (Ironic's name). */
+        power_failure_recovery_interval: z.number().min(0).default(300),
+      })
+      .strict()
+      .prefault({}),
     ipmi: z
       .object({
         /** One ipmitool run is killed after this many seconds (then retried if retries remain). */

@@ -7,6 +7,7 @@ import type { PowerAction } from "../drivers/driver-contract.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { CLEAN_FAILURE } from "./clean-failure.ts";
 import type { ConductorContext } from "./context.ts";
+import { bounded, powerTimeoutS } from "./power-timeouts.ts";
 
 /** Fields that forget the node's agent. */
 export const WIPE_AGENT: Partial<NodeRecord> = Object.freeze({
@@ -21,8 +22,9 @@ export const WIPE_AGENT: Partial<NodeRecord> = Object.freeze({
 export async function setPower(ctx: ConductorContext, node: NodeRecord, action: PowerAction): Promise<NodeRecord> {
   const driver = ctx.drivers.get(node.driver);
   ctx.store.nodes.update(node.uuid, { target_power_state: action === "power off" || action === "soft power off" ? "power off" : "power on" });
-  await driver.power.setPowerState(node, action);
-  const state = await driver.power.getPowerState(node);
+  const timeoutS = powerTimeoutS(ctx, action);
+  await bounded(node, action, timeoutS, () => driver.power.setPowerState(node, action, { timeoutS }));
+  const state = await bounded(node, "get power state", ctx.config.power.action_timeout_s, () => driver.power.getPowerState(node));
   ctx.log.info({ node: node.uuid, action, power_state: state }, "power action");
   return ctx.store.nodes.update(node.uuid, { power_state: state, target_power_state: null });
 }

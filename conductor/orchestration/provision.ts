@@ -11,6 +11,8 @@ import { S, VERB_ALIASES, VERBS, type ProvisionState } from "../state-machine/st
 import type { NodeRecord } from "../store/node-record.ts";
 import { bootRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import type { ConductorContext } from "./context.ts";
+import { errorText } from "./power-action.ts";
+import { bounded } from "./power-timeouts.ts";
 import { runKeys, withoutRunKeys } from "./step-kinds.ts";
 
 const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild"]);
@@ -64,14 +66,24 @@ async function startInspection(ctx: ConductorContext, node: NodeRecord): Promise
   ctx.move(node.uuid, { from: S.INSPECTING, to: S.INSPECTWAIT, reason: "ramdisk booting; waiting for the agent" });
 }
 
+/**
+ * `manage`: the driver info must validate and the BMC must answer a power-state read (Ironic's
+ * `do_node_verify`, with its messages); otherwise the node goes back to `enroll` with why.
+ */
 async function verify(ctx: ConductorContext, node: NodeRecord): Promise<void> {
   const driver = ctx.drivers.get(node.driver);
+  const back = (error: string) => {
+    ctx.log.error({ node: node.uuid, err: error }, "verification failed");
+    ctx.move(node.uuid, { from: S.VERIFYING, to: S.ENROLL, reason: error, fields: { last_error: error, target_provision_state: null } });
+  };
   const problem = driver.validate(node);
-  if (problem) {
-    ctx.move(node.uuid, { from: S.VERIFYING, to: S.ENROLL, reason: problem, fields: { last_error: problem, target_provision_state: null } });
-    return;
+  if (problem) return back(`Failed to validate power driver interface for node ${node.uuid}. Error: ${problem}`);
+  let power: string;
+  try {
+    power = await bounded(node, "get power state", ctx.config.power.action_timeout_s, () => driver.power.getPowerState(node));
+  } catch (e) {
+    return back(`Failed to get power state for node ${node.uuid}. Error: ${errorText(e)}`);
   }
-  const power = await driver.power.getPowerState(node);
   ctx.move(node.uuid, { from: S.VERIFYING, to: S.MANAGEABLE, reason: "driver validated", fields: { power_state: power, target_provision_state: null, last_error: null } });
 }
 
@@ -181,31 +193,4 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
     }
   });
   return moved;
-}
-
-/**
- * Handles `PUT .../states/power`: 202 at once, the driver call in the background.
- * @example
- * requestPower(ctx, "web-1", "power on");
- */
-export function requestPower(ctx: ConductorContext, ident: string, target: string): NodeRecord {
-  const node = ctx.store.nodes.find(ident);
-  if (!node) throw conductorError("NODE_NOT_FOUND", { node: ident });
-  if (target !== "power on" && target !== "power off" && target !== "rebooting") {
-    throw conductorError("INVALID_PARAMETER", { reason: `The requested power state "${target}" is not supported by the fake-hardware power interface.` });
-  }
-  const release = ctx.locks.tryLock(node.uuid, "power");
-  if (!release) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
-  const updated = ctx.store.nodes.update(node.uuid, { target_power_state: target === "power off" ? "power off" : "power on" });
-  ctx.background(`power ${node.uuid}`, async () => {
-    try {
-      await setPower(ctx, updated, target);
-    } catch (e) {
-      const reason = isTeethError(e) ? e.message : (e as Error).message;
-      ctx.store.nodes.update(node.uuid, { last_error: `Failed to change power state to '${target}': ${reason}`, target_power_state: null });
-    } finally {
-      release();
-    }
-  });
-  return updated;
 }

@@ -52,7 +52,8 @@ describe("manage an ipmi node", () => {
     await tc.api("POST", "/v1/nodes", { name: "bmc-none", driver: "ipmi", driver_info: { ipmi_username: "admin" } });
     await tc.api("PUT", "/v1/nodes/bmc-none/states/provision", { target: "manage" });
     const n = await tc.waitFor("bmc-none", (x) => x.provision_state === "enroll" && x.last_error);
-    expect(n.last_error).toBe("Missing the following IPMI credentials in node's driver_info: ipmi_address.");
+    // Ironic's do_node_verify wording around the driver's reason
+    expect(n.last_error).toBe(`Failed to validate power driver interface for node ${n.uuid}. Error: Missing the following IPMI credentials in node's driver_info: ipmi_address.`);
   });
 });
 

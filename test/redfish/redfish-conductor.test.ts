@@ -52,7 +52,10 @@ test("a redfish node without redfish_address stays in enroll with Ironic's messa
   const created = await t.api("POST", "/v1/nodes", { name: "rf-none", driver: "redfish", driver_info: { redfish_username: "admin" } });
   expect((await t.api("PUT", "/v1/nodes/rf-none/states/provision", { target: "manage" })).status).toBe(202);
   const n = await t.waitFor("rf-none", (x) => x.provision_state === "enroll" && !!x.last_error);
-  expect(n.last_error).toBe(`Missing the following Redfish properties in node ${created.json.uuid} driver_info: ['redfish_address']`);
+  // Ironic's do_node_verify wording around the driver's reason
+  expect(n.last_error).toBe(
+    `Failed to validate power driver interface for node ${created.json.uuid}. Error: Missing the following Redfish properties in node ${created.json.uuid} driver_info: ['redfish_address']`,
+  );
 });
 
 test("stopping the conductor logs its Redfish session out", async () => {
