@@ -27,6 +27,32 @@ function parseRange(header: string, size: number): { start: number; end: number 
 }
 
 /**
+ * A file as an HTTP answer: the whole of it, or the one byte range asked for (206, or 416
+ * when the range does not fit). Shared by images and the RAM disk served to iPXE.
+ * @example
+ * return fileResponse("/var/lib/teeth/images/a.img", c.req.method, c.req.header("range"));
+ */
+export function fileResponse(path: string, method: string, range: string | undefined): Response {
+  const size = statSync(path).size;
+  const headers: Record<string, string> = {
+    "Accept-Ranges": "bytes",
+    "Content-Type": "application/octet-stream",
+  };
+  const head = method === "HEAD";
+  if (range) {
+    const r = parseRange(range, size);
+    if (r === "invalid" || r === null) {
+      return new Response(null, { status: 416, headers: { ...headers, "Content-Range": `bytes */${size}` } });
+    }
+    headers["Content-Range"] = `bytes ${r.start}-${r.end}/${size}`;
+    headers["Content-Length"] = String(r.end - r.start + 1);
+    return new Response(head ? null : Bun.file(path).slice(r.start, r.end + 1), { status: 206, headers });
+  }
+  headers["Content-Length"] = String(size);
+  return new Response(head ? null : Bun.file(path), { status: 200, headers });
+}
+
+/**
  * Routes serving images; mount at the app root.
  * @example
  * app.route("/", createImageRoutes(images));
@@ -40,24 +66,7 @@ export function createImageRoutes(images: ImageService): Hono {
     const path = images.localPath(name);
     if (!path) return c.text("Not Found", 404);
     if (isSum) return c.text(`${await imageSha256(path)}  ${name}\n`);
-    const size = statSync(path).size;
-    const headers: Record<string, string> = {
-      "Accept-Ranges": "bytes",
-      "Content-Type": "application/octet-stream",
-    };
-    const range = c.req.header("range");
-    const head = c.req.method === "HEAD";
-    if (range) {
-      const r = parseRange(range, size);
-      if (r === "invalid" || r === null) {
-        return new Response(null, { status: 416, headers: { ...headers, "Content-Range": `bytes */${size}` } });
-      }
-      headers["Content-Range"] = `bytes ${r.start}-${r.end}/${size}`;
-      headers["Content-Length"] = String(r.end - r.start + 1);
-      return new Response(head ? null : Bun.file(path).slice(r.start, r.end + 1), { status: 206, headers });
-    }
-    headers["Content-Length"] = String(size);
-    return new Response(head ? null : Bun.file(path), { status: 200, headers });
+    return fileResponse(path, c.req.method, c.req.header("range"));
   };
   app.get("/images/:name", handler);
   app.on("HEAD", "/images/:name", handler);
