@@ -11,6 +11,7 @@ import { createExec, type Exec } from "../common/exec.ts";
 import { createSilentLogger, type Logger } from "../common/logger.ts";
 import { createAgentClient, type AgentClient } from "./agent-client/client.ts";
 import { createApiApp } from "./api/app.ts";
+import { createNetboot } from "./boot/index.ts";
 import type { ConductorConfig } from "./config/schema.ts";
 import { createDriverRegistry, type DriverRegistry } from "./drivers/index.ts";
 import type { HardwareType } from "./drivers/driver-contract.ts";
@@ -56,7 +57,8 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
   const log = deps.logger ?? createSilentLogger();
   const store = createStore(deps.dbPath ?? join(config.data_dir, "teeth.db"));
   const exec = deps.exec ?? createExec();
-  const drivers = createDriverRegistry(config, { exec, logger: log, extra: deps.extraDrivers });
+  const netboot = createNetboot(config, { store, log });
+  const drivers = createDriverRegistry(config, { exec, logger: log, extra: deps.extraDrivers, pxeBoot: netboot.boot });
   const locks = createNodeLocks();
   const running = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
@@ -95,6 +97,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     drivers,
     fetch: (req) => app.fetch(req),
     start() {
+      netboot.start();
       const { failed } = recoverNodes(ctx);
       if (failed.length) log.warn({ nodes: failed }, "nodes interrupted by a previous conductor were failed");
       const i = config.listen.lastIndexOf(":");
@@ -125,6 +128,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
       if (flush) clearInterval(flush);
       await server?.stop(true);
       await Promise.allSettled([...running]);
+      await netboot.stop();
       store.close();
     },
   };

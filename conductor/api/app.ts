@@ -10,6 +10,7 @@ import { bodyLimit } from "hono/body-limit";
 import { ironicErrorBody, REQUEST_ID_HEADER } from "../../protocol/ironic-api.ts";
 import { allowsNoAuth } from "../config/load.ts";
 import { conductorError, toHttpError } from "../errors.ts";
+import { createBootRoutes } from "../boot/index.ts";
 import { createImageRoutes } from "../images/serve.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { type ApiEnv } from "./env.ts";
@@ -21,7 +22,7 @@ import { createRamdiskRoutes } from "./ramdisk.ts";
 import { createRootRoutes } from "./root.ts";
 
 /** Paths agents use without operator credentials. */
-const PUBLIC = /^\/(?:$|v1\/?$|v1\/lookup|v1\/heartbeat\/|v1\/continue_inspection|images\/)/;
+const PUBLIC = /^\/(?:$|v1\/?$|v1\/lookup|v1\/heartbeat\/|v1\/continue_inspection|images\/|boot\/)/;
 
 function tokenMatches(given: string | undefined, expected: string): boolean {
   if (!given) return false;
@@ -92,6 +93,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
 
   app.route("/", createRootRoutes());
   app.route("/", createImageRoutes(ctx.images) as unknown as Hono<ApiEnv>);
+  app.route("/", createBootRoutes({ store: ctx.store, config: ctx.config, log: ctx.log }) as unknown as Hono<ApiEnv>);
   app.route("/v1", createRamdiskRoutes(ctx));
   app.route("/v1/nodes", createNodeStateRoutes(ctx));
   app.route("/v1/nodes", createNodePortRoutes(ctx));

@@ -67,7 +67,8 @@ export function buildConfig(sources: ConfigSources = {}): ConductorConfig {
       reason: `auth.token: required when listening on ${c.listen} (noauth is allowed on loopback only)`,
     });
   }
-  return deepFreeze({ ...c, data_dir: dataDir, public_url: publicUrl });
+  const boot = { ...c.boot, kernel: resolve(sources.cwd ?? process.cwd(), c.boot.kernel), initramfs: resolve(sources.cwd ?? process.cwd(), c.boot.initramfs) };
+  return deepFreeze({ ...c, data_dir: dataDir, public_url: publicUrl, boot });
 }
 
 /** Whether the operator API may run without authentication. */

@@ -7,7 +7,7 @@ import type { Logger } from "../../common/logger.ts";
 import type { ConductorConfig } from "../config/schema.ts";
 import { conductorError } from "../errors.ts";
 import { createFakeHardware } from "./fake/index.ts";
-import type { HardwareType } from "./driver-contract.ts";
+import type { BootInterface, HardwareType } from "./driver-contract.ts";
 
 export interface DriverRegistry {
   get(name: string): HardwareType;
@@ -23,10 +23,11 @@ export interface DriverRegistry {
  */
 export function createDriverRegistry(
   config: ConductorConfig,
-  deps: { exec: Exec; logger: Logger; extra?: HardwareType[] },
+  deps: { exec: Exec; logger: Logger; extra?: HardwareType[]; /** The PXE boot interface (conductor/boot). */ pxeBoot?: BootInterface },
 ): DriverRegistry {
   const all = new Map<string, HardwareType>();
-  all.set("fake-hardware", createFakeHardware({ exec: deps.exec, logger: deps.logger, powerScript: config.fake_hardware.power_script }));
+  const fakeBoot = config.fake_hardware.boot === "pxe" ? deps.pxeBoot : undefined;
+  all.set("fake-hardware", createFakeHardware({ exec: deps.exec, logger: deps.logger, powerScript: config.fake_hardware.power_script, boot: fakeBoot }));
   for (const d of deps.extra ?? []) all.set(d.name, d);
   const enabled = new Map([...all].filter(([n]) => config.enabled_drivers.includes(n)));
   return {
