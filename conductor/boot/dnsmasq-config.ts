@@ -39,8 +39,11 @@ export interface DnsmasqConfigInput {
   paths: DnsmasqPaths;
   /** URL of `/boot/boot.ipxe` handed to iPXE clients. */
   scriptUrl: string;
-  /** The user dnsmasq runs as: the conductor's own, so it can read the data dir. */
-  user: string;
+  /**
+   * `root` when the conductor is root: dnsmasq keeps the conductor's user instead of dropping
+   * to `nobody`, who may not read a 0700 data dir. null: dnsmasq's default.
+   */
+  user: string | null;
 }
 
 /**
@@ -65,7 +68,7 @@ export function renderDnsmasqConfig(input: DnsmasqConfigInput): string {
     "no-resolv",
     "no-hosts",
     "pid-file=",
-    `user=${input.user}`,
+    ...(input.user ? [`user=${input.user}`] : []),
     "log-dhcp",
     `log-facility=${paths.log}`,
     `dhcp-hostsdir=${paths.hostsDir}`,

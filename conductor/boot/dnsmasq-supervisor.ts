@@ -47,7 +47,7 @@ export function createDnsmasqSupervisor(o: SupervisorOptions): DnsmasqSupervisor
   const max = o.maxBackoffMs ?? 60_000;
   const stableAfter = o.stableAfterMs ?? 30_000;
   const killAfter = o.killAfterMs ?? 5000;
-  const log = o.logger.child({ component: "dnsmasq" });
+  const log = o.logger;
   let proc: Subprocess | null = null;
   let stopping = false;
   let backoff = initial;
@@ -67,7 +67,7 @@ export function createDnsmasqSupervisor(o: SupervisorOptions): DnsmasqSupervisor
     }
     proc = child;
     starts++;
-    log.info({ pid: child.pid, command: o.command.join(" "), start: starts }, "dnsmasq started");
+    log.info({ dnsmasq_pid: child.pid, command: o.command.join(" "), start: starts }, "dnsmasq started");
     let stderr = "";
     const drain = (async () => {
       const dec = new TextDecoder();
@@ -104,7 +104,7 @@ export function createDnsmasqSupervisor(o: SupervisorOptions): DnsmasqSupervisor
     reload() {
       if (!proc) return;
       proc.kill("SIGHUP");
-      log.info({ pid: proc.pid }, "dnsmasq reloaded (SIGHUP)");
+      log.info({ dnsmasq_pid: proc.pid }, "dnsmasq reloaded (SIGHUP)");
     },
     async stop() {
       stopping = true;
@@ -117,7 +117,7 @@ export function createDnsmasqSupervisor(o: SupervisorOptions): DnsmasqSupervisor
       await child.exited;
       clearTimeout(killer);
       proc = null;
-      log.info({ pid: child.pid }, "dnsmasq stopped");
+      log.info({ dnsmasq_pid: child.pid }, "dnsmasq stopped");
     },
   };
 }

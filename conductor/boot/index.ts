@@ -10,7 +10,6 @@
  * ports added or deleted through the API are picked up without the port API knowing.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { userInfo } from "node:os";
 import type { Logger } from "../../common/logger.ts";
 import type { ConductorConfig } from "../config/schema.ts";
 import type { BootInterface } from "../drivers/driver-contract.ts";
@@ -65,7 +64,7 @@ export function createNetboot(config: ConductorConfig, deps: NetbootDeps): Netbo
   const paths = dnsmasqPaths(config.data_dir);
   const hosts = managesDnsmasq ? createHostsDir(paths.hostsDir) : null;
   const dnsmasq = managesDnsmasq
-    ? createDnsmasqSupervisor({ command: [config.boot.dnsmasq_path, "--keep-in-foreground", `--conf-file=${paths.conf}`], logger: log })
+    ? createDnsmasqSupervisor({ command: [config.boot.dnsmasq_path, "--keep-in-foreground", `--conf-file=${paths.conf}`], logger: deps.log.child({ component: "dnsmasq" }) })
     : null;
   let timer: ReturnType<typeof setInterval> | null = null;
 
@@ -91,7 +90,7 @@ export function createNetboot(config: ConductorConfig, deps: NetbootDeps): Netbo
       }
       let conf: string;
       try {
-        conf = renderDnsmasqConfig({ boot: config.boot, paths, scriptUrl: `${bootHttpBase(config)}/boot/boot.ipxe`, user: userInfo().username });
+        conf = renderDnsmasqConfig({ boot: config.boot, paths, scriptUrl: `${bootHttpBase(config)}/boot/boot.ipxe`, user: process.getuid?.() === 0 ? "root" : null });
         mkdirSync(paths.dir, { recursive: true, mode: 0o755 });
         prepareTftpRoot(paths.tftpRoot, config.boot.ipxe_dir, config.boot.uefi_ipxe);
       } catch (e) {
