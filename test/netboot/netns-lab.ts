@@ -12,6 +12,8 @@ export interface NetnsLab {
   /** The host's address on the bridge (the conductor's). */
   readonly address: string;
   addTap(name: string): void;
+  /** A veth pair inside the namespace: `<name>-br` on the bridge, `<name>` with `mac`, for a DHCP client. */
+  addVeth(name: string, mac: string): void;
   /** `ip netns exec <ns> ...argv`, synchronously; throws with stderr when it fails. */
   run(argv: string[]): string;
   /** Interfaces inside the namespace and its routes (to show nothing leads out). */
@@ -53,6 +55,13 @@ export function createNetnsLab(cidr: string): NetnsLab {
       ip(["-n", name, "tuntap", "add", tap, "mode", "tap"]);
       ip(["-n", name, "link", "set", tap, "master", bridge]);
       ip(["-n", name, "link", "set", tap, "up"]);
+    },
+    addVeth(veth, mac) {
+      ip(["-n", name, "link", "add", `${veth}-br`, "type", "veth", "peer", "name", veth]);
+      ip(["-n", name, "link", "set", `${veth}-br`, "master", bridge]);
+      ip(["-n", name, "link", "set", `${veth}-br`, "up"]);
+      ip(["-n", name, "link", "set", veth, "address", mac]);
+      ip(["-n", name, "link", "set", veth, "up"]);
     },
     links: () => ip(["-n", name, "-o", "link", "show"]).split("\n").filter(Boolean).map((l) => l.split(": ")[1]!.split("@")[0]!),
     routes: () => ip(["-n", name, "-4", "route", "show"]).split("\n").filter(Boolean),

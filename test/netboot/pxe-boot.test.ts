@@ -28,6 +28,9 @@ const PORT = 6385;
 const TOKEN = "netboot-lab-operator-token";
 const BUN = join(REPO, "node_modules/.bin/bun");
 const DNSMASQ = "/usr/sbin/dnsmasq";
+/** busybox from the RAM disk build: its udhcpc is the DHCP client probing dnsmasq. */
+const BUSYBOX = join(REPO, "build/ramdisk/rootfs/bin/busybox");
+const PROBE_MAC = (s: number) => `52:54:00:${s}:00:99`;
 
 const isRoot = process.getuid?.() === 0;
 const built = isRoot ? await buildRamdisk() : ({ ok: false, reason: "not root (network namespaces, taps)" } as const);
@@ -97,6 +100,7 @@ for (const sc of SCENARIOS) {
       dir = mkdtempSync(join(tmpdir(), `nb-pxe-${sc.mode}-`));
       lab = createNetnsLab(`${addr}/24`);
       for (const g of GUESTS) lab.addTap(g.tap);
+      lab.addVeth("nb-probe", PROBE_MAC(sc.subnet));
       writeFileSync(join(dir, "headers"), `X-Auth-Token: ${TOKEN}\nX-OpenStack-Ironic-API-Version: 1.82\nContent-Type: application/json\n`);
       const range = sc.mode === "full" ? { start: `10.${sc.subnet}.0.100`, end: `10.${sc.subnet}.0.200`, netmask: "255.255.255.0" } : { start: `10.${sc.subnet}.0.0`, netmask: "255.255.255.0" };
       const config = {
@@ -151,6 +155,32 @@ for (const sc of SCENARIOS) {
         else rmSync(dir, { recursive: true, force: true });
       }
     }, 2 * MINUTES);
+
+    /** One DHCP exchange from the probe interface (4 tries 2 s apart: dnsmasq pings a new address for 3 s before offering it): the address leased, or null when nobody answered. */
+    async function probeDhcp(): Promise<string | null> {
+      const p = Bun.spawn(["ip", "netns", "exec", lab.name, BUSYBOX, "udhcpc", "-i", "nb-probe", "-n", "-q", "-f", "-t", "4", "-T", "2", "-s", "/bin/true"], { stdout: "pipe", stderr: "pipe" });
+      const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+      return code === 0 ? (/lease of (\S+) obtained/.exec(out + err)?.[1] ?? "?") : null;
+    }
+
+    if (sc.mode === "full") {
+      test("only known MACs get an answer: a new port is picked up by dnsmasq by itself, a deleted one after SIGHUP", async () => {
+        const mac = PROBE_MAC(sc.subnet);
+        expect(await probeDhcp()).toBeNull();
+        expect(readFileSync(dnsmasqLog(), "utf8")).toMatch(new RegExp(`DHCPDISCOVER\\(${lab.bridge}\\) ${mac} ignored`));
+        const node = await api("POST", "/v1/nodes", { name: "probe", driver: "fake-hardware" });
+        const port = await api("POST", "/v1/ports", { address: mac, node_uuid: node.json.uuid });
+        expect(port.status).toBe(201);
+        // The conductor reconciles its hosts directory every 10 s; dnsmasq reads the new file (inotify).
+        await waitFor("dnsmasq to read the new host", async () => readFileSync(dnsmasqLog(), "utf8").includes(`dhcp-hosts/${mac.replaceAll(":", "-")}`), 30_000);
+        expect(await probeDhcp()).toMatch(new RegExp(`^10\\.${sc.subnet}\\.0\\.\\d+$`));
+        expect((await api("DELETE", `/v1/ports/${port.json.uuid}`)).status).toBe(204);
+        await waitFor("the conductor to reload dnsmasq", async () => readFileSync(conductorLog(), "utf8").includes('"msg":"dnsmasq reloaded (SIGHUP)"'), 30_000);
+        await Bun.sleep(500);
+        expect(await probeDhcp()).toBeNull();
+        expect((await api("DELETE", `/v1/nodes/${node.json.uuid}`)).status).toBe(204);
+      }, 3 * MINUTES);
+    }
 
     for (const g of GUESTS) {
       test(`${g.firmware === "bios" ? "SeaBIOS" : "OVMF (UEFI)"} guest network-boots the RAM disk; its agent is inspected; then local boot`, async () => {
@@ -226,7 +256,8 @@ for (const sc of SCENARIOS) {
     }
 
     test("the traffic had no way out of the namespace", () => {
-      expect(lab.links().sort()).toEqual(["lo", lab.bridge, ...GUESTS.map((g) => g.tap)].sort());
+      // Only the bridge, the taps and the probe's veth pair, whose both ends are inside.
+      expect(lab.links().sort()).toEqual(["lo", lab.bridge, ...GUESTS.map((g) => g.tap), "nb-probe", "nb-probe-br"].sort());
       // One on-link route for the bridge ("linkdown" once the guests are off), no default route.
       const routes = lab.routes();
       expect(routes).toHaveLength(1);
