@@ -27,6 +27,8 @@ const MINUTES = 60_000;
 const PORT = 6385;
 const TOKEN = "netboot-lab-operator-token";
 const BUN = join(REPO, "node_modules/.bin/bun");
+/** The conductor runs from source (always the tree under test); `TEETH_NETBOOT_CONDUCTOR_BIN=dist/teeth` runs a compiled one. */
+const CONDUCTOR = process.env.TEETH_NETBOOT_CONDUCTOR_BIN ? [join(REPO, process.env.TEETH_NETBOOT_CONDUCTOR_BIN), "conductor"] : [BUN, join(REPO, "main.ts"), "conductor"];
 const DNSMASQ = "/usr/sbin/dnsmasq";
 /** busybox from the RAM disk build: its udhcpc is the DHCP client probing dnsmasq. */
 const BUSYBOX = join(REPO, "build/ramdisk/rootfs/bin/busybox");
@@ -122,7 +124,7 @@ for (const sc of SCENARIOS) {
         );
         site = Bun.spawn(["ip", "netns", "exec", lab.name, DNSMASQ, "--keep-in-foreground", `--conf-file=${join(dir, "site.conf")}`], { stdout: "ignore", stderr: "inherit" });
       }
-      conductor = Bun.spawn(["ip", "netns", "exec", lab.name, BUN, join(REPO, "main.ts"), "conductor", "--config", join(dir, "conductor.json")], {
+      conductor = Bun.spawn(["ip", "netns", "exec", lab.name, ...CONDUCTOR, "--config", join(dir, "conductor.json")], {
         cwd: dir,
         stdout: Bun.file(conductorLog()),
         stderr: "inherit",
