@@ -97,7 +97,6 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     drivers,
     fetch: (req) => app.fetch(req),
     start() {
-      netboot.start();
       const { failed } = recoverNodes(ctx);
       if (failed.length) log.warn({ nodes: failed }, "nodes interrupted by a previous conductor were failed");
       const i = config.listen.lastIndexOf(":");
@@ -108,6 +107,14 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
         maxRequestBodySize: 100 * 1024 * 1024,
         idleTimeout: 120,
       });
+      // dnsmasq after the HTTP server: iPXE fetches its script as soon as it has an address.
+      try {
+        netboot.start();
+      } catch (e) {
+        void server.stop(true);
+        server = null;
+        throw e;
+      }
       flush = setInterval(() => store.nodes.flushHeartbeats(), 1000);
       sweep = setInterval(() => {
         try {

@@ -16,6 +16,8 @@ export interface DnsmasqPaths {
   tftpRoot: string;
   log: string;
   leases: string;
+  /** The running dnsmasq's pid (written by the conductor, not by dnsmasq). */
+  pid: string;
 }
 
 /** @example dnsmasqPaths("/var/lib/teeth").conf; // "/var/lib/teeth/boot/dnsmasq.conf" */
@@ -28,6 +30,7 @@ export function dnsmasqPaths(dataDir: string): DnsmasqPaths {
     tftpRoot: join(dir, "tftp"),
     log: join(dir, "dnsmasq.log"),
     leases: join(dir, "dnsmasq.leases"),
+    pid: join(dir, "dnsmasq.pid"),
   };
 }
 

@@ -10,6 +10,7 @@
  * - `stop()` resolves once the process is gone (SIGTERM, SIGKILL after `killAfterMs`);
  *   after it, nothing restarts.
  */
+import { rmSync, writeFileSync } from "node:fs";
 import type { Subprocess } from "bun";
 import type { Logger } from "../../common/logger.ts";
 
@@ -23,6 +24,8 @@ export interface SupervisorOptions {
   /** A run at least this long resets the backoff. */
   stableAfterMs?: number;
   killAfterMs?: number;
+  /** Where the running child's pid is kept, so a conductor killed outright can be cleaned up after (stale-dnsmasq.ts). */
+  pidFile?: string;
 }
 
 export interface DnsmasqSupervisor {
@@ -67,6 +70,7 @@ export function createDnsmasqSupervisor(o: SupervisorOptions): DnsmasqSupervisor
     }
     proc = child;
     starts++;
+    if (o.pidFile) writeFileSync(o.pidFile, `${child.pid}\n`);
     log.info({ dnsmasq_pid: child.pid, command: o.command.join(" "), start: starts }, "dnsmasq started");
     let stderr = "";
     const drain = (async () => {
@@ -75,7 +79,10 @@ export function createDnsmasqSupervisor(o: SupervisorOptions): DnsmasqSupervisor
     })().catch(() => {});
     void child.exited.then(async (code) => {
       await drain;
-      if (proc === child) proc = null;
+      if (proc === child) {
+        proc = null;
+        if (o.pidFile) rmSync(o.pidFile, { force: true });
+      }
       if (stopping) return;
       if (Date.now() - startedAt >= stableAfter) backoff = initial;
       scheduleRestart(`exited with ${child.signalCode ?? `code ${code}`}`, stderr.trim());
@@ -117,6 +124,7 @@ export function createDnsmasqSupervisor(o: SupervisorOptions): DnsmasqSupervisor
       await child.exited;
       clearTimeout(killer);
       proc = null;
+      if (o.pidFile) rmSync(o.pidFile, { force: true });
       log.info({ dnsmasq_pid: child.pid }, "dnsmasq stopped");
     },
   };

@@ -20,6 +20,7 @@ import { dnsmasqPaths, renderDnsmasqConfig } from "./dnsmasq-config.ts";
 import { createDnsmasqSupervisor, type DnsmasqSupervisor } from "./dnsmasq-supervisor.ts";
 import { createHostsDir } from "./hosts-dir.ts";
 import { createPxeBoot } from "./pxe-boot.ts";
+import { stopStaleDnsmasq } from "./stale-dnsmasq.ts";
 import { prepareTftpRoot } from "./tftp-root.ts";
 
 export { createBootRoutes } from "./boot-routes.ts";
@@ -64,7 +65,7 @@ export function createNetboot(config: ConductorConfig, deps: NetbootDeps): Netbo
   const paths = dnsmasqPaths(config.data_dir);
   const hosts = managesDnsmasq ? createHostsDir(paths.hostsDir) : null;
   const dnsmasq = managesDnsmasq
-    ? createDnsmasqSupervisor({ command: [config.boot.dnsmasq_path, "--keep-in-foreground", `--conf-file=${paths.conf}`], logger: deps.log.child({ component: "dnsmasq" }) })
+    ? createDnsmasqSupervisor({ command: [config.boot.dnsmasq_path, "--keep-in-foreground", `--conf-file=${paths.conf}`], logger: deps.log.child({ component: "dnsmasq" }), pidFile: paths.pid })
     : null;
   let timer: ReturnType<typeof setInterval> | null = null;
 
@@ -96,6 +97,8 @@ export function createNetboot(config: ConductorConfig, deps: NetbootDeps): Netbo
       } catch (e) {
         throw conductorError("CONFIG_INVALID", { reason: (e as Error).message });
       }
+      const stale = stopStaleDnsmasq(paths.pid, paths.conf);
+      if (stale) log.warn({ dnsmasq_pid: stale }, "stopped the dnsmasq a previous conductor left running");
       writeFileSync(paths.conf, conf);
       syncHosts();
       dnsmasq.start();

@@ -74,4 +74,28 @@ describe("netboot service", () => {
     await netboot!.stop();
     expect(() => process.kill(pid, 0)).toThrow();
   });
+
+  test("a dnsmasq left by a conductor that was killed is stopped at start; a reused pid is left alone", async () => {
+    const config = setUp((d) => ({ fake_hardware: { boot: "pxe" }, boot: { mode: "full", interface: "br0", dhcp_range: { start: "10.0.0.100", end: "10.0.0.200" }, dnsmasq_path: fakeDnsmasq(d) } }));
+    const boot = join(config.data_dir, "boot");
+    const other = Bun.spawn(["sleep", "30"], { stdio: ["ignore", "ignore", "ignore"] });
+    writeFileSync(join(boot, "dnsmasq.pid"), `${other.pid}\n`);
+    netboot!.start();
+    await netboot!.stop();
+    expect(other.exitCode).toBeNull(); // not ours: untouched
+    other.kill();
+    const stale = Bun.spawn([join(dir, "fake-dnsmasq"), "--keep-in-foreground", `--conf-file=${join(boot, "dnsmasq.conf")}`], { stdio: ["ignore", "ignore", "ignore"] });
+    const again = createNetboot(config, { store: store!, log: createSilentLogger() });
+    try {
+      writeFileSync(join(boot, "dnsmasq.pid"), `${stale.pid}\n`);
+      again.start();
+      expect(await Promise.race([stale.exited, Bun.sleep(3000).then(() => "still running")])).not.toBe("still running");
+      expect(readFileSync(join(boot, "dnsmasq.pid"), "utf8").trim()).toBe(String(again.dnsmasq!.pid));
+      await again.stop();
+      expect(existsSync(join(boot, "dnsmasq.pid"))).toBe(false);
+    } finally {
+      stale.kill("SIGKILL");
+      await again.stop();
+    }
+  });
 });
