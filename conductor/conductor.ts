@@ -13,6 +13,7 @@ import { createAgentClient, type AgentClient } from "./agent-client/client.ts";
 import { raiseParserHeaderLimit } from "../common/http-guard.ts";
 import { createApiApp } from "./api/app.ts";
 import { createHttpEntry } from "./api/http-entry.ts";
+import { createNetboot } from "./boot/index.ts";
 import type { ConductorConfig } from "./config/schema.ts";
 import { createDriverRegistry, type DriverRegistry } from "./drivers/index.ts";
 import type { HardwareType } from "./drivers/driver-contract.ts";
@@ -65,7 +66,8 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
   const log = deps.logger ?? createSilentLogger();
   const store = createStore(deps.dbPath ?? join(config.data_dir, "teeth.db"));
   const exec = deps.exec ?? createExec();
-  const drivers = createDriverRegistry(config, { exec, logger: log, extra: deps.extraDrivers });
+  const netboot = createNetboot(config, { store, log });
+  const drivers = createDriverRegistry(config, { exec, logger: log, extra: deps.extraDrivers, pxeBoot: netboot.boot });
   const locks = createNodeLocks();
   const running = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
@@ -159,6 +161,14 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
         maxRequestBodySize: 100 * 1024 * 1024,
         idleTimeout: 120,
       });
+      // dnsmasq after the HTTP server: iPXE fetches its script as soon as it has an address.
+      try {
+        netboot.start();
+      } catch (e) {
+        void server.stop(true);
+        server = null;
+        throw e;
+      }
       flush.start();
       sweep.start();
       powerSync.start();
@@ -174,6 +184,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
       await server?.stop(true);
       await Promise.allSettled([...running]);
       await drivers.close();
+      await netboot.stop();
       await flushAtStop();
       try {
         store.close();
