@@ -73,7 +73,9 @@ describe("network boot over HTTP", () => {
     const bad = await get("/boot/not-a-mac.ipxe");
     expect(bad.status).toBe(400);
     expect(JSON.parse(((await bad.json()) as any).error_message).faultstring).toBe("Expected a MAC address but received not-a-mac.");
-    for (const path of ["/boot/52-54-00-99-99-99", "/boot/ramdisk/passwd", "/boot/x/y.ipxe"]) {
+    // Only /boot/{file} and /boot/ramdisk/{file} are public; deeper paths need credentials like any other.
+    expect((await get("/boot/x/y.ipxe")).status).toBe(401);
+    for (const path of ["/boot/52-54-00-99-99-99", "/boot/ramdisk/passwd"]) {
       const r = await get(path);
       expect(r.status).toBe(404);
       expect(JSON.parse(((await r.json()) as any).error_message).faultstring).toContain("could not be found");

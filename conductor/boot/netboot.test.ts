@@ -39,15 +39,22 @@ describe("netboot service", () => {
   const events = () => (existsSync(join(dir, "events")) ? readFileSync(join(dir, "events"), "utf8") : "");
 
   test("no driver boots over PXE: no dnsmasq, nothing written", () => {
-    setUp(() => ({ boot: { interface: "br0", dhcp_range: { start: "10.0.0.0" } } }));
+    setUp(() => ({ enabled_drivers: ["fake-hardware"], boot: { interface: "br0", dhcp_range: { start: "10.0.0.0" } } }));
     expect(netboot!.managesDnsmasq).toBe(false);
     netboot!.start();
     expect(existsSync(join(dir, "data/boot"))).toBe(false);
   });
 
-  test("PXE in use without an interface: the conductor refuses to start, naming the key", () => {
+  test("PXE in use without an interface (the defaults): no dnsmasq binds DHCP anywhere, nothing written", () => {
     setUp(() => ({ fake_hardware: { boot: "pxe" } }));
-    expect(() => netboot!.start()).toThrow(/Invalid configuration: boot.interface: required/);
+    expect(netboot!.managesDnsmasq).toBe(false);
+    netboot!.start();
+    expect(existsSync(join(dir, "data/boot"))).toBe(false);
+  });
+
+  test("PXE in use with an interface but a config dnsmasq cannot run: the conductor refuses to start, naming the key", () => {
+    setUp(() => ({ fake_hardware: { boot: "pxe" }, boot: { interface: "br0" } }));
+    expect(() => netboot!.start()).toThrow(/Invalid configuration: boot.dhcp_range/);
   });
 
   test("start writes the config, the TFTP root and the known MACs, then runs dnsmasq; a removed port is dropped with SIGHUP", async () => {
