@@ -51,7 +51,7 @@ list() { grep -Ev '^\s*(#|$)' "$1"; }
 
 [[ $IMAGE_ID =~ ^[A-Za-z0-9._-]{1,64}$ ]] || die "OS_IMAGE_ID must be 1-64 of [A-Za-z0-9._-] (got '$IMAGE_ID')"
 [[ $SIZE_MIB =~ ^[0-9]+$ ]] && [ "$SIZE_MIB" -ge 100 ] || die "OS_IMAGE_SIZE_MIB must be a number >= 100"
-for tool in apt-get apt-cache dpkg sha256sum sgdisk mkfs.ext4 debugfs mkfs.fat mcopy mmd cpio gzip qemu-img zstd jq; do
+for tool in apt-get apt-cache dpkg flock sha256sum sgdisk mkfs.ext4 debugfs mkfs.fat mcopy mmd cpio gzip qemu-img zstd jq; do
   command -v "$tool" >/dev/null || die "$tool is needed on the build host (make debs installs it)"
 done
 
@@ -70,6 +70,11 @@ ROOT_HASH_SEED=$(uuid root-fs-hash-seed)
 ESP_VOLUME_ID=$(printf 'teeth-os-image:%s:esp-fs' "$IMAGE_ID" | sha256sum | cut -c1-8)
 ESP_FS_UUID="${ESP_VOLUME_ID:0:4}-${ESP_VOLUME_ID:4:4}"
 ESP_FS_UUID=${ESP_FS_UUID^^}
+
+# One build at a time per output directory (a test and `make demo` may ask together).
+mkdir -p "$OUT"
+exec 9>"$OUT/.lock"
+flock 9
 
 ensure_apt_lists
 
