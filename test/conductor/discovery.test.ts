@@ -5,7 +5,17 @@
  * existing node is never touched, and rules, rate limit and hostile bodies create nothing.
  */
 import { afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { startTestConductor, type TestConductor } from "./helpers/harness.ts";
+
+const ROOT = join(import.meta.dir, "../..");
+const BAREMETAL = Bun.which("baremetal");
+
+async function cli(cmd: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const p = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe", cwd: ROOT, env: { ...process.env, ...env } });
+  const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
+  return { code: await p.exited, out, err };
+}
 
 const V = { "X-OpenStack-Ironic-API-Version": "1.84" };
 const GiB = 1024 ** 3;
@@ -168,4 +178,24 @@ describe("discovery of unenrolled servers", () => {
     expect(n.name).toBeNull();
     expect((await nodes()).length).toBe(1);
   });
+
+  test("the operator sees discovered nodes: teeth node list (DISCOVERED column, --discovered) and baremetal node list", async () => {
+    await start({ enabled: true, name_from_hostname: true });
+    await h!.enroll("by-hand", "52:54:00:d8:00:01");
+    const r = await post({ inventory: inventory(["52:54:00:d8:00:02"]) });
+    expect(r.status).toBe(202);
+    const teeth = (...args: string[]) => cli([process.execPath, join(ROOT, "main.ts"), "node", "list", ...args, "--url", h!.url]);
+    let out = await teeth();
+    expect(out.code).toBe(0);
+    expect(out.out).toContain("DISCOVERED");
+    expect(out.out).toMatch(/rack1-u07\s+enroll\s+yes/);
+    expect(out.out).toMatch(/by-hand\s+power off\s+manageable\n/);
+    out = await teeth("--discovered", "--json");
+    expect((JSON.parse(out.out) as any[]).map((n) => n.name)).toEqual(["rack1-u07"]);
+    if (!BAREMETAL) return;
+    const bm = await cli([BAREMETAL, "node", "list", "--provision-state", "enroll", "--long", "-f", "json"], { OS_AUTH_TYPE: "none", OS_ENDPOINT: h!.url });
+    if (bm.code !== 0) throw new Error(bm.err);
+    const rows = JSON.parse(bm.out) as any[];
+    expect(rows.map((n) => [n.name ?? n.Name, n.extra ?? n.Extra])).toEqual([["rack1-u07", { discovered: true, auto_discovered: true }]]);
+  }, 60_000);
 });
