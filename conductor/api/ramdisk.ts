@@ -102,6 +102,8 @@ function discoveryError(out: Exclude<DiscoveryOutcome, { kind: "created" }>, lim
       return conductorError("INVALID_BODY", { reason: "inventory: no interface has a valid MAC address" });
     case "too_many_interfaces":
       return conductorError("INVALID_BODY", { reason: `inventory: ${out.count} interfaces is more than discovery accepts` });
+    case "too_large":
+      return conductorError("INVALID_BODY", { reason: `inventory: ${out.bytes} bytes is more than discovery accepts` });
     case "known_mac":
       return conductorError("MAC_ALREADY_EXISTS", { mac: out.mac });
     case "ignored":

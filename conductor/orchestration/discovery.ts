@@ -14,12 +14,16 @@ import { createRateWindow } from "./discovery-rate.ts";
 import { bmcAddress, discoveredProperties, ignoredBy, nameFromHostname } from "./discovery-rules.ts";
 import { inventoryMacs } from "./inspection.ts";
 
+/** A real inventory (dozens of disks and NICs) is tens of KiB; an unauthenticated one may not be bigger than this. */
+export const MAX_DISCOVERY_INVENTORY_BYTES = 256 * 1024;
+
 /** What one discovery attempt came to; only `created` changed the store. */
 export type DiscoveryOutcome =
   | { kind: "created"; node: NodeRecord; ports: string[] }
   | { kind: "disabled" }
   | { kind: "no_mac" }
   | { kind: "too_many_interfaces"; count: number }
+  | { kind: "too_large"; bytes: number }
   | { kind: "known_mac"; mac: string }
   | { kind: "ignored"; rule: string }
   | { kind: "rate_limited" };
@@ -42,6 +46,8 @@ export function createDiscovery(ctx: ConductorContext): Discovery {
   function decide(inv: Inventory, macs: string[]): DiscoveryOutcome | null {
     if (!cfg.enabled) return { kind: "disabled" };
     if (inv.interfaces.length > cfg.max_interfaces) return { kind: "too_many_interfaces", count: inv.interfaces.length };
+    const bytes = Buffer.byteLength(JSON.stringify(inv));
+    if (bytes > MAX_DISCOVERY_INVENTORY_BYTES) return { kind: "too_large", bytes };
     if (!macs.length) return { kind: "no_mac" };
     const rule = ignoredBy(cfg, inv, macs);
     if (rule) return { kind: "ignored", rule };

@@ -158,6 +158,7 @@ describe("discovery of unenrolled servers", () => {
       ["cpu count a string", { inventory: { ...good, cpu: { ...good.cpu, count: "4" } } }],
       ["no valid MAC", { inventory: inventory(["zz:zz", "00:00:00:00:00:00"]) }],
       ["too many interfaces", { inventory: inventory(["52:54:00:d7:01:01", "52:54:00:d7:01:02", "52:54:00:d7:01:03", "52:54:00:d7:01:04", "52:54:00:d7:01:05"]) }],
+      ["an inventory of 300 KiB", { inventory: { ...good, pad: "x".repeat(300 * 1024) } }],
       ["an invented token", { inventory: good, agent_token: "x".repeat(43) }],
       ["an error report", { inventory: good, error: "boom" }],
       ["an array", [good]],
