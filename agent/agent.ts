@@ -244,6 +244,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
       agentVersion: TEETH_VERSION,
       lookupTimeoutS: config.lookupTimeoutS,
       lookupIntervalS: config.lookupIntervalS,
+      ...(config.inspectionCallbackUrl ? { discovery: { url: config.inspectionCallbackUrl, inventory: () => inventory() } } : {}),
     });
     void heartbeater.run().catch((error) => logger.error({ err: error }, "heartbeat loop crashed"));
   } else {

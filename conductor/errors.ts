@@ -48,6 +48,9 @@ export const ERRORS = {
   VERSION_INVALID: { status: 400, message: (a) => `Invalid value for X-OpenStack-Ironic-API-Version header: ${a.version}` },
   UNAUTHORIZED: { status: 401, message: () => "The request you have made requires authentication." },
   BODY_TOO_LARGE: { status: 413, message: (a) => `Request body is larger than ${a.limit} bytes.` },
+  // Discovery (a tokenless continue_inspection from an unknown server) that a rule refused.
+  DISCOVERY_REFUSED: { status: 403, message: (a) => `Discovery of a new node refused: ${a.reason}.` },
+  DISCOVERY_RATE_LIMITED: { status: 429, message: (a) => `Too many nodes discovered in the last minute (at most ${a.limit}); retry later.` },
   AGENT_TOKEN_INVALID: { status: 400, message: () => "Invalid or missing agent token received." },
   AGENT_URL_CHANGED: { status: 400, message: (a) => `Agent callback URL for node ${a.node} changed; a new one is refused until the agent is torn down.` },
   AGENT_CA_CHANGED: { status: 400, message: (a) => `Agent TLS certificate for node ${a.node} changed; refusing the heartbeat.` },

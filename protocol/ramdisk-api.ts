@@ -9,6 +9,10 @@ export const API_VERSION_HEADER = "X-OpenStack-Ironic-API-Version";
 /** Highest microversions the agent asks for, as IPA: lookup 1.62, heartbeat 1.68. */
 export const LOOKUP_API_VERSION = "1.62";
 export const HEARTBEAT_API_VERSION = "1.68";
+/** `POST /v1/continue_inspection` exists from 1.84 (Ironic's in-band inspection and discovery). */
+export const CONTINUE_INSPECTION_API_VERSION = "1.84";
+/** Its answer to a discovery: the new node's UUID (IPA's inspector reads `uuid`). */
+export const DiscoveryResponseSchema = z.object({ uuid: z.string() }).loose();
 
 /** `GET /` of an Ironic-compatible API. */
 export const RootVersionsSchema = z

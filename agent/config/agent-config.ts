@@ -19,6 +19,8 @@ export interface AgentConfig {
   readonly advertiseProtocol: "http" | "https" | null;
   readonly lookupTimeoutS: number;
   readonly lookupIntervalS: number;
+  /** Where to post the inventory when lookup finds no node (discovery); null: never post. */
+  readonly inspectionCallbackUrl: string | null;
   readonly agentToken: string | null;
   readonly globalRequestId: string | null;
   readonly ironicApiVersion: string | null;
@@ -101,6 +103,7 @@ export function buildAgentConfig(raw: readonly RawParameter[]): BuildResult {
     advertiseProtocol: (v["ipa-advertise-protocol"] as "http" | "https" | undefined) ?? null,
     lookupTimeoutS: v["ipa-lookup-timeout"] as number,
     lookupIntervalS: v["ipa-lookup-interval"] as number,
+    inspectionCallbackUrl: (v["ipa-inspection-callback-url"] as string | undefined) ?? null,
     agentToken: (v["ipa-agent-token"] as string | undefined) ?? null,
     globalRequestId: (v["ipa-global-request-id"] as string | undefined) ?? null,
     ironicApiVersion: (v["ipa-ironic-api-version"] as string | undefined) ?? null,

@@ -68,6 +68,13 @@ const httpUrl = (u: string) => {
   }
   return { ok: false as const, problem: `expected http(s) URL(s), got '${u}'` };
 };
+/** One http(s) URL (IPA's `ipa-inspection-callback-url`; `mdns` is not supported). */
+const oneHttpUrl = z.string().transform((s, ctx) => {
+  const r = httpUrl(s.trim());
+  if (r.ok) return r.value;
+  ctx.addIssue({ code: "custom", message: r.problem });
+  return z.NEVER;
+});
 const diskName = (n: string) => ({ ok: true as const, value: n.startsWith("/dev/") ? n : `/dev/${n}` });
 const mac = z.string().transform((s, ctx) => {
   // PXE's BOOTIF form is "01-aa-bb-cc-dd-ee-ff" (hardware type 01 = Ethernet).
@@ -124,7 +131,7 @@ export const PARAMETERS = {
     default: "p384",
     schema: z.enum(["p256", "p384", "p521", "secp256r1", "secp384r1", "secp521r1"]),
   }),
-  "ipa-inspection-callback-url": string("accepted for compatibility; inventory goes through the conductor API"),
+  "ipa-inspection-callback-url": string("URL the inventory is posted to once when lookup finds no node (discovery; the conductor's /v1/continue_inspection)", { schema: oneHttpUrl }),
   "ipa-inspection-collectors": string("accepted for compatibility"),
   "ipa-collect-lldp": boolean("accepted for compatibility (LLDP is not collected)", "0"),
   "ipa-enable-vlan-interfaces": string("accepted for compatibility"),

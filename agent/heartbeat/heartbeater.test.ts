@@ -7,8 +7,8 @@ import type { IronicApiClient, Outcome } from "./ironic-api-client.ts";
 
 const TOKEN = "t".repeat(43);
 
-function fakeApi(lookups: Array<Outcome<LookupResponse>>, heartbeats: Array<Outcome<null>>) {
-  const calls: Array<{ kind: string; at: number; body?: HeartbeatBody; macs?: readonly string[] }> = [];
+function fakeApi(lookups: Array<Outcome<LookupResponse>>, heartbeats: Array<Outcome<null>>, posts: Array<Outcome<string | null>> = []) {
+  const calls: Array<{ kind: string; at: number; body?: HeartbeatBody; macs?: readonly string[]; url?: string; inventory?: unknown }> = [];
   const api: IronicApiClient = {
     baseUrl: () => "http://conductor",
     discoverVersion: async () => ({ ok: true, value: "1.82" }),
@@ -19,6 +19,10 @@ function fakeApi(lookups: Array<Outcome<LookupResponse>>, heartbeats: Array<Outc
     async heartbeat(_uuid, body) {
       calls.push({ kind: "heartbeat", at: performance.now(), body });
       return heartbeats.shift() ?? { ok: true, value: null };
+    },
+    async postInventory(url, inventory) {
+      calls.push({ kind: "post", at: performance.now(), url, inventory });
+      return posts.shift() ?? { ok: true, value: "n1" };
     },
   };
   return { api, calls };
@@ -35,7 +39,7 @@ function ok(token: string = TOKEN, timeout = 1): Outcome<LookupResponse> {
 }
 const fail = (status: number | null): Outcome<never> => ({ ok: false, status, reason: `status ${status}` });
 
-function heartbeater(api: IronicApiClient, random = () => 0) {
+function heartbeater(api: IronicApiClient, random = () => 0, discovery?: { url: string; inventory(): Promise<unknown> }) {
   const state = createAgentState(null);
   const hb = createHeartbeater({
     api,
@@ -48,6 +52,7 @@ function heartbeater(api: IronicApiClient, random = () => 0) {
     lookupTimeoutS: 600,
     lookupIntervalS: 0.01,
     random,
+    ...(discovery ? { discovery } : {}),
   });
   return { hb, state };
 }
@@ -116,5 +121,37 @@ describe("heartbeater", () => {
     expect(kinds.slice(0, 5)).toEqual(["lookup", "heartbeat", "heartbeat", "lookup", "heartbeat"]);
     const gap = calls[2]!.at - calls[1]!.at;
     expect(gap).toBeGreaterThanOrEqual(55);
+  });
+
+  test("discovery: the first 404 posts the inventory once, then lookup goes on until the node answers", async () => {
+    const { api, calls } = fakeApi([fail(404), fail(404), fail(404), ok()], [], [fail(503), { ok: true, value: "n1" }]);
+    const url = "http://conductor/v1/continue_inspection";
+    const { hb, state } = heartbeater(api, () => 0, { url, inventory: async () => ({ interfaces: [] }) });
+    const running = hb.run();
+    await until(() => calls.some((c) => c.kind === "heartbeat"), 15_000);
+    hb.stop();
+    await running;
+    // lookup 404 -> post (503, retried) -> post ok -> lookups until found -> heartbeat
+    expect(calls.map((c) => c.kind)).toEqual(["lookup", "post", "post", "lookup", "lookup", "lookup", "heartbeat"]);
+    expect(calls[1]!.url).toBe(url);
+    expect(calls[1]!.inventory).toEqual({ interfaces: [] });
+    expect(state.node?.uuid).toBe("n1");
+  });
+
+  test("discovery: a refusal (4xx) is not retried, and without a callback URL nothing is posted", async () => {
+    const refused = fakeApi([fail(404), fail(404), ok()], [], [fail(403)]);
+    let { hb } = heartbeater(refused.api, () => 0, { url: "http://c/v1/continue_inspection", inventory: async () => ({}) });
+    let running = hb.run();
+    await until(() => refused.calls.some((c) => c.kind === "heartbeat"));
+    hb.stop();
+    await running;
+    expect(refused.calls.filter((c) => c.kind === "post").length).toBe(1);
+    const off = fakeApi([fail(404), ok()], []);
+    ({ hb } = heartbeater(off.api));
+    running = hb.run();
+    await until(() => off.calls.some((c) => c.kind === "heartbeat"));
+    hb.stop();
+    await running;
+    expect(off.calls.some((c) => c.kind === "post")).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import type { Logger } from "../../common/logger.ts";
 import type { HeartbeatBody } from "../../protocol/ramdisk-api.ts";
 import type { AgentState } from "../state/agent-state.ts";
 import type { IronicApiClient } from "./ironic-api-client.ts";
+import { postInventoryForDiscovery } from "./discovery-post.ts";
 import { lookupNode } from "./lookup.ts";
 
 export interface HeartbeaterDeps {
@@ -21,6 +22,8 @@ export interface HeartbeaterDeps {
   agentVersion: string;
   lookupTimeoutS: number;
   lookupIntervalS: number;
+  /** `ipa-inspection-callback-url`: post the inventory there when lookup finds no node (discovery). */
+  discovery?: { url: string; inventory(): Promise<unknown> };
   random?: () => number;
 }
 
@@ -75,7 +78,16 @@ export function createHeartbeater(deps: HeartbeaterDeps): Heartbeater {
       random: rand,
       stopped: () => stopped,
       sleep: (seconds) => sleep(seconds, false),
+      ...(deps.discovery ? { discover: () => discover(deps.discovery!) } : {}),
     });
+
+  // Once per agent process, as IPA inspects once at start: a node deleted later stays deleted.
+  let posted = false;
+  const discover = async (d: { url: string; inventory(): Promise<unknown> }) => {
+    if (posted) return;
+    posted = true;
+    await postInventoryForDiscovery({ api: deps.api, url: d.url, inventory: d.inventory, log, random: rand, stopped: () => stopped, sleep: (seconds) => sleep(seconds, false) });
+  };
 
   async function heartbeatOnce(): Promise<"ok" | "gone" | "retry" | "conflict"> {
     const node = deps.state.node!;

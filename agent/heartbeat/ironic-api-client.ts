@@ -7,6 +7,8 @@ import { MAX_AGENT_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.t
 import { parseIronicError } from "../../protocol/ironic-api.ts";
 import {
   API_VERSION_HEADER,
+  CONTINUE_INSPECTION_API_VERSION,
+  DiscoveryResponseSchema,
   HEARTBEAT_API_VERSION,
   LOOKUP_API_VERSION,
   LookupResponseSchema,
@@ -24,6 +26,8 @@ export interface IronicApiClient {
   discoverVersion(): Promise<Outcome<string>>;
   lookup(macs: readonly string[], nodeUuid: string | null): Promise<Outcome<LookupResponse>>;
   heartbeat(nodeUuid: string, body: HeartbeatBody): Promise<Outcome<null>>;
+  /** Posts `{inventory}` to an inspection callback URL (discovery); the value is the node UUID if the answer names one. */
+  postInventory(url: string, inventory: unknown): Promise<Outcome<string | null>>;
   /** The API URL in use (the first that answered discovery). */
   baseUrl(): string;
 }
@@ -137,6 +141,20 @@ export function createIronicApiClient(options: IronicApiClientOptions): IronicAp
         return { ok: true, value: null };
       }
       return { ok: false, status: res.status, reason: await errorText(res) };
+    },
+
+    async postInventory(url, inventory) {
+      // The full version, not the negotiated one: the endpoint does not exist below 1.84.
+      const res = await request(url, {
+        method: "POST",
+        version: CONTINUE_INSPECTION_API_VERSION,
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ inventory }),
+      });
+      if (typeof res === "string") return { ok: false, status: null, reason: res };
+      if (!res.ok) return { ok: false, status: res.status, reason: await errorText(res) };
+      const parsed = DiscoveryResponseSchema.safeParse(await readJson(res));
+      return { ok: true, value: parsed.success ? parsed.data.uuid : null };
     },
   };
   return client;

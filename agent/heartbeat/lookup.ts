@@ -4,6 +4,9 @@
  * with randomized exponential backoff (tenacity's `wait_random_exponential(min=interval,
  * max=60)`), a slower pace on 409, and a logged error (not an exit) past `lookup_timeout`.
  * On success the agent state holds the node, its token and the conductor's settings.
+ * The first 404 runs `discover` once when given (discovery: the inventory is posted to the
+ * conductor, which may enroll the server); lookup then goes on at its backed-off pace (up to
+ * 60 s) until the operator's `manage`/`inspect` makes the node one that answers.
  */
 import type { Logger } from "../../common/logger.ts";
 import { MASKED_TOKEN, MIN_TOKEN_LENGTH, type AgentState } from "../state/agent-state.ts";
@@ -22,6 +25,8 @@ export interface LookupDeps {
   stopped(): boolean;
   /** Sleeps `seconds`, returning early when the agent stops. */
   sleep(seconds: number): Promise<void>;
+  /** Run once on the first 404 (discovery); lookup continues afterwards whatever it did. */
+  discover?: () => Promise<unknown>;
 }
 
 const uniform = (rand: () => number, lo: number, hi: number) => lo + (hi - lo) * rand();
@@ -37,6 +42,7 @@ export async function lookupNode(deps: LookupDeps): Promise<boolean> {
   const started = performance.now();
   let attempt = 0;
   let warned = false;
+  let discovered = !deps.discover;
   while (!deps.stopped()) {
     attempt++;
     const macs = await deps.macs().catch(() => [] as string[]);
@@ -58,6 +64,10 @@ export async function lookupNode(deps: LookupDeps): Promise<boolean> {
       if (config.permitted_image_formats?.length) deps.state.permittedImageFormats = Object.freeze([...config.permitted_image_formats]);
       log.info({ node: node.uuid, attempts: attempt, heartbeat_timeout: config.heartbeat_timeout }, "lookup succeeded");
       return true;
+    }
+    if (res.status === 404 && !discovered) {
+      discovered = true;
+      await deps.discover!();
     }
     const elapsed = (performance.now() - started) / 1000;
     if (!warned && elapsed > deps.lookupTimeoutS) {

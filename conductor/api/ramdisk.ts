@@ -3,7 +3,9 @@
  * The ramdisk API, as Ironic serves it to agents: `GET /v1/lookup`,
  * `POST /v1/heartbeat/{node}` (202, no body) and `POST /v1/continue_inspection`.
  * No operator authentication: the agent token protects heartbeats and continue_inspection;
- * lookup hands out nothing secret but the one-time token.
+ * lookup hands out nothing secret but the one-time token. With `discovery.enabled`, a
+ * continue_inspection without a token whose MACs no port has creates a new node in `enroll`
+ * (Ironic's auto-discovery; `conductor/orchestration/discovery.ts`).
  */
 import { Hono } from "hono";
 import { ContinueInspectionSchema, MacAddressSchema, UuidSchema } from "../../protocol/ironic-api.ts";
@@ -11,11 +13,13 @@ import { HeartbeatBodySchema, LookupQuerySchema } from "../../protocol/ramdisk-a
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { handleHeartbeat, handleLookup, issueToken, lookupBody, tokensMatch } from "../orchestration/heartbeat.ts";
+import { InventorySchema } from "../../protocol/inventory.ts";
+import { createDiscovery, type DiscoveryOutcome } from "../orchestration/discovery.ts";
 import { completeInspection, inventoryMacs } from "../orchestration/inspection.ts";
 import { S } from "../state-machine/states.ts";
 import type { ApiEnv } from "./env.ts";
 import { CONTINUE_INSPECTION_MINOR } from "./microversion.ts";
-import { readBody, readQuery } from "./validate.ts";
+import { describeZodError, readBody, readQuery } from "./validate.ts";
 
 const RAMDISK_MIN_MINOR = 22;
 
@@ -25,6 +29,7 @@ const RAMDISK_MIN_MINOR = 22;
  */
 export function createRamdiskRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
+  const discovery = createDiscovery(ctx);
 
   app.get("/lookup", (c) => {
     if (c.get("minor") < RAMDISK_MIN_MINOR) throw conductorError("NOT_FOUND", { path: "/v1/lookup" });
@@ -56,6 +61,14 @@ export function createRamdiskRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     const body = await readBody(c, ContinueInspectionSchema);
     const { inventory, error, agent_token: token, ...pluginData } = body;
     const uuids = ctx.store.ports.nodesForAddresses(inventoryMacs(inventory));
+    // Nobody knows these MACs and no token was offered: a server nobody enrolled (discovery).
+    if (uuids.length === 0 && token === undefined && !error && ctx.config.discovery.enabled) {
+      const inv = InventorySchema.safeParse(inventory);
+      if (!inv.success) throw conductorError("INVALID_BODY", { reason: `inventory: ${describeZodError(inv.error)}` });
+      const out = discovery.discover(inv.data, {});
+      if (out.kind === "created") return c.json({ uuid: out.node.uuid }, 202);
+      throw discoveryError(out, ctx.config.discovery.max_per_minute, (k, v) => c.header(k, v));
+    }
     const node = uuids.length === 1 ? ctx.store.nodes.get(uuids[0]!) : null;
     if (!node || (node.provision_state !== S.INSPECTWAIT && node.provision_state !== S.INSPECTING)) {
       throw conductorError("NODE_NOT_FOUND", { node: "matching the inventory" });
@@ -78,4 +91,25 @@ export function createRamdiskRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   });
 
   return app;
+}
+
+/** The 4xx a refused discovery answers with (nothing was created). */
+function discoveryError(out: Exclude<DiscoveryOutcome, { kind: "created" }>, limit: number, header: (k: string, v: string) => void) {
+  switch (out.kind) {
+    case "disabled":
+      return conductorError("NODE_NOT_FOUND", { node: "matching the inventory" });
+    case "no_mac":
+      return conductorError("INVALID_BODY", { reason: "inventory: no interface has a valid MAC address" });
+    case "too_many_interfaces":
+      return conductorError("INVALID_BODY", { reason: `inventory: ${out.count} interfaces is more than discovery accepts` });
+    case "too_large":
+      return conductorError("INVALID_BODY", { reason: `inventory: ${out.bytes} bytes is more than discovery accepts` });
+    case "known_mac":
+      return conductorError("MAC_ALREADY_EXISTS", { mac: out.mac });
+    case "ignored":
+      return conductorError("DISCOVERY_REFUSED", { reason: `the server matches the ignore rule ${out.rule}` });
+    case "rate_limited":
+      header("Retry-After", "60");
+      return conductorError("DISCOVERY_RATE_LIMITED", { limit });
+  }
 }

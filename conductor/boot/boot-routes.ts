@@ -43,8 +43,15 @@ export function macScript(deps: BootRoutesDeps, mac: string): string {
   const cmd =
     d.kind === "ramdisk"
       ? kernelCmdline({ kernelParams: d.kernelParams, mac, requestId: d.requestId, configAppend: config.boot.kernel_params, nodeAppend: d.nodeAppend })
-      : kernelCmdline({ kernelParams: { "ipa-api-url": config.public_url }, mac, requestId: `req-${randomUUID()}`, configAppend: config.boot.kernel_params, nodeAppend: [] });
+      : kernelCmdline({ kernelParams: unknownMacParams(config), mac, requestId: `req-${randomUUID()}`, configAppend: config.boot.kernel_params, nodeAppend: [] });
   return ramdiskScript({ httpBase, ...cmd });
+}
+
+/** An unknown MAC's agent looks up; with discovery on it also learns where to post its inventory. */
+export function unknownMacParams(config: ConductorConfig): Record<string, string> {
+  const params: Record<string, string> = { "ipa-api-url": config.public_url };
+  if (config.discovery.enabled) params["ipa-inspection-callback-url"] = `${config.public_url}/v1/continue_inspection`;
+  return params;
 }
 
 const ipxe = (c: Context, text: string) => c.body(text, 200, { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store" });

@@ -97,10 +97,10 @@ export const NODE_COMMANDS: Record<string, { help: string; run: Command }> = {
     },
   },
   list: {
-    help: "list [--provision-state S] [--maintenance] [--limit N]",
+    help: "list [--provision-state S] [--maintenance] [--discovered] [--limit N]",
     async run(argv, io) {
-      const { values } = parse(argv, { "provision-state": { type: "string" }, maintenance: { type: "boolean" }, limit: { type: "string" } });
-      const q = new URLSearchParams({ fields: "uuid,name,power_state,provision_state,target_provision_state,maintenance,last_error" });
+      const { values } = parse(argv, { "provision-state": { type: "string" }, maintenance: { type: "boolean" }, discovered: { type: "boolean" }, limit: { type: "string" } });
+      const q = new URLSearchParams({ fields: "uuid,name,power_state,provision_state,target_provision_state,maintenance,last_error,extra" });
       if (values["provision-state"]) q.set("provision_state", values["provision-state"]);
       if (values.maintenance) q.set("maintenance", "true");
       if (values.limit) q.set("limit", values.limit);
@@ -111,8 +111,14 @@ export const NODE_COMMANDS: Record<string, { help: string; run: Command }> = {
         nodes.push(...page.nodes);
         path = page.next && !values.limit ? new URL(page.next).pathname + new URL(page.next).search : null;
       }
-      emit(io, nodes, () =>
-        table(["UUID", "NAME", "POWER", "PROVISION STATE", "MAINT", "LAST ERROR"], nodes.map((n) => [n.uuid, n.name, n.power_state, n.target_provision_state ? `${n.provision_state} -> ${n.target_provision_state}` : n.provision_state, n.maintenance ? "yes" : "", (n.last_error ?? "").slice(0, 60)])),
+      // Ironic's list API cannot filter on `extra`; the flag discovery sets is filtered here.
+      const isDiscovered = (n: any) => n.extra?.discovered === true;
+      const shown = values.discovered ? nodes.filter(isDiscovered) : nodes;
+      emit(io, shown, () =>
+        table(
+          ["UUID", "NAME", "POWER", "PROVISION STATE", "MAINT", "DISCOVERED", "LAST ERROR"],
+          shown.map((n) => [n.uuid, n.name, n.power_state, n.target_provision_state ? `${n.provision_state} -> ${n.target_provision_state}` : n.provision_state, n.maintenance ? "yes" : "", isDiscovered(n) ? "yes" : "", (n.last_error ?? "").slice(0, 60)]),
+        ),
       );
       return 0;
     },

@@ -19,6 +19,11 @@ describe("buildConfig", () => {
     expect(() => buildConfig({ file: { agent: { bogus: 1 } } })).toThrow(/agent\.bogus: unknown key/);
     expect(() => buildConfig({ file: { listen: "nope" } })).toThrow(/listen/);
   });
+  test("discovery is off by default; when on, its driver must be enabled", () => {
+    expect(buildConfig({}).discovery).toMatchObject({ enabled: false, driver: "ipmi", max_per_minute: 10 });
+    expect(() => buildConfig({ file: { discovery: { enabled: true, driver: "idrac" } } })).toThrow(/discovery\.driver: idrac is not in enabled_drivers/);
+    expect(buildConfig({ file: { discovery: { enabled: true } } }).discovery.driver).toBe("ipmi");
+  });
   test("non-loopback listen needs a token", () => {
     expect(() => buildConfig({ file: { listen: "0.0.0.0:6385" } })).toThrow(/auth\.token/);
     const c = buildConfig({ file: { listen: "0.0.0.0:6385", auth: { token: "x".repeat(20) } } });

@@ -107,6 +107,9 @@ export function buildConfig(sources: ConfigSources = {}): ConductorConfig {
       reason: `auth.token: required when listening on ${c.listen} (noauth is allowed on loopback only)`,
     });
   }
+  if (c.discovery.enabled && !c.enabled_drivers.includes(c.discovery.driver)) {
+    throw conductorError("CONFIG_INVALID", { reason: `discovery.driver: ${c.discovery.driver} is not in enabled_drivers` });
+  }
   const boot = { ...c.boot, kernel: resolve(sources.cwd ?? process.cwd(), c.boot.kernel), initramfs: resolve(sources.cwd ?? process.cwd(), c.boot.initramfs) };
   return deepFreeze({ ...c, data_dir: dataDir, public_url: publicUrl, listen_loopback: loopback, boot });
 }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { bootSchema } from "./boot-schema.ts";
+import { discoverySchema } from "./discovery-schema.ts";
 
 const listenSchema = z
   .string()
@@ -140,6 +141,7 @@ export const ConductorConfigSchema = z
       .strict()
       .prefault({}),
     boot: bootSchema.prefault({}),
+    discovery: discoverySchema.prefault({}),
   })
   .strict();
 
