@@ -16,6 +16,10 @@ interface CatalogueEntry {
 export const ERRORS = {
   NODE_NOT_FOUND: { status: 404, message: (a) => `Node ${a.node} could not be found.` },
   PORT_NOT_FOUND: { status: 404, message: (a) => `Port ${a.port} could not be found.` },
+  // A create with a UUID in use, named as Ironic's <Resource>AlreadyExists ("A chassis with UUID ...").
+  RESOURCE_UUID_EXISTS: { status: 409, message: (a) => `${a.what} with UUID ${a.uuid} already exists.` },
+  // candidate_nodes naming nodes that do not exist (Ironic's check_node_list).
+  NODES_NOT_FOUND: { status: 400, message: (a) => `Nodes cannot be found: ${a.nodes}` },
   CHASSIS_NOT_FOUND: { status: 404, message: (a) => `Chassis ${a.chassis} could not be found.` },
   // A node names a chassis that does not exist: Ironic's ChassisNotFound, as a 400.
   CHASSIS_REFERENCE_NOT_FOUND: { status: 400, message: (a) => `Chassis ${a.chassis} could not be found.` },

@@ -13,7 +13,7 @@ import { conductorError } from "../errors.ts";
 import type { ResourceRecord, ResourceTable } from "../store/resource-table.ts";
 import type { ApiEnv } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
-import { LimitSchema, describeZodError, readBody, readQuery } from "./validate.ts";
+import { describeZodError, readBody, readQuery } from "./validate.ts";
 
 type Ctx = Context<ApiEnv>;
 export type View = Record<string, unknown>;
@@ -57,7 +57,7 @@ const ListQuerySchema = z
   .object({
     fields: fieldList.optional(),
     detail: boolString.optional(),
-    limit: LimitSchema.optional(),
+    limit: z.string().max(32).optional(),
     marker: z.string().max(255).optional(),
     sort_key: z.string().max(255).optional(),
     sort_dir: z.string().max(16).optional(),
@@ -83,6 +83,9 @@ export interface ListParams {
   sort_key: string;
   sort_dir: "asc" | "desc";
   query: Record<string, string>;
+  /** For the `next` link: sort_key as sent ("id" by default) and `detail` when sent. */
+  shownSortKey: string;
+  shownDetail: boolean | undefined;
 }
 
 /**
@@ -107,15 +110,38 @@ export function readList(c: Ctx, spec: ListSpec, detailPath: boolean): ListParam
   if (!spec.sortKeys.includes(sort_key) && sort_key !== "created_at") {
     throw conductorError("INVALID_PARAMETER", { reason: `The sort_key value "${sort_key}" is an invalid field for sorting` });
   }
+  let limit = MAX_LIMIT;
+  if (q.limit !== undefined) {
+    if (!/^\s*[-+]?\d+\s*$/.test(q.limit)) throw conductorError("INVALID_PARAMETER", { reason: `Expected an integer for limit: ${q.limit}` });
+    if (Number(q.limit) <= 0) throw conductorError("INVALID_PARAMETER", { reason: "Limit must be positive" });
+    limit = Math.min(Number(q.limit), MAX_LIMIT);
+  }
   const detail = detailPath || q.detail === true;
   return {
     fields: q.fields ?? (detail ? undefined : [...spec.defaultFields]),
-    limit: Math.min(q.limit ?? MAX_LIMIT, MAX_LIMIT),
+    limit,
     marker: q.marker,
     sort_key,
     sort_dir,
     query: q,
+    shownSortKey: q.sort_key ?? "id",
+    shownDetail: q.detail,
   };
+}
+
+/**
+ * A collection body as Ironic's `list_convert_with_links`: `{ [key]: items }` and, when the
+ * page is full, `next` = `<public_url>/v1/<url>?sort_key=..&sort_dir=..[&detail=..][&fields=..]&limit=N&marker=<last>`.
+ * @example return c.json(collectionBody(c, "chassis", views, p, "chassis", rows.at(-1)?.uuid));
+ */
+export function collectionBody(c: Ctx, key: string, items: unknown[], p: ListParams, url: string, last: string | undefined): View {
+  const body: View = { [key]: items };
+  if (!items.length || items.length !== p.limit || !last) return body;
+  const args: string[] = [`sort_key=${p.shownSortKey}`, `sort_dir=${p.sort_dir}`];
+  if (p.shownDetail !== undefined) args.push(`detail=${p.shownDetail ? "True" : "False"}`);
+  if (p.fields?.length) args.push(`fields=${p.fields.join(",")}`);
+  body.next = `${c.get("publicUrl")}/v1/${url}?${args.map((a) => `${a}&`).join("")}limit=${p.limit}&marker=${last}`;
+  return body;
 }
 
 /** `?fields=` of a show: needs 1.8. */

@@ -14,6 +14,8 @@ export type ResourceRecord = Record<string, unknown> & { uuid: string; created_a
 
 export interface TableSpec {
   table: string;
+  /** How Ironic's "... with UUID x already exists." names the resource ("A chassis"). */
+  what: string;
   /** Every column but uuid, created_at and updated_at. */
   columns: Record<string, ColumnKind>;
   /** The 404 for `ident` (also a marker that does not exist, as Ironic). */
@@ -46,7 +48,7 @@ type Row = Record<string, string | number | null>;
 
 /**
  * @example
- * const chassis = createResourceTable(db, { table: "chassis", columns: { description: "text", extra: "json" }, notFound: (c) => conductorError("CHASSIS_NOT_FOUND", { chassis: c }) });
+ * const chassis = createResourceTable(db, { table: "chassis", what: "A chassis", columns: { description: "text", extra: "json" }, notFound: (c) => conductorError("CHASSIS_NOT_FOUND", { chassis: c }) });
  */
 export function createResourceTable<R extends ResourceRecord>(db: Database, spec: TableSpec): ResourceTable<R> {
   const cols = ["uuid", ...Object.keys(spec.columns), "created_at", "updated_at"];
@@ -86,7 +88,7 @@ export function createResourceTable<R extends ResourceRecord>(db: Database, spec
       fn();
     } catch (e) {
       const msg = String((e as Error).message);
-      if (msg.includes(`${spec.table}.uuid`)) throw conductorError("DUPLICATE_UUID", { uuid: record.uuid });
+      if (msg.includes(`${spec.table}.uuid`)) throw conductorError("RESOURCE_UUID_EXISTS", { what: spec.what, uuid: record.uuid });
       const mapped = msg.includes("UNIQUE") ? spec.conflict?.(msg, record) : null;
       if (mapped) throw mapped;
       throw e;

@@ -12,8 +12,8 @@ import { conductorError } from "../../errors.ts";
 import type { ConductorContext } from "../../orchestration/context.ts";
 import { isoTime } from "../../store/node-record.ts";
 import type { AllocationRecord } from "../../store/resource-stores.ts";
-import { findIdent, gate, links, readList, readPatch, readShowFields, select, type ListSpec, type View } from "../collection.ts";
-import { baseUrl, page, type ApiEnv } from "../env.ts";
+import { collectionBody, findIdent, gate, links, readList, readPatch, readShowFields, select, type ListSpec, type View } from "../collection.ts";
+import { baseUrl, type ApiEnv } from "../env.ts";
 import { readBody, readQuery } from "../validate.ts";
 import { allocate, backfill, deallocate } from "./allocate.ts";
 import { parentNode, referencedNode } from "./node-ref.ts";
@@ -43,7 +43,7 @@ const AllocationCreateSchema = z
   })
   .partial()
   .strict();
-const AllocationPatchedSchema = z.object({ name: nameField("update").nullable(), extra: dictField("extra").nullable(), owner: textField("owner").nullable() }).loose();
+const AllocationPatchedSchema = z.object({ name: nameField("update").nullable(), extra: dictField("extra").nullable() }).loose();
 
 const LIST: ListSpec = {
   sortKeys: ["uuid", "name", "node_uuid", "state", "resource_class", "owner", "last_error", "created_at", "updated_at"],
@@ -103,7 +103,7 @@ export function createAllocationRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     if (f.owner) where.owner = f.owner;
     const rows = table.list({ where, limit: p.limit, marker: p.marker, sort_key: p.sort_key, sort_dir: p.sort_dir });
     const base = baseUrl(c);
-    return c.json(page(c, "allocations", rows.map((r) => select(allocationView(r, base, c.get("minor")), fields)), p.limit, rows.at(-1)?.uuid));
+    return c.json(collectionBody(c, "allocations", rows.map((r) => select(allocationView(r, base, c.get("minor")), fields)), { ...p, fields }, "allocations", rows.at(-1)?.uuid));
   });
   app.get("/:id", (c) => {
     const fields = readShowFields(c);
@@ -121,7 +121,10 @@ export function createAllocationRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     }
     const resource_class = body.resource_class || ((node?.attrs.resource_class as string | undefined) ?? null);
     if (!resource_class && !node) throw conductorError("INVALID_PARAMETER", { reason: "The resource_class field is mandatory when not backfilling" });
-    const candidates = (body.candidate_nodes ?? []).map((ident) => referencedNode(ctx, ident).uuid);
+    const idents = body.candidate_nodes ?? [];
+    const missing = idents.filter((ident) => !ctx.store.nodes.find(ident));
+    if (missing.length) throw conductorError("NODES_NOT_FOUND", { nodes: missing.join(", ") });
+    const candidates = idents.map((ident) => ctx.store.nodes.find(ident)!.uuid);
     const pending = table.insert({
       uuid: body.uuid ?? node?.instance_uuid ?? randomUUID(),
       name: body.name ?? null,
@@ -145,9 +148,9 @@ export function createAllocationRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   app.patch("/:id", async (c) => {
     if (c.get("minor") < UPDATE_MINOR) throw conductorError("RESOURCE_VERSION_NOT_ALLOWED", { reason: "The API version does not allow updating allocations" });
     const a = find(c.req.param("id"));
-    const allowed = c.get("minor") >= OWNER_MINOR ? ["name", "extra", "owner"] : ["name", "extra"];
-    const out = await readPatch(c, { name: a.name, extra: a.extra, owner: a.owner }, allowed, AllocationPatchedSchema);
-    return c.json(allocationView(table.update(a.uuid, { name: out.name ?? null, extra: out.extra ?? {}, owner: out.owner ?? null }), baseUrl(c), c.get("minor")));
+    // Ironic patches only these two (owner is set at creation).
+    const out = await readPatch(c, { name: a.name, extra: a.extra }, ["name", "extra"], AllocationPatchedSchema);
+    return c.json(allocationView(table.update(a.uuid, { name: out.name ?? null, extra: out.extra ?? {} }), baseUrl(c), c.get("minor")));
   });
   app.delete("/:id", (c) => {
     deallocate(ctx, find(c.req.param("id")));
@@ -159,10 +162,11 @@ export function createAllocationRoutes(ctx: ConductorContext): Hono<ApiEnv> {
 /** `GET|DELETE /v1/nodes/{id}/allocation`. */
 export function createNodeAllocationRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
+  // Ironic: a missing node is 400 on GET (the list's node filter) and 404 on DELETE.
   const of = (c: Context<ApiEnv>) => {
     gate(c, ALLOCATIONS_MINOR, NOT_ALLOWED);
     const ident = c.req.param("ident")!;
-    const node = parentNode(ctx, ident);
+    const node = c.req.method === "GET" ? referencedNode(ctx, ident) : parentNode(ctx, ident);
     const a = ctx.store.allocations.by("node_uuid", node.uuid);
     if (!a) throw conductorError("ALLOCATION_NOT_FOUND", { reason: `Allocation for node ${ident} was not found` });
     return a;

@@ -11,7 +11,7 @@ import { conductorError } from "../../errors.ts";
 import type { ConductorContext } from "../../orchestration/context.ts";
 import { isoTime as isoOrNull } from "../../store/node-record.ts";
 import type { ChassisRecord } from "../../store/resource-stores.ts";
-import { findIdent, links, readList, readPatch, readShowFields, select, type ListSpec, type View } from "../collection.ts";
+import { collectionBody, findIdent, links, readList, readPatch, readShowFields, select, type ListSpec, type View } from "../collection.ts";
 import { baseUrl, page, type ApiEnv } from "../env.ts";
 import { LIST_FIELDS, nodeView } from "../node-view.ts";
 import { readBody } from "../validate.ts";
@@ -53,7 +53,7 @@ export function createChassisRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     const p = readList(c, LIST, detail);
     const rows = table.list({ limit: p.limit, marker: p.marker, sort_key: p.sort_key, sort_dir: p.sort_dir });
     const base = baseUrl(c);
-    return c.json(page(c, "chassis", rows.map((r) => select(chassisView(r, base), p.fields)), p.limit, rows.at(-1)?.uuid));
+    return c.json(collectionBody(c, "chassis", rows.map((r) => select(chassisView(r, base), p.fields)), p, detail ? "chassis/detail" : "chassis", rows.at(-1)?.uuid));
   };
   app.get("/", list(false));
   app.get("/detail", list(true));
@@ -67,7 +67,7 @@ export function createChassisRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   });
   app.patch("/:id", async (c) => {
     const ch = find(c.req.param("id"));
-    const out = await readPatch(c, { description: ch.description, extra: ch.extra }, ["description", "extra", "uuid"], ChassisPatchedSchema);
+    const out = await readPatch(c, { description: ch.description, extra: ch.extra }, ["uuid", "extra", "description"], ChassisPatchedSchema);
     if (out.uuid !== undefined && out.uuid !== ch.uuid) throw conductorError("INVALID_PARAMETER", { reason: "'/uuid' is an internal attribute and can not be updated" });
     return c.json(chassisView(table.update(ch.uuid, { description: out.description ?? null, extra: out.extra ?? {} }), baseUrl(c)));
   });

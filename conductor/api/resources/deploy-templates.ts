@@ -14,8 +14,8 @@ import { conductorError } from "../../errors.ts";
 import type { ConductorContext } from "../../orchestration/context.ts";
 import { isoTime } from "../../store/node-record.ts";
 import type { DeployStep, DeployTemplateRecord } from "../../store/resource-stores.ts";
-import { findIdent, gate, links, readList, readPatch, readShowFields, select, type ListSpec, type View } from "../collection.ts";
-import { baseUrl, page, type ApiEnv } from "../env.ts";
+import { collectionBody, findIdent, gate, links, readList, readPatch, readShowFields, select, type ListSpec, type View } from "../collection.ts";
+import { baseUrl, type ApiEnv } from "../env.ts";
 import { readBody } from "../validate.ts";
 import { traitField } from "./traits-field.ts";
 
@@ -78,10 +78,10 @@ export function createDeployTemplateRoutes(ctx: ConductorContext): Hono<ApiEnv> 
     const p = readList(c, LIST, detail);
     const rows = table.list({ limit: p.limit, marker: p.marker, sort_key: p.sort_key, sort_dir: p.sort_dir });
     const base = baseUrl(c);
-    return c.json(page(c, "deploy_templates", rows.map((r) => select(templateView(r, base), p.fields)), p.limit, rows.at(-1)?.uuid));
+    return c.json(collectionBody(c, "deploy_templates", rows.map((r) => select(templateView(r, base), p.fields)), p, "deploy_templates", rows.at(-1)?.uuid));
   };
   app.get("/", list(false));
-  app.get("/detail", list(true));
+  // Ironic 21.4 has no /detail here: "detail" is looked up as a template name (404).
   app.get("/:id", (c) => c.json(select(templateView(find(c.req.param("id")), baseUrl(c)), readShowFields(c))));
   app.post("/", async (c) => {
     const body = await readBody(c, TemplateCreateSchema);

@@ -14,8 +14,8 @@ import { conductorError } from "../../errors.ts";
 import type { ConductorContext } from "../../orchestration/context.ts";
 import { isoTime } from "../../store/node-record.ts";
 import type { PortgroupRecord } from "../../store/resource-stores.ts";
-import { findIdent, gate, links, readList, readPatch, readShowFields, select, type ListSpec, type View } from "../collection.ts";
-import { baseUrl, page, type ApiEnv } from "../env.ts";
+import { collectionBody, findIdent, gate, links, readList, readPatch, readShowFields, select, type ListSpec, type View } from "../collection.ts";
+import { baseUrl, type ApiEnv } from "../env.ts";
 import { readBody, readQuery } from "../validate.ts";
 import { parentNode, referencedNode } from "./node-ref.ts";
 
@@ -65,7 +65,8 @@ export function portgroupView(pg: PortgroupRecord, base: string, minor: number):
     links: links(base, `portgroups/${pg.uuid}`),
     ports: links(base, `portgroups/${pg.uuid}/ports`),
   };
-  if (minor < MODE_MINOR) (delete v.mode, delete v.properties);
+  // Ironic shows mode and properties at every version; only asking for them needs 1.26.
+  void minor;
   return v;
 }
 
@@ -87,7 +88,7 @@ function listPortgroups(ctx: ConductorContext, c: Context<ApiEnv>, detail: boole
   if (f.address && !nodeIdent) where.address = f.address;
   const rows = ctx.store.portgroups.list({ where, limit: p.limit, marker: p.marker, sort_key: p.sort_key, sort_dir: p.sort_dir });
   const base = baseUrl(c);
-  return c.json(page(c, "portgroups", rows.map((r) => select(portgroupView(r, base, c.get("minor")), p.fields)), p.limit, rows.at(-1)?.uuid));
+  return c.json(collectionBody(c, "portgroups", rows.map((r) => select(portgroupView(r, base, c.get("minor")), p.fields)), p, detail ? "portgroups/detail" : "portgroups", rows.at(-1)?.uuid));
 }
 
 /** The portgroup a port names (`portgroup_uuid`), which must be on the port's node. */

@@ -13,8 +13,8 @@ import { conductorError, type ConductorError } from "../../errors.ts";
 import type { ConductorContext } from "../../orchestration/context.ts";
 import { isoTime } from "../../store/node-record.ts";
 import type { ResourceRecord, ResourceTable } from "../../store/resource-table.ts";
-import { findIdent, gate, links, readList, readPatch, readShowFields, select, type ListSpec, type View } from "../collection.ts";
-import { baseUrl, page, type ApiEnv } from "../env.ts";
+import { collectionBody, findIdent, gate, links, readList, readPatch, readShowFields, select, type ListSpec, type View } from "../collection.ts";
+import { baseUrl, type ApiEnv } from "../env.ts";
 import { readBody, readQuery } from "../validate.ts";
 import { parentNode, referencedNode } from "./node-ref.ts";
 
@@ -89,7 +89,7 @@ function createSchema(kind: Kind) {
 /** A change needs the node powered off (Ironic's InvalidStateRequested). */
 function poweredOff(ctx: ConductorContext, kind: Kind, nodeUuid: string, action: string) {
   const n = ctx.store.nodes.get(nodeUuid);
-  if (n && n.power_state !== "power off") throw conductorError("INVALID_STATE_REQUESTED", { action: `${kind.label} ${action}`, node: n.uuid, state: String(n.power_state) });
+  if (n && n.power_state !== "power off") throw conductorError("INVALID_STATE_REQUESTED", { action: `${kind.label} ${action}`, node: n.uuid, state: n.power_state ?? "None" });
 }
 
 const NodeFilter = z.object({ node: z.string().max(255).optional() }).loose();
@@ -104,7 +104,7 @@ function lister(ctx: ConductorContext, kind: Kind) {
     if (ident) where.node_uuid = (fromNode ? parentNode(ctx, ident) : referencedNode(ctx, ident)).uuid;
     const rows = kind.table(ctx).list({ where, limit: p.limit, marker: p.marker, sort_key: p.sort_key, sort_dir: p.sort_dir });
     const base = baseUrl(c);
-    return c.json(page(c, kind.key, rows.map((r) => select(view(kind, r, base), p.fields)), p.limit, rows.at(-1)?.uuid));
+    return c.json(collectionBody(c, kind.key, rows.map((r) => select(view(kind, r, base), p.fields)), p, `volume/${kind.key}${detail ? "/detail" : ""}`, rows.at(-1)?.uuid));
   };
 }
 
@@ -115,8 +115,8 @@ function kindRoutes(ctx: ConductorContext, kind: Kind): Hono<ApiEnv> {
   const list = lister(ctx, kind);
   const allowed = Object.keys(kind.fields);
   const patched = z.object(kind.fields).loose();
+  // No /detail here in Ironic: only ?detail=True ("detail" is read as a UUID: 400).
   app.get("/", list(false, false));
-  app.get("/detail", list(true, false));
   app.get("/:id", (c) => {
     gate(c, VOLUME_MINOR);
     return c.json(select(view(kind, find(c.req.param("id")), baseUrl(c)), readShowFields(c)));
@@ -124,7 +124,9 @@ function kindRoutes(ctx: ConductorContext, kind: Kind): Hono<ApiEnv> {
   app.post("/", async (c) => {
     gate(c, VOLUME_MINOR);
     const body = (await readBody(c, createSchema(kind))) as Record<string, unknown>;
-    const node = referencedNode(ctx, String(body.node_uuid));
+    // Ironic's wording for a create naming a node that does not exist.
+    const node = ctx.store.nodes.find(String(body.node_uuid));
+    if (!node) throw conductorError("INVALID_PARAMETER", { reason: `Invalid input for field/attribute node_uuid. Value: '${body.node_uuid}'. ` });
     const rec: ResourceRecord = { ...kind.defaults, ...body, uuid: (body.uuid as string | undefined) ?? randomUUID(), node_uuid: node.uuid, created_at: Date.now(), updated_at: null };
     for (const [k, v] of Object.entries(kind.defaults)) rec[k] ??= v;
     const r = table.insert(rec);
@@ -181,7 +183,6 @@ export function createNodeVolumeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   for (const kind of Object.values(KINDS)) {
     const list = lister(ctx, kind);
     app.get(`/:ident/volume/${kind.key}`, list(false, true));
-    app.get(`/:ident/volume/${kind.key}/detail`, list(true, true));
   }
   return app;
 }
