@@ -5,7 +5,10 @@
  * gate and its error answers.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { startTestConductor, type TestConductor } from "./helpers/harness.ts";
+import { startStandInAgent } from "./helpers/stand-in-agent.ts";
 
 let tc: TestConductor;
 const fault = (r: { json: any }) => JSON.parse(r.json.error_message).faultstring as string;
@@ -133,6 +136,33 @@ test("allocations: picks a matching available node, fails with Ironic's last_err
   r = await tc.api("GET", "/v1/allocations/1be26c0b-03f2-4d2e-ae87-c02d7f33c123");
   expect([r.status, fault(r)]).toEqual([404, "Allocation 1be26c0b-03f2-4d2e-ae87-c02d7f33c123 could not be found."]);
 }, 60_000);
+
+test("an allocated node deployed and torn down loses its allocation, as Ironic's tear down", async () => {
+  mkdirSync(join(tc.dataDir, "images"), { recursive: true });
+  writeFileSync(join(tc.dataDir, "images", "os.raw"), Buffer.alloc(4096, 7));
+  await tc.api("POST", "/v1/nodes", { name: "al-td", driver: "fake-hardware", resource_class: "teardown" });
+  await tc.api("POST", "/v1/ports", { address: "52:54:00:ad:00:01", node_uuid: "al-td" });
+  await tc.api("PUT", "/v1/nodes/al-td/states/provision", { target: "manage" });
+  await tc.waitFor("al-td", (n) => n.provision_state === "manageable");
+  await tc.api("PUT", "/v1/nodes/al-td/states/provision", { target: "provide" });
+  await tc.waitFor("al-td", (n) => n.provision_state === "available", 30_000);
+  const a = await tc.api("POST", "/v1/allocations", { resource_class: "teardown" });
+  expect(a.json.state).toBe("active");
+  await tc.api("PATCH", "/v1/nodes/al-td", [{ op: "add", path: "/instance_info/image_source", value: "os.raw" }]);
+  const agent = await startStandInAgent({ apiUrl: tc.url, macs: ["52:54:00:ad:00:01"] });
+  try {
+    expect((await tc.api("PUT", "/v1/nodes/al-td/states/provision", { target: "active" })).status).toBe(202);
+    await tc.waitFor("al-td", (n) => n.provision_state === "active", 60_000);
+    const refused = await tc.api("DELETE", `/v1/allocations/${a.json.uuid}`);
+    expect([refused.status, fault(refused)]).toEqual([409, `Cannot remove allocation ${a.json.uuid} for node ${a.json.node_uuid}, because the node is active (and maintenance mode is off)`]);
+    expect((await tc.api("PUT", "/v1/nodes/al-td/states/provision", { target: "deleted" })).status).toBe(202);
+    const n = await tc.waitFor("al-td", (x) => x.provision_state === "available", 60_000);
+    expect([n.instance_uuid, n.allocation_uuid]).toEqual([null, null]);
+    expect((await tc.api("GET", `/v1/allocations/${a.json.uuid}`)).status).toBe(404);
+  } finally {
+    agent.stop();
+  }
+}, 120_000);
 
 test("deploy templates: trait names, step validation, patch, delete", async () => {
   expect((await tc.api("GET", "/v1/deploy_templates", undefined, { "X-OpenStack-Ironic-API-Version": "1.54" })).status).toBe(404);
