@@ -97,6 +97,28 @@ test("portgroups: gate, create, MAC and name conflicts, member ports, delete", a
   expect((await tc.api("DELETE", "/v1/portgroups/bond0")).status).toBe(204);
 });
 
+test("portgroups page by name with unnamed ones included (NULL-safe markers), both directions", async () => {
+  const node = (await tc.api("POST", "/v1/nodes", { name: "pg-page", driver: "fake-hardware" })).json.uuid;
+  const names = ["b", null, "a", null, "c"];
+  const made: string[] = [];
+  for (const [i, name] of names.entries()) made.push((await tc.api("POST", "/v1/portgroups", { node_uuid: node, name, address: `52:54:00:bb:00:0${i}` })).json.uuid);
+  for (const dir of ["asc", "desc"]) {
+    const seen: string[] = [];
+    let url: string | undefined = `/v1/nodes/${node}/portgroups?limit=2&sort_key=name&sort_dir=${dir}`;
+    while (url) {
+      const r = await tc.api("GET", url);
+      seen.push(...r.json.portgroups.map((p: any) => p.uuid));
+      url = r.json.next?.slice(tc.url.length);
+    }
+    expect({ dir, seen: seen.sort() }).toEqual({ dir, seen: [...made].sort() });
+  }
+  // A node's deletion takes its portgroups and their member ports with it.
+  await tc.api("POST", "/v1/ports", { node_uuid: node, address: "52:54:00:bb:01:01", portgroup_uuid: made[0] });
+  expect((await tc.api("DELETE", "/v1/nodes/pg-page")).status).toBe(204);
+  expect((await tc.api("GET", `/v1/portgroups/${made[0]}`)).status).toBe(404);
+  expect((await tc.api("GET", "/v1/ports?address=52:54:00:bb:01:01")).json.ports).toEqual([]);
+});
+
 test("allocations: picks a matching available node, fails with Ironic's last_error, frees the node on delete", async () => {
   expect((await tc.api("GET", "/v1/allocations", undefined, { "X-OpenStack-Ironic-API-Version": "1.51" })).status).toBe(404);
   expect((await tc.api("POST", "/v1/allocations", { resource_class: "x" }, { "X-OpenStack-Ironic-API-Version": "1.51" })).status).toBe(405);
