@@ -95,7 +95,7 @@ function listPortgroups(ctx: ConductorContext, c: Context<ApiEnv>, detail: boole
 export function portgroupForPort(ctx: ConductorContext, ident: string, nodeUuid: string): PortgroupRecord {
   const pg = ctx.store.portgroups.get(ident) ?? ctx.store.portgroups.by("name", ident);
   if (!pg) throw conductorError("INVALID_PARAMETER", { reason: `Portgroup ${ident} could not be found.` });
-  if (pg.node_uuid !== nodeUuid) throw conductorError("INVALID_PARAMETER", { reason: `Port can not be added to portgroup ${pg.uuid}: they belong to different nodes.` });
+  if (pg.node_uuid !== nodeUuid) throw conductorError("INVALID_PARAMETER", { reason: "Port can not be added to a portgroup belonging to a different node." });
   return pg;
 }
 
