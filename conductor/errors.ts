@@ -16,6 +16,33 @@ interface CatalogueEntry {
 export const ERRORS = {
   NODE_NOT_FOUND: { status: 404, message: (a) => `Node ${a.node} could not be found.` },
   PORT_NOT_FOUND: { status: 404, message: (a) => `Port ${a.port} could not be found.` },
+  // A create with a UUID in use, named as Ironic's <Resource>AlreadyExists ("A chassis with UUID ...").
+  RESOURCE_UUID_EXISTS: { status: 409, message: (a) => `${a.what} with UUID ${a.uuid} already exists.` },
+  // candidate_nodes naming nodes that do not exist (Ironic's check_node_list).
+  NODES_NOT_FOUND: { status: 400, message: (a) => `Nodes cannot be found: ${a.nodes}` },
+  CHASSIS_NOT_FOUND: { status: 404, message: (a) => `Chassis ${a.chassis} could not be found.` },
+  // A node names a chassis that does not exist: Ironic's ChassisNotFound, as a 400.
+  CHASSIS_REFERENCE_NOT_FOUND: { status: 400, message: (a) => `Chassis ${a.chassis} could not be found.` },
+  CHASSIS_NOT_EMPTY: { status: 400, message: (a) => `Cannot complete the requested action because chassis ${a.chassis} contains nodes.` },
+  PORTGROUP_NOT_FOUND: { status: 404, message: (a) => `Portgroup ${a.portgroup} could not be found.` },
+  PORTGROUP_NOT_EMPTY: { status: 400, message: (a) => `Cannot complete the requested action because portgroup ${a.portgroup} contains ports.` },
+  PORTGROUP_DUPLICATE_NAME: { status: 409, message: (a) => `A portgroup with name ${a.name} already exists.` },
+  PORTGROUP_MAC_EXISTS: { status: 409, message: (a) => `A portgroup with MAC address ${a.mac} already exists.` },
+  ALLOCATION_NOT_FOUND: { status: 404, message: (a) => String(a.reason ?? `Allocation ${a.allocation} could not be found.`) },
+  ALLOCATION_DUPLICATE_NAME: { status: 409, message: (a) => `An allocation with name ${a.name} already exists.` },
+  DEPLOY_TEMPLATE_NOT_FOUND: { status: 404, message: (a) => `Deploy template ${a.template} could not be found.` },
+  DEPLOY_TEMPLATE_DUPLICATE_NAME: { status: 409, message: (a) => `A deploy template with name ${a.name} already exists.` },
+  DEPLOY_TEMPLATE_INVALID: { status: 400, message: (a) => `Deploy template invalid: ${a.err}.` },
+  VOLUME_CONNECTOR_NOT_FOUND: { status: 404, message: (a) => `Volume connector ${a.connector} could not be found.` },
+  VOLUME_CONNECTOR_EXISTS: { status: 409, message: (a) => `A volume connector with type ${a.type} and connector ID ${a.connector_id} already exists.` },
+  VOLUME_TARGET_NOT_FOUND: { status: 404, message: (a) => `Volume target ${a.target} could not be found.` },
+  VOLUME_TARGET_BOOT_INDEX_EXISTS: { status: 409, message: (a) => `A volume target with boot index '${a.boot_index}' for the same node already exists.` },
+  CONDUCTOR_NOT_FOUND: { status: 404, message: (a) => `Conductor ${a.conductor} could not be found.` },
+  // Ironic's NodeNotFound re-coded 400: a body names a node that does not exist.
+  NODE_REFERENCE_NOT_FOUND: { status: 400, message: (a) => `Node ${a.node} could not be found.` },
+  // A collection newer than the requested microversion: Ironic's plain 404 ("Resource could not be found.") or 405 for writes.
+  RESOURCE_VERSION_NOT_FOUND: { status: 404, message: (a) => String(a.reason ?? "Resource could not be found.") },
+  RESOURCE_VERSION_NOT_ALLOWED: { status: 405, message: (a) => String(a.reason) },
   INVENTORY_NOT_FOUND: { status: 404, message: (a) => `Inventory not found for node ${a.node}.` },
   NOT_FOUND: { status: 404, message: (a) => `The resource could not be found: ${a.path}` },
   METHOD_NOT_ALLOWED: { status: 405, message: (a) => `The method ${a.method} is not allowed for this resource.` },

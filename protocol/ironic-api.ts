@@ -180,6 +180,7 @@ export const PortFieldsShape = {
   physical_network: textField("physical_network", 64).nullable(),
   is_smartnic: booleanField("is_smartnic"),
   name: NodeNameSchema.nullable(),
+  portgroup_uuid: textField("portgroup_uuid").nullable(),
 };
 
 /** `POST /v1/ports`. */

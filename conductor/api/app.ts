@@ -19,7 +19,14 @@ import { microversion } from "./microversion.ts";
 import { createNodeManagementRoutes } from "./node-management.ts";
 import { createNodeStateRoutes } from "./node-states.ts";
 import { createNodeRoutes } from "./nodes.ts";
-import { createNodePortRoutes, createPortRoutes } from "./ports.ts";
+import { createNodePortRoutes, createPortgroupPortRoutes, createPortRoutes } from "./ports.ts";
+import { createAllocationRoutes, createNodeAllocationRoutes } from "./resources/allocations.ts";
+import { createChassisRoutes } from "./resources/chassis.ts";
+import { createConductorRoutes } from "./resources/conductors.ts";
+import { createDeployTemplateRoutes } from "./resources/deploy-templates.ts";
+import { createEventRoutes } from "./resources/events.ts";
+import { createNodePortgroupRoutes, createPortgroupRoutes } from "./resources/portgroups.ts";
+import { createNodeVolumeRoutes, createVolumeRoutes } from "./resources/volume.ts";
 import { createRamdiskRoutes } from "./ramdisk.ts";
 import { createRootRoutes } from "./root.ts";
 
@@ -117,8 +124,19 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
   app.route("/v1/nodes", createNodeStateRoutes(ctx));
   app.route("/v1/nodes", createNodeManagementRoutes(ctx));
   app.route("/v1/nodes", createNodePortRoutes(ctx));
+  app.route("/v1/nodes", createNodePortgroupRoutes(ctx));
+  app.route("/v1/nodes", createNodeAllocationRoutes(ctx));
+  app.route("/v1/nodes", createNodeVolumeRoutes(ctx));
   app.route("/v1/nodes", createNodeRoutes(ctx));
   app.route("/v1/ports", createPortRoutes(ctx));
+  app.route("/v1/chassis", createChassisRoutes(ctx));
+  app.route("/v1/portgroups", createPortgroupPortRoutes(ctx));
+  app.route("/v1/portgroups", createPortgroupRoutes(ctx));
+  app.route("/v1/allocations", createAllocationRoutes(ctx));
+  app.route("/v1/deploy_templates", createDeployTemplateRoutes(ctx));
+  app.route("/v1/volume", createVolumeRoutes(ctx));
+  app.route("/v1/conductors", createConductorRoutes(ctx));
+  app.route("/v1/events", createEventRoutes(ctx));
   app.get("/v1/drivers", (c) =>
     c.json({ drivers: ctx.drivers.names().map((name) => ({ name, hosts: [ctx.hostname], type: "dynamic", links: [] })) }),
   );

@@ -14,6 +14,16 @@ function unescape(seg: string): string {
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
+/** `add` (at an index or `-`), `replace` and `remove` on a list element. */
+function patchList(list: unknown[], key: string, p: JsonPatch[number]): void {
+  const i = key === "-" && p.op === "add" ? list.length : /^\d+$/.test(key) ? Number(key) : -1;
+  const max = p.op === "add" ? list.length : list.length - 1;
+  if (i < 0 || i > max) throw conductorError("INVALID_PARAMETER", { reason: `Invalid patch path ${p.path}: no index ${key}` });
+  if (p.op === "add") list.splice(i, 0, structuredClone(p.value));
+  else if (p.op === "replace") list[i] = structuredClone(p.value);
+  else list.splice(i, 1);
+}
+
 /**
  * Applies `patch` to a deep copy of `doc`; `writable` lists top-level fields that may change.
  * @example
@@ -30,13 +40,18 @@ export function applyPatch(doc: Json, patch: JsonPatch, writable: ReadonlySet<st
     }
     let parent: Json = out;
     for (const s of segs.slice(0, -1)) {
-      const next = parent[s];
-      if (next === null || typeof next !== "object" || Array.isArray(next)) {
+      // Lists are walked by index (a deploy template's /steps/0/priority), as RFC 6902.
+      const next = Array.isArray(parent) ? (/^\d+$/.test(s) ? parent[Number(s)] : undefined) : parent[s];
+      if (next === null || typeof next !== "object") {
         throw conductorError("INVALID_PARAMETER", { reason: `Adding a new attribute (${p.path}) to the root of the resource is not allowed.` });
       }
       parent = next as Json;
     }
     const key = segs.at(-1)!;
+    if (Array.isArray(parent)) {
+      patchList(parent, key, p);
+      continue;
+    }
     const exists = Object.hasOwn(parent, key);
     if (p.op === "remove") {
       if (!exists) throw conductorError("INVALID_PARAMETER", { reason: `can't remove non-existent object '${key}'` });

@@ -136,7 +136,7 @@ export function nodeView(node: NodeRecord, base: string, fields?: readonly strin
     description: a.description ?? null,
     conductor_group: a.conductor_group ?? "",
     conductor: conductorName,
-    allocation_uuid: null,
+    allocation_uuid: node.allocation_uuid ?? null,
     retired: false,
     retired_reason: null,
     network_data: a.network_data ?? {},

@@ -16,6 +16,7 @@ import { NODE_SORT_KEYS } from "../store/node-store.ts";
 import { baseUrl, page, type ApiEnv } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
 import { ATTR_FIELDS, LIST_FIELDS, NODE_FIELDS, nodeView } from "./node-view.ts";
+import { checkChassisRef } from "./resources/chassis.ts";
 import { LimitSchema, describeZodError, parseJson, readBody, readQuery, readText } from "./validate.ts";
 
 const boolString = z.enum(["true", "false", "True", "False", "1", "0"]).transform((s) => s === "true" || s === "True" || s === "1");
@@ -92,6 +93,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     const body = await readBody(c, NodeCreateSchema);
     if (!ctx.drivers.has(body.driver)) throw conductorError("NO_VALID_DRIVER", { driver: body.driver });
     checkDriverInfo(ctx, body.driver, body.driver_info ?? {});
+    checkChassisRef(ctx, body.chassis_uuid);
     const now = Date.now();
     const attrs: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(body)) if (ATTR_FIELDS.has(k) && v !== undefined && v !== null) attrs[k] = v;
@@ -165,6 +167,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     if (out.driver !== node.driver || JSON.stringify(out.driver_info) !== JSON.stringify(node.driver_info)) {
       checkDriverInfo(ctx, out.driver as string, out.driver_info as Record<string, unknown>);
     }
+    if (out.chassis_uuid !== node.attrs.chassis_uuid) checkChassisRef(ctx, out.chassis_uuid);
     const attrs: Record<string, unknown> = {};
     for (const k of ATTR_FIELDS) if (out[k] !== undefined && out[k] !== null) attrs[k] = out[k];
     const updated = ctx.store.nodes.update(node.uuid, {

@@ -22,7 +22,7 @@ export function portView(p: PortRecord, base: string, fields?: readonly string[]
     physical_network: p.physical_network,
     internal_info: {},
     is_smartnic: false,
-    portgroup_uuid: null,
+    portgroup_uuid: p.portgroup_uuid ?? null,
     name: p.name,
     created_at: isoTime(p.created_at),
     updated_at: isoTime(p.updated_at),

@@ -13,6 +13,8 @@ import { PORT_SORT_KEYS, type PortRecord } from "../store/port-store.ts";
 import { baseUrl, type ApiEnv, page } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
 import { PORT_LIST_FIELDS, portView } from "./port-view.ts";
+import { PORTGROUP_SUBRESOURCE_MINOR, portgroupForPort } from "./resources/portgroups.ts";
+import { gate } from "./collection.ts";
 import { LimitSchema, describeZodError, readBody, readQuery } from "./validate.ts";
 
 const PORT_FIELDS = new Set(["uuid", "address", "node_uuid", "pxe_enabled", "extra", "local_link_connection", "physical_network", "internal_info", "is_smartnic", "portgroup_uuid", "name", "created_at", "updated_at", "links"]);
@@ -21,6 +23,7 @@ const PortListQuerySchema = z
   .object({
     node: z.string().max(255).optional(),
     node_uuid: z.string().max(255).optional(),
+    portgroup: z.string().max(255).optional(),
     address: MacAddressSchema.optional(),
     fields: z
       .string()
@@ -45,9 +48,10 @@ const PortPatchedSchema = z.object({
   local_link_connection: PortFieldsShape.local_link_connection,
   physical_network: PortFieldsShape.physical_network,
   name: PortFieldsShape.name,
+  portgroup_uuid: PortFieldsShape.portgroup_uuid,
 });
 
-const WRITABLE = new Set(["address", "node_uuid", "pxe_enabled", "extra", "local_link_connection", "physical_network", "name"]);
+const WRITABLE = new Set(["address", "node_uuid", "pxe_enabled", "extra", "local_link_connection", "physical_network", "name", "portgroup_uuid"]);
 
 function nodeUuid(ctx: ConductorContext, ident: string): string {
   const n = ctx.store.nodes.find(ident);
@@ -55,11 +59,20 @@ function nodeUuid(ctx: ConductorContext, ident: string): string {
   return n.uuid;
 }
 
-function listPorts(ctx: ConductorContext, c: import("hono").Context<ApiEnv>, forNode?: string) {
+/** A portgroup by UUID or name: 404 when it is the path's parent, 400 when a query names it. */
+function portgroupUuid(ctx: ConductorContext, ident: string, parent: boolean): string {
+  const pg = ctx.store.portgroups.get(ident) ?? ctx.store.portgroups.by("name", ident);
+  if (!pg) throw conductorError(parent ? "PORTGROUP_NOT_FOUND" : "INVALID_PARAMETER", parent ? { portgroup: ident } : { reason: `Portgroup ${ident} could not be found.` });
+  return pg.uuid;
+}
+
+function listPorts(ctx: ConductorContext, c: import("hono").Context<ApiEnv>, forNode?: string, forPortgroup?: string) {
   const q = readQuery(c, PortListQuerySchema);
   const ident = forNode ?? q.node ?? q.node_uuid;
   const limit = !q.limit || q.limit > 1000 ? 1000 : q.limit;
-  const ports = ctx.store.ports.list({ node_uuid: ident ? nodeUuid(ctx, ident) : undefined, address: q.address, limit, marker: q.marker, sort_key: q.sort_key, sort_dir: q.sort_dir });
+  const pg = forPortgroup ?? q.portgroup;
+  const portgroup_uuid = pg ? portgroupUuid(ctx, pg, forPortgroup !== undefined) : undefined;
+  const ports = ctx.store.ports.list({ node_uuid: ident ? nodeUuid(ctx, ident) : undefined, address: q.address, portgroup_uuid, limit, marker: q.marker, sort_key: q.sort_key, sort_dir: q.sort_dir });
   const fields = q.fields ?? (q.detail ? undefined : PORT_LIST_FIELDS);
   const base = baseUrl(c);
   return c.json(page(c, "ports", ports.map((p) => portView(p, base, fields)), limit, ports.at(-1)?.uuid));
@@ -85,10 +98,16 @@ export function createPortRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   app.post("/", async (c) => {
     const body = await readBody(c, PortCreateSchema);
     const now = Date.now();
+    const owner = nodeUuid(ctx, body.node_uuid);
+    const portgroup = body.portgroup_uuid ? portgroupForPort(ctx, body.portgroup_uuid, owner) : null;
+    if (portgroup && body.pxe_enabled !== false && !portgroup.standalone_ports_supported) {
+      throw conductorError("INVALID_STATE", { reason: `Port group ${portgroup.uuid} doesn't support standalone ports. This port cannot be created as a member of that portgroup as the port's 'pxe_enabled' field was set to True.` });
+    }
     const port: PortRecord = {
+      portgroup_uuid: portgroup?.uuid ?? null,
       uuid: body.uuid ?? randomUUID(),
       address: body.address,
-      node_uuid: nodeUuid(ctx, body.node_uuid),
+      node_uuid: owner,
       pxe_enabled: body.pxe_enabled ?? true,
       extra: body.extra ?? {},
       local_link_connection: body.local_link_connection ?? {},
@@ -106,16 +125,18 @@ export function createPortRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   app.patch("/:uuid", async (c) => {
     const patch = await readBody(c, JsonPatchSchema);
     const port = get(c.req.param("uuid"));
-    const doc = { address: port.address, node_uuid: port.node_uuid, pxe_enabled: port.pxe_enabled, extra: port.extra, local_link_connection: port.local_link_connection, physical_network: port.physical_network, name: port.name };
+    const doc = { portgroup_uuid: port.portgroup_uuid ?? null, address: port.address, node_uuid: port.node_uuid, pxe_enabled: port.pxe_enabled, extra: port.extra, local_link_connection: port.local_link_connection, physical_network: port.physical_network, name: port.name };
     const checked = PortPatchedSchema.safeParse(applyPatch(doc, patch, WRITABLE));
     if (!checked.success) throw conductorError("INVALID_PARAMETER", { reason: describeZodError(checked.error) });
     const out = checked.data;
     if (!withinJsonDepth(JSON.stringify(out), MAX_JSON_DEPTH)) {
       throw conductorError("INVALID_PARAMETER", { reason: `The patched port nests deeper than ${MAX_JSON_DEPTH} levels.` });
     }
+    const owner = nodeUuid(ctx, out.node_uuid);
     const updated = ctx.store.ports.update(port.uuid, {
+      portgroup_uuid: out.portgroup_uuid ? portgroupForPort(ctx, out.portgroup_uuid, owner).uuid : null,
       address: out.address,
-      node_uuid: nodeUuid(ctx, out.node_uuid),
+      node_uuid: owner,
       pxe_enabled: out.pxe_enabled,
       extra: out.extra ?? {},
       local_link_connection: out.local_link_connection ?? {},
@@ -129,6 +150,18 @@ export function createPortRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     ctx.store.ports.delete(port.uuid);
     return c.body(null, 204);
   });
+  return app;
+}
+
+/** `GET /v1/portgroups/{id}/ports[/detail]` (1.24+). */
+export function createPortgroupPortRoutes(ctx: ConductorContext): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const sub = (c: import("hono").Context<ApiEnv>) => {
+    gate(c, PORTGROUP_SUBRESOURCE_MINOR);
+    return listPorts(ctx, c, undefined, c.req.param("id")!);
+  };
+  app.get("/:id/ports", sub);
+  app.get("/:id/ports/detail", sub);
   return app;
 }
 

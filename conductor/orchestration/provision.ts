@@ -94,8 +94,11 @@ async function undeploy(ctx: ConductorContext, node: NodeRecord): Promise<void> 
     from: S.DELETING,
     to: S.CLEANING,
     reason: "instance torn down",
-    fields: { instance_info: {}, instance_uuid: null, target_provision_state: S.AVAILABLE, ...WIPE_AGENT },
+    fields: { instance_info: {}, instance_uuid: null, allocation_uuid: null, target_provision_state: S.AVAILABLE, ...WIPE_AGENT },
   });
+  // As Ironic's tear down: the instance's allocation goes with it.
+  const allocation = ctx.store.allocations.by("node_uuid", node.uuid);
+  if (allocation) ctx.store.allocations.delete(allocation.uuid);
   await startCleaning(ctx, node, false);
 }
 

@@ -8,9 +8,10 @@ import { BUSY_TIMEOUT_MS, openDatabase } from "./db.ts";
 import { createInventoryStore, type InventoryStore } from "./inventory-store.ts";
 import { createNodeStore, type NodeStore } from "./node-store.ts";
 import { createPortStore, type PortStore } from "./port-store.ts";
+import { createResourceStores, type ResourceStores } from "./resource-stores.ts";
 import { createStoreGuard, type StoreGuard } from "./store-fault.ts";
 
-export interface Store {
+export interface Store extends ResourceStores {
   db: Database;
   nodes: NodeStore;
   ports: PortStore;
@@ -37,6 +38,7 @@ export function createStore(path: string): Store {
     nodes,
     ports: createPortStore(db),
     inventories: createInventoryStore(db),
+    ...createResourceStores(db),
     guard,
     tx: (fn) => db.transaction(fn)(),
     close: () => {

@@ -70,6 +70,80 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "chassis, portgroups, allocations, deploy templates, volume connectors and targets",
+    sql: `
+      CREATE TABLE chassis (
+        uuid TEXT PRIMARY KEY,
+        description TEXT,
+        extra TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER
+      );
+      CREATE TABLE portgroups (
+        uuid TEXT PRIMARY KEY,
+        name TEXT UNIQUE,
+        address TEXT UNIQUE,
+        node_uuid TEXT NOT NULL REFERENCES nodes(uuid) ON DELETE CASCADE,
+        mode TEXT,
+        properties TEXT NOT NULL DEFAULT '{}',
+        standalone_ports_supported INTEGER NOT NULL DEFAULT 1,
+        extra TEXT NOT NULL DEFAULT '{}',
+        internal_info TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER
+      );
+      CREATE INDEX portgroups_node ON portgroups(node_uuid);
+      ALTER TABLE ports ADD COLUMN portgroup_uuid TEXT REFERENCES portgroups(uuid);
+      ALTER TABLE nodes ADD COLUMN allocation_uuid TEXT;
+      CREATE TABLE allocations (
+        uuid TEXT PRIMARY KEY,
+        name TEXT UNIQUE,
+        node_uuid TEXT UNIQUE REFERENCES nodes(uuid) ON DELETE CASCADE,
+        state TEXT NOT NULL,
+        last_error TEXT,
+        resource_class TEXT,
+        traits TEXT NOT NULL DEFAULT '[]',
+        candidate_nodes TEXT NOT NULL DEFAULT '[]',
+        extra TEXT NOT NULL DEFAULT '{}',
+        owner TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER
+      );
+      CREATE TABLE deploy_templates (
+        uuid TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        description TEXT,
+        steps TEXT NOT NULL DEFAULT '[]',
+        extra TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER
+      );
+      CREATE TABLE volume_connectors (
+        uuid TEXT PRIMARY KEY,
+        node_uuid TEXT NOT NULL REFERENCES nodes(uuid) ON DELETE CASCADE,
+        type TEXT NOT NULL,
+        connector_id TEXT NOT NULL,
+        extra TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER,
+        UNIQUE (type, connector_id)
+      );
+      CREATE TABLE volume_targets (
+        uuid TEXT PRIMARY KEY,
+        node_uuid TEXT NOT NULL REFERENCES nodes(uuid) ON DELETE CASCADE,
+        volume_type TEXT NOT NULL,
+        volume_id TEXT NOT NULL,
+        boot_index INTEGER NOT NULL,
+        properties TEXT NOT NULL DEFAULT '{}',
+        extra TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER,
+        UNIQUE (node_uuid, boot_index)
+      );
+    `,
+  },
 ];
 
 /**

@@ -18,6 +18,8 @@ export interface NodeRecord {
   fault: string | null;
   last_error: string | null;
   instance_uuid: string | null;
+  /** The allocation holding the node (column added by migration 2). */
+  allocation_uuid?: string | null;
   driver_info: Dict;
   driver_internal_info: Dict;
   properties: Dict;

@@ -21,6 +21,7 @@ export interface ListNodesQuery {
   driver?: string;
   associated?: boolean;
   resource_class?: string;
+  chassis_uuid?: string;
   limit?: number;
   /** UUID of the last node of the previous page. */
   marker?: string;
@@ -133,6 +134,7 @@ export function createNodeStore(db: Database): NodeStore {
       if (query.driver) (where.push("driver = ?"), args.push(query.driver));
       if (query.associated !== undefined) where.push(query.associated ? "instance_uuid IS NOT NULL" : "instance_uuid IS NULL");
       if (query.resource_class) (where.push("json_extract(attrs, '$.resource_class') = ?"), args.push(query.resource_class));
+      if (query.chassis_uuid) (where.push("json_extract(attrs, '$.chassis_uuid') = ?"), args.push(query.chassis_uuid));
       const key = query.sort_key ?? "created_at";
       const dir = query.sort_dir ?? "asc";
       if (query.marker) {

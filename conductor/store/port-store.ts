@@ -15,6 +15,8 @@ export interface PortRecord {
   local_link_connection: Record<string, unknown>;
   physical_network: string | null;
   name: string | null;
+  /** The portgroup (bond) the port belongs to, if any. */
+  portgroup_uuid?: string | null;
   created_at: number;
   updated_at: number | null;
 }
@@ -27,6 +29,7 @@ export const PORT_SORT_KEYS = ["created_at", "updated_at", "uuid", "address", "n
 export interface ListPortsQuery {
   node_uuid?: string;
   address?: string;
+  portgroup_uuid?: string;
   limit?: number;
   /** UUID of the last port of the previous page. */
   marker?: string;
@@ -75,8 +78,8 @@ export function createPortStore(db: Database): PortStore {
     insert(p) {
       try {
         db.query(
-          "INSERT INTO ports (uuid, address, node_uuid, pxe_enabled, extra, local_link_connection, physical_network, name, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        ).run(p.uuid, p.address, p.node_uuid, p.pxe_enabled ? 1 : 0, JSON.stringify(p.extra), JSON.stringify(p.local_link_connection), p.physical_network, p.name, p.created_at, p.updated_at);
+          "INSERT INTO ports (uuid, address, node_uuid, pxe_enabled, extra, local_link_connection, physical_network, name, created_at, updated_at, portgroup_uuid) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        ).run(p.uuid, p.address, p.node_uuid, p.pxe_enabled ? 1 : 0, JSON.stringify(p.extra), JSON.stringify(p.local_link_connection), p.physical_network, p.name, p.created_at, p.updated_at, p.portgroup_uuid ?? null);
       } catch (e) {
         mapUnique(e, p.address);
       }
@@ -101,6 +104,7 @@ export function createPortStore(db: Database): PortStore {
       const args: (string | number)[] = [];
       if (q.node_uuid) (where.push("node_uuid = ?"), args.push(q.node_uuid));
       if (q.address) (where.push("address = ?"), args.push(q.address));
+      if (q.portgroup_uuid) (where.push("portgroup_uuid = ?"), args.push(q.portgroup_uuid));
       const key = q.sort_key ?? "created_at";
       const dir = q.sort_dir ?? "asc";
       if (q.marker) {
@@ -122,8 +126,8 @@ export function createPortStore(db: Database): PortStore {
       const next = { ...fromRow(cur), ...f, updated_at: Date.now() };
       try {
         db.query(
-          "UPDATE ports SET address = ?, node_uuid = ?, pxe_enabled = ?, extra = ?, local_link_connection = ?, physical_network = ?, name = ?, updated_at = ? WHERE uuid = ?",
-        ).run(next.address, next.node_uuid, next.pxe_enabled ? 1 : 0, JSON.stringify(next.extra), JSON.stringify(next.local_link_connection), next.physical_network, next.name, next.updated_at, uuid);
+          "UPDATE ports SET address = ?, node_uuid = ?, pxe_enabled = ?, extra = ?, local_link_connection = ?, physical_network = ?, name = ?, updated_at = ?, portgroup_uuid = ? WHERE uuid = ?",
+        ).run(next.address, next.node_uuid, next.pxe_enabled ? 1 : 0, JSON.stringify(next.extra), JSON.stringify(next.local_link_connection), next.physical_network, next.name, next.updated_at, next.portgroup_uuid ?? null, uuid);
       } catch (e) {
         mapUnique(e, next.address);
       }
