@@ -1,20 +1,26 @@
 /**
  * @module conductor/store
  * The conductor's persistent state: one SQLite file (`<data-dir>/teeth.db`) holding nodes,
- * ports and inventories.
+ * ports, inventories, node history and VIF attachments.
  */
 import type { Database } from "bun:sqlite";
 import { BUSY_TIMEOUT_MS, openDatabase } from "./db.ts";
+import { createHistoryStore, type HistoryStore } from "./history-store.ts";
 import { createInventoryStore, type InventoryStore } from "./inventory-store.ts";
 import { createNodeStore, type NodeStore } from "./node-store.ts";
 import { createPortStore, type PortStore } from "./port-store.ts";
 import { createStoreGuard, type StoreGuard } from "./store-fault.ts";
+import { createVifStore, type VifStore } from "./vif-store.ts";
 
 export interface Store {
   db: Database;
   nodes: NodeStore;
   ports: PortStore;
   inventories: InventoryStore;
+  /** Each node's recorded events (`GET /v1/nodes/{id}/history`). */
+  history: HistoryStore;
+  /** Tenant VIFs attached to nodes' ports. */
+  vifs: VifStore;
   /** Turns a locked, full or failing database into the catalogued 503. */
   guard: StoreGuard;
   /** Runs `fn` in one transaction. */
@@ -37,6 +43,8 @@ export function createStore(path: string): Store {
     nodes,
     ports: createPortStore(db),
     inventories: createInventoryStore(db),
+    history: createHistoryStore(db),
+    vifs: createVifStore(db),
     guard,
     tx: (fn) => db.transaction(fn)(),
     close: () => {
