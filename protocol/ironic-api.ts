@@ -114,6 +114,9 @@ export const ProvisionVerbSchema = z.enum([
   "undeploy",
   "abort",
   "rebuild",
+  "adopt",
+  "rescue",
+  "unrescue",
 ]);
 export type ProvisionVerb = z.infer<typeof ProvisionVerbSchema>;
 

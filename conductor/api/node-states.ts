@@ -16,7 +16,7 @@ import { readBody } from "./validate.ts";
 /** Soft power off/reboot and the power `timeout` (Ironic's MINOR_27_SOFT_POWER_OFF). */
 const SOFT_POWER_MINOR = 27;
 
-const VERB_MIN_MINOR: Record<string, number> = { manage: 4, provide: 4, inspect: 6, abort: 13, clean: 15 };
+const VERB_MIN_MINOR: Record<string, number> = { manage: 4, provide: 4, inspect: 6, abort: 13, clean: 15, adopt: 17, rescue: 38, unrescue: 38 };
 
 /**
  * @example

@@ -36,6 +36,7 @@ function failBackground(ctx: ConductorContext, uuid: string, failTo: Partial<Rec
 
 const FAIL_FROM: Partial<Record<string, ProvisionState>> = {
   [S.VERIFYING]: S.ENROLL,
+  [S.ADOPTING]: S.ADOPTFAIL,
   [S.CLEANING]: S.CLEANFAIL,
   [S.INSPECTING]: S.INSPECTFAIL,
   [S.DEPLOYING]: S.DEPLOYFAIL,
@@ -87,6 +88,34 @@ async function verify(ctx: ConductorContext, node: NodeRecord): Promise<void> {
   ctx.move(node.uuid, { from: S.VERIFYING, to: S.MANAGEABLE, reason: "driver validated", fields: { power_state: power, target_provision_state: null, last_error: null } });
 }
 
+/**
+ * `adopt`: a server already running its instance becomes `active` without a deploy (Ironic's
+ * `_do_adoption`): the driver must validate; the power state is left for the sync loop to
+ * read. A failure lands in `adopt failed` with Ironic's message and no recorded power state.
+ */
+async function adopt(ctx: ConductorContext, node: NodeRecord): Promise<void> {
+  const problem = ctx.drivers.get(node.driver).validate(node);
+  if (problem) {
+    const error = `Error while attempting to adopt node ${node.uuid}: ${problem}.`;
+    ctx.log.error({ node: node.uuid, err: error }, "adoption failed");
+    ctx.move(node.uuid, { from: S.ADOPTING, to: S.ADOPTFAIL, reason: error, fields: { last_error: error, power_state: null, target_provision_state: null } });
+    return;
+  }
+  ctx.move(node.uuid, { from: S.ADOPTING, to: S.ACTIVE, reason: "adopted", fields: { target_provision_state: null, last_error: null } });
+}
+
+/**
+ * rescue/unrescue: checked as Ironic does (state, then the password), then refused: every
+ * Teeth driver's rescue interface is `no-rescue` (Ironic answers this 500 "Failed to rescue
+ * instance"; Teeth says the same reason as a 400 before touching the node).
+ */
+function refuseRescue(node: NodeRecord, verb: string, body: ProvisionTarget): never {
+  if (verb === "rescue" && !body.rescue_password?.trim()) {
+    throw conductorError("INVALID_PARAMETER", { reason: 'A non-empty "rescue_password" is required when setting target provision state to rescue' });
+  }
+  throw conductorError("UNSUPPORTED_DRIVER_EXTENSION", { driver: node.driver, extension: "rescue" });
+}
+
 async function undeploy(ctx: ConductorContext, node: NodeRecord): Promise<void> {
   node = await setPower(ctx, node, "power off");
   await ctx.drivers.get(node.driver).boot.cleanUpRamdisk(node);
@@ -113,7 +142,14 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
   if (node.maintenance && NEEDS_NO_MAINTENANCE.has(verb)) {
     throw conductorError("INVALID_STATE", { reason: `Node ${node.uuid} is in maintenance mode; "${body.target}" is refused.` });
   }
-  if (verb === "clean" && !body.clean_steps?.length) {
+  if (body.rescue_password !== undefined && verb !== "rescue") {
+    throw conductorError("INVALID_PARAMETER", { reason: '"rescue_password" is only valid when setting target provision state to rescue' });
+  }
+  if (verb === "rescue" || verb === "unrescue") {
+    if (node.maintenance) throw conductorError("NODE_IN_MAINTENANCE", { op: `${verb === "rescue" ? "rescuing" : "unrescuing"}`, node: node.uuid });
+    refuseRescue(node, verb, body);
+  }
+    if (verb === "clean" && !body.clean_steps?.length) {
     throw conductorError("INVALID_PARAMETER", { reason: '"clean_steps" is required when setting target provision state to clean' });
   }
   if (verb === "active" || verb === "rebuild") ctx.images.validate(node);
@@ -157,7 +193,11 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
         bg = (n) => startDeploy(ctx, n);
         break;
       }
-      case "deleted":
+      case "adopt":
+        moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.ACTIVE, last_error: null } });
+        bg = (n) => adopt(ctx, n);
+        break;
+            case "deleted":
         moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.AVAILABLE, last_error: null } });
         bg = (n) => undeploy(ctx, n);
         break;
