@@ -27,18 +27,19 @@ const list = (vs: string[]) => `[${vs.map((v) => `'${v}'`).join(", ")}]`;
 
 /** The first schema violation, in jsonschema's words as Ironic reports them, or null. */
 export function raidConfigProblem(config: Record<string, unknown>): string | null {
-  const extra = Object.keys(config).filter((k) => k !== "logical_disks");
-  if (extra.length) return `Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(", ")} ${extra.length > 1 ? "were" : "was"} unexpected)`;
+  // jsonschema (as Ironic reports it) names a missing required property before extra ones.
   const disks = config.logical_disks;
   if (disks === undefined) return "'logical_disks' is a required property";
+  const extra = Object.keys(config).filter((k) => k !== "logical_disks");
+  if (extra.length) return `Additional properties are not allowed (${extra.map((k) => `'${k}'`).join(", ")} ${extra.length > 1 ? "were" : "was"} unexpected)`;
   if (!Array.isArray(disks)) return `${py(disks)} is not of type 'array'`;
   if (disks.length < 1) return "[] is too short";
   for (const d of disks) {
     if (typeof d !== "object" || d === null || Array.isArray(d)) return `${py(d)} is not of type 'object'`;
     const disk = d as Record<string, unknown>;
+    for (const k of ["raid_level", "size_gb"]) if (!(k in disk)) return `'${k}' is a required property`;
     const unknown = Object.keys(disk).filter((k) => !DISK_KEYS.has(k));
     if (unknown.length) return `Additional properties are not allowed (${unknown.map((k) => `'${k}'`).join(", ")} ${unknown.length > 1 ? "were" : "was"} unexpected)`;
-    for (const k of ["raid_level", "size_gb"]) if (!(k in disk)) return `'${k}' is a required property`;
     if (!RAID_LEVELS.includes(disk.raid_level as string)) return `${py(disk.raid_level)} is not one of ${list(RAID_LEVELS)}`;
     const size = disk.size_gb;
     if (typeof size === "string" && size !== "MAX") return `${py(size)} is not one of ['MAX']`;

@@ -11,7 +11,7 @@ import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import type { ApiEnv } from "./env.ts";
 import { requireUnlocked, subresourceNode } from "./subresource.ts";
-import { readBody } from "./validate.ts";
+import { describeZodError, parseJson, readText } from "./validate.ts";
 
 export const VIFS_MINOR = 28;
 /** `port_uuid` in the attach body came with 1.67. */
@@ -35,7 +35,13 @@ export function createNodeVifRoutes(ctx: ConductorContext): Hono<ApiEnv> {
 
   app.post("/:ident/vifs", async (c) => {
     const node = subresourceNode(ctx, c, VIFS_MINOR);
-    const vif = await readBody(c, VifSchema);
+    const raw = parseJson(await readText(c));
+    const parsed = VifSchema.safeParse(raw);
+    if (!parsed.success) {
+      const noId = typeof raw === "object" && raw !== null && !Array.isArray(raw) && !("id" in raw);
+      throw conductorError("INVALID_PARAMETER", { reason: noId ? "Schema error for vif: 'id' is a required property" : `Schema error for vif: ${describeZodError(parsed.error)}` });
+    }
+    const vif = parsed.data;
     if (c.get("minor") >= VIF_PORT_MINOR && vif.port_uuid && vif.portgroup_uuid) {
       throw conductorError("INVALID_PARAMETER", { reason: "Cannot specify both port_uuid and portgroup_uuid" });
     }
