@@ -11,8 +11,9 @@ import type { ConductorContext } from "../orchestration/context.ts";
 import type { ApiEnv } from "./env.ts";
 import { subresourceNode } from "./subresource.ts";
 
+/** The method comes as `?method=` or as the last path segment (`.../vendor_passthru/NAME`), as in Ironic. */
 function refuse(c: Context<ApiEnv>): never {
-  const method = c.req.query("method");
+  const method = c.req.param("method") ?? c.req.query("method");
   if (!method) throw conductorError("MISSING_PARAMETER", { name: "method" });
   throw conductorError("VENDOR_METHOD_UNSUPPORTED", { method: method.slice(0, 255) });
 }
@@ -27,6 +28,7 @@ export function createNodeVendorRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.get("/:ident/vendor_passthru/methods", (c) => (subresourceNode(ctx, c), c.json({})));
   app.on(VERBS, "/:ident/vendor_passthru", (c) => (subresourceNode(ctx, c), refuse(c)));
+  app.on(VERBS, "/:ident/vendor_passthru/:method", (c) => (subresourceNode(ctx, c), refuse(c)));
   return app;
 }
 
@@ -42,5 +44,6 @@ export function createDriverVendorRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   };
   app.get("/:name/vendor_passthru/methods", (c) => (driver(c), c.json({})));
   app.on(VERBS, "/:name/vendor_passthru", (c) => (driver(c), refuse(c)));
+  app.on(VERBS, "/:name/vendor_passthru/:method", (c) => (driver(c), refuse(c)));
   return app;
 }

@@ -159,6 +159,8 @@ test.skipIf(!!SKIP)("bios, vendor_passthru, console, history: the same answers; 
   await same("GET", "/v1/nodes/ds1/vendor_passthru?method=create_subscription");
   await same("POST", "/v1/nodes/ds1/vendor_passthru?method=create_subscription", {});
   await same("GET", "/v1/nodes/ds1/vendor_passthru");
+  await same("POST", "/v1/nodes/ds1/vendor_passthru/create_subscription", {});
+  await same("POST", "/v1/drivers/fake-hardware/vendor_passthru/foo", {});
   await same("GET", "/v1/drivers/fake-hardware/vendor_passthru/methods");
   await same("POST", "/v1/drivers/fake-hardware/vendor_passthru?method=foo", {});
   await same("POST", "/v1/drivers/nope/vendor_passthru?method=foo", {});
