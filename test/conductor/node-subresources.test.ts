@@ -5,6 +5,8 @@
  * (and the scripted BMC for a driver whose validation fails).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseIronicError } from "../../protocol/ironic-api.ts";
 import { HISTORY_MAX_ENTRIES } from "../../conductor/store/history-store.ts";
 import { startTestConductor, type TestConductor } from "./helpers/harness.ts";
@@ -238,6 +240,30 @@ describe("provision verbs: adopt, rescue, unrescue", () => {
     expect([r.status, fault(r)]).toEqual([400, '"rescue_password" is only valid when setting target provision state to rescue']);
     expect((await tc.api("GET", "/v1/nodes/s1")).json.provision_state).toBe("active");
   });
+});
+
+describe("abort where Ironic allows it, at the versions it allows it", () => {
+  test("inspect wait: 406 before 1.41, then inspect failed; wait call-back: refused below 1.110", async () => {
+    const uuid = await tc.enroll("ab1", "52:54:00:00:e1:01");
+    await tc.api("PUT", "/v1/nodes/ab1/states/provision", { target: "inspect" });
+    await tc.waitFor("ab1", (x) => x.provision_state === "inspect wait" && x.reservation === null);
+    expect((await tc.api("PUT", "/v1/nodes/ab1/states/provision", { target: "abort" }, { "X-OpenStack-Ironic-API-Version": "1.40" })).status).toBe(406);
+    expect((await tc.api("PUT", "/v1/nodes/ab1/states/provision", { target: "abort" }, { "X-OpenStack-Ironic-API-Version": "1.41" })).status).toBe(202);
+    await tc.waitFor("ab1", (x) => x.provision_state === "inspect failed");
+
+    mkdirSync(join(tc.dataDir, "images"), { recursive: true });
+    writeFileSync(join(tc.dataDir, "images", "os.raw"), Buffer.alloc(4096, 7));
+    const dep = await tc.enroll("ab2", "52:54:00:00:e1:02");
+    await tc.api("PATCH", "/v1/nodes/ab2", [{ op: "add", path: "/instance_info/image_source", value: "os.raw" }, { op: "add", path: "/automated_clean", value: false }]);
+    await tc.api("PUT", "/v1/nodes/ab2/states/provision", { target: "provide" });
+    await tc.waitFor("ab2", (x) => x.provision_state === "available");
+    expect((await tc.api("PUT", "/v1/nodes/ab2/states/provision", { target: "active" })).status).toBe(202);
+    await tc.waitFor("ab2", (x) => x.provision_state === "wait call-back" && x.reservation === null);
+    const r = await tc.api("PUT", "/v1/nodes/ab2/states/provision", { target: "abort" });
+    expect([r.status, fault(r)]).toEqual([400, `The requested action "abort" can not be performed on node "${dep}" while it is in state "wait call-back".`]);
+    expect((await tc.api("GET", "/v1/nodes/ab2")).json.provision_state).toBe("wait call-back");
+    expect(uuid).toBeTruthy();
+  }, 20_000);
 });
 
 describe("history (1.78)", () => {
