@@ -301,5 +301,8 @@ describe("history (1.78)", () => {
     expect(kept).toHaveLength(HISTORY_MAX_ENTRIES);
     expect(kept[0]!.event).toBe("e20");
     expect(kept.at(-1)!.event).toBe(`e${HISTORY_MAX_ENTRIES + 19}`);
+    // A deleted node takes its history (and VIFs) with it.
+    expect((await tc.api("DELETE", "/v1/nodes/h2")).status).toBe(204);
+    expect(history.list(uuid)).toEqual([]);
   });
 });
