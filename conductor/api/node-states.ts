@@ -17,7 +17,7 @@ import { readBody } from "./validate.ts";
 /** Soft power off/reboot and the power `timeout` (Ironic's MINOR_27_SOFT_POWER_OFF). */
 const SOFT_POWER_MINOR = 27;
 
-const VERB_MIN_MINOR: Record<string, number> = { manage: 4, provide: 4, inspect: 6, abort: 13, clean: 15, adopt: 17, rescue: 38, unrescue: 38 };
+const VERB_MIN_MINOR: Record<string, number> = { manage: 4, provide: 4, inspect: 6, abort: 13, clean: 15, adopt: 17, rescue: 38, unrescue: 38, service: 87 };
 
 /** Aborting an inspection came with 1.41 (older clients get 406, as Ironic). */
 const INSPECT_ABORT_MINOR = 41;

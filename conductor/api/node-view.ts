@@ -51,7 +51,7 @@ export const NODE_FIELDS = new Set([
   "inspection_finished_at", "created_at", "updated_at", "clean_step", "deploy_step", "resource_class", "automated_clean",
   "protected", "protected_reason", "owner", "lessee", "description", "conductor_group", "conductor", "allocation_uuid",
   "retired", "retired_reason", "network_data", "boot_mode", "secure_boot", "chassis_uuid", "raid_config",
-  "target_raid_config", "traits", "shard", "parent_node", "links", "ports", "portgroups", "states", "volume", "firmware_interface",
+  "target_raid_config", "traits", "shard", "parent_node", "service_step", "links", "ports", "portgroups", "states", "volume", "firmware_interface",
   ...INTERFACES,
 ]);
 
@@ -127,6 +127,7 @@ export function nodeView(node: NodeRecord, base: string, fields?: readonly strin
     updated_at: isoTime(node.updated_at),
     clean_step: maskStep(node.clean_step),
     deploy_step: maskStep(node.deploy_step),
+    service_step: maskStep(node.service_step ?? null),
     resource_class: a.resource_class ?? null,
     automated_clean: a.automated_clean ?? null,
     protected: false,

@@ -15,7 +15,7 @@ import { errorText } from "./power-action.ts";
 import { bounded } from "./power-timeouts.ts";
 import { runKeys, withoutRunKeys } from "./step-kinds.ts";
 
-const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild"]);
+const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild", "service"]);
 
 function without(d: Record<string, unknown>, keys: string[]) {
   const o = { ...d };
@@ -60,6 +60,11 @@ async function startCleaning(ctx: ConductorContext, node: NodeRecord, manual: bo
 async function startDeploy(ctx: ConductorContext, node: NodeRecord): Promise<void> {
   node = await bootRamdisk(ctx, node);
   ctx.move(node.uuid, { from: S.DEPLOYING, to: S.DEPLOYWAIT, reason: "ramdisk booting; waiting for the agent" });
+}
+
+async function startService(ctx: ConductorContext, node: NodeRecord): Promise<void> {
+  node = await bootRamdisk(ctx, node);
+  ctx.move(node.uuid, { from: S.SERVICING, to: S.SERVICEWAIT, reason: "ramdisk booting; waiting for the agent" });
 }
 
 async function startInspection(ctx: ConductorContext, node: NodeRecord): Promise<void> {
@@ -149,6 +154,12 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
     if (node.maintenance) throw conductorError("NODE_IN_MAINTENANCE", { op: `${verb === "rescue" ? "rescuing" : "unrescuing"}`, node: node.uuid });
     refuseRescue(node, verb, body);
   }
+    if (verb === "service" && !body.service_steps?.length) {
+    throw conductorError("INVALID_PARAMETER", { reason: '"service_steps" is required when setting target provision state to service' });
+  }
+  if (body.service_steps && verb !== "service") {
+    throw conductorError("INVALID_PARAMETER", { reason: '"service_steps" is only valid when setting target provision state to service' });
+  }
     if (verb === "clean" && !body.clean_steps?.length) {
     throw conductorError("INVALID_PARAMETER", { reason: '"clean_steps" is required when setting target provision state to clean' });
   }
@@ -193,7 +204,14 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
         bg = (n) => startDeploy(ctx, n);
         break;
       }
-      case "adopt":
+      case "service":
+        moved = ctx.move(node.uuid, {
+          from, to, reason,
+          fields: { target_provision_state: S.ACTIVE, last_error: null, driver_internal_info: { ...without(node.driver_internal_info, runKeys("service")), service_steps_requested: body.service_steps } },
+        });
+        bg = (n) => startService(ctx, n);
+        break;
+            case "adopt":
         moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.ACTIVE, last_error: null } });
         bg = (n) => adopt(ctx, n);
         break;
@@ -202,14 +220,19 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
         bg = (n) => undeploy(ctx, n);
         break;
       case "abort":
+        if (from === S.SERVICEFAIL) {
+          // A failed service given up on: the node goes back to active as it is.
+          moved = ctx.move(node.uuid, { from, to, reason: "service abandoned by operator", fields: { target_provision_state: null, service_step: null, driver_internal_info: withoutRunKeys(node.driver_internal_info, "service") } });
+          break;
+        }
         moved = ctx.move(node.uuid, {
           from, to, reason: "aborted by operator",
           fields: {
-            last_error: `${from} aborted by operator`, target_provision_state: null, clean_step: null, deploy_step: null, ...WIPE_AGENT,
-            driver_internal_info: withoutRunKeys(node.driver_internal_info, "clean", "deploy"),
+            last_error: `${from} aborted by operator`, target_provision_state: null, clean_step: null, deploy_step: null, service_step: null, ...WIPE_AGENT,
+            driver_internal_info: withoutRunKeys(node.driver_internal_info, "clean", "deploy", "service"),
           },
         });
-        if (to === S.CLEANFAIL || to === S.INSPECTFAIL) bg = async (n) => void (await tearDownRamdisk(ctx, n));
+        if (to === S.CLEANFAIL || to === S.INSPECTFAIL || to === S.SERVICEFAIL) bg = async (n) => void (await tearDownRamdisk(ctx, n));
         break;
       default:
         throw conductorError("INVALID_STATE_REQUESTED", { action: body.target, node: node.uuid, state: from });

@@ -25,6 +25,9 @@ const BY_STATE: Readonly<Record<string, string>> = Object.freeze({
   [S.RESCUEFAIL]: "rescue",
   [S.UNRESCUING]: "rescue",
   [S.UNRESCUEFAIL]: "rescue",
+  [S.SERVICING]: "servicing",
+  [S.SERVICEWAIT]: "servicing",
+  [S.SERVICEFAIL]: "servicing",
 });
 
 /**

@@ -30,6 +30,9 @@ export const S = Object.freeze({
   RESCUE: "rescue",
   UNRESCUING: "unrescuing",
   UNRESCUEFAIL: "unrescue failed",
+  SERVICING: "servicing",
+  SERVICEWAIT: "service wait",
+  SERVICEFAIL: "service failed",
 } as const);
 export type ProvisionState = (typeof S)[keyof typeof S];
 
@@ -48,7 +51,7 @@ export const EDGES: Readonly<Record<ProvisionState, readonly ProvisionState[]>> 
   [S.DEPLOYING]: [S.DEPLOYWAIT, S.ACTIVE, S.DEPLOYFAIL],
   [S.DEPLOYWAIT]: [S.DEPLOYING, S.DEPLOYFAIL],
   [S.DEPLOYFAIL]: [S.DEPLOYING, S.DELETING],
-  [S.ACTIVE]: [S.DELETING, S.DEPLOYING],
+  [S.ACTIVE]: [S.DELETING, S.DEPLOYING, S.SERVICING],
   [S.DELETING]: [S.CLEANING, S.ERROR],
   [S.ERROR]: [S.DELETING, S.DEPLOYING],
   // Adoption: a server already running its instance becomes active without a deploy.
@@ -62,6 +65,10 @@ export const EDGES: Readonly<Record<ProvisionState, readonly ProvisionState[]>> 
   [S.RESCUE]: [S.RESCUING, S.UNRESCUING, S.DELETING],
   [S.UNRESCUING]: [S.ACTIVE, S.UNRESCUEFAIL],
   [S.UNRESCUEFAIL]: [S.RESCUING, S.UNRESCUING, S.DELETING],
+  // Servicing (API 1.87): service steps on an active node through its agent, back to active.
+  [S.SERVICING]: [S.SERVICEWAIT, S.ACTIVE, S.SERVICEFAIL],
+  [S.SERVICEWAIT]: [S.SERVICING, S.SERVICEFAIL],
+  [S.SERVICEFAIL]: [S.SERVICING, S.ACTIVE, S.RESCUING],
 });
 
 /** Operator verbs (`PUT .../states/provision`) -> from-state -> the state the node enters. */
@@ -76,7 +83,11 @@ export const VERBS: Readonly<Record<string, Partial<Record<ProvisionState, Provi
     [S.ACTIVE]: S.DELETING, [S.DEPLOYFAIL]: S.DELETING, [S.ERROR]: S.DELETING,
     [S.RESCUE]: S.DELETING, [S.RESCUEWAIT]: S.DELETING, [S.RESCUEFAIL]: S.DELETING, [S.UNRESCUEFAIL]: S.DELETING,
   },
-  abort: { [S.CLEANWAIT]: S.CLEANFAIL, [S.INSPECTWAIT]: S.INSPECTFAIL, [S.DEPLOYWAIT]: S.DEPLOYFAIL, [S.RESCUEWAIT]: S.RESCUEFAIL },
+  abort: {
+    [S.CLEANWAIT]: S.CLEANFAIL, [S.INSPECTWAIT]: S.INSPECTFAIL, [S.DEPLOYWAIT]: S.DEPLOYFAIL, [S.RESCUEWAIT]: S.RESCUEFAIL,
+    [S.SERVICEWAIT]: S.SERVICEFAIL, [S.SERVICEFAIL]: S.ACTIVE,
+  },
+  service: { [S.ACTIVE]: S.SERVICING, [S.SERVICEFAIL]: S.SERVICING },
   adopt: { [S.MANAGEABLE]: S.ADOPTING, [S.ADOPTFAIL]: S.ADOPTING },
   rescue: { [S.ACTIVE]: S.RESCUING, [S.RESCUE]: S.RESCUING, [S.RESCUEFAIL]: S.RESCUING, [S.UNRESCUEFAIL]: S.RESCUING },
   unrescue: { [S.RESCUE]: S.UNRESCUING, [S.RESCUEFAIL]: S.UNRESCUING, [S.UNRESCUEFAIL]: S.UNRESCUING },
@@ -93,6 +104,8 @@ export const AGENT_STATES: readonly ProvisionState[] = [
   S.CLEANWAIT,
   S.DEPLOYING,
   S.DEPLOYWAIT,
+  S.SERVICING,
+  S.SERVICEWAIT,
 ];
 /** With fast track, agents may also stay up in these. */
 export const FAST_TRACK_STATES: readonly ProvisionState[] = [S.MANAGEABLE, S.AVAILABLE, S.ENROLL];
@@ -105,6 +118,7 @@ export const TRANSIENT_FAILURE: Readonly<Partial<Record<ProvisionState, Provisio
   [S.DEPLOYING]: S.DEPLOYFAIL,
   [S.DELETING]: S.ERROR,
   [S.ADOPTING]: S.ADOPTFAIL,
+  [S.SERVICING]: S.SERVICEFAIL,
 });
 
 /** Wait states and the failure state a timeout leads to. */
@@ -112,6 +126,7 @@ export const WAIT_FAILURE: Readonly<Partial<Record<ProvisionState, ProvisionStat
   [S.INSPECTWAIT]: S.INSPECTFAIL,
   [S.CLEANWAIT]: S.CLEANFAIL,
   [S.DEPLOYWAIT]: S.DEPLOYFAIL,
+  [S.SERVICEWAIT]: S.SERVICEFAIL,
 });
 
 /** Stable states in which a node may be deleted (in maintenance: any non-transient state). */

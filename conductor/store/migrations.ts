@@ -72,7 +72,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    name: "node history, VIF attachments",
+    name: "node history, VIF attachments, service_step",
     sql: `
       CREATE TABLE node_history (
         uuid TEXT PRIMARY KEY,
@@ -94,6 +94,7 @@ export const MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (node_uuid, vif_id)
       );
       CREATE UNIQUE INDEX node_vifs_port ON node_vifs(port_uuid);
+      ALTER TABLE nodes ADD COLUMN service_step TEXT;
     `,
   },
 ];
