@@ -84,7 +84,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     locks,
     hostname: hostname(),
     agent: deps.agent ?? createAgentClient({ logger: log, commandTimeoutS: config.agent.command_timeout_s, maxAttempts: config.agent.max_command_attempts }),
-    move: createTransition(store.nodes, log),
+    move: createTransition(store.nodes, log, { store: store.history, conductor: hostname() }),
     images: createImageService({ dataDir: config.data_dir, publicUrl: config.public_url }),
     background(name, fn) {
       track(

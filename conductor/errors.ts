@@ -45,6 +45,21 @@ export const ERRORS = {
   RESOURCE_VERSION_NOT_ALLOWED: { status: 405, message: (a) => String(a.reason) },
   INVENTORY_NOT_FOUND: { status: 404, message: (a) => `Inventory not found for node ${a.node}.` },
   NOT_FOUND: { status: 404, message: (a) => `The resource could not be found: ${a.path}` },
+  TRAIT_NOT_FOUND: { status: 404, message: (a) => `Node ${a.node} doesn't have a trait '${a.trait}'` },
+  HISTORY_NOT_FOUND: { status: 404, message: (a) => `Node history record ${a.history} could not be found.` },
+  BIOS_SETTING_NOT_FOUND: { status: 404, message: (a) => `Node ${a.node} doesn't have a BIOS setting '${a.name}'` },
+  // A node interface that is `no-*` (no-raid, no-vendor, no-console, no-rescue...): Ironic's
+  // UnsupportedDriverExtension, 400 (the RAID endpoint answers it as 404, as Ironic does).
+  UNSUPPORTED_DRIVER_EXTENSION: { status: 400, message: (a) => `Driver ${a.driver} does not support ${a.extension} (disabled or not implemented).` },
+  // Ironic turns it into a 404 for RAID: "RAID is a standard interface and all drivers might not have it".
+  RAID_UNSUPPORTED: { status: 404, message: (a) => `Driver ${a.driver} does not support raid (disabled or not implemented).` },
+  DRIVER_NOT_FOUND: { status: 404, message: (a) => `The driver '${a.driver}' is unknown.` },
+  VENDOR_METHOD_UNSUPPORTED: { status: 400, message: (a) => `No handler for method ${a.method}` },
+  MISSING_PARAMETER: { status: 400, message: (a) => `Missing mandatory parameter: ${a.name}` },
+  NODE_IN_MAINTENANCE: { status: 400, message: (a) => `The ${a.op} operation can't be performed on node ${a.node} because it's in maintenance mode.` },
+  NO_FREE_PORTS: { status: 400, message: (a) => `Unable to attach VIF ${a.vif}, not enough free physical ports.` },
+  VIF_ALREADY_ATTACHED: { status: 409, message: (a) => `Unable to attach VIF because VIF ${a.vif} is already attached to Ironic Port ${a.port}` },
+  VIF_NOT_ATTACHED: { status: 400, message: (a) => `Unable to detach VIF ${a.vif} from node ${a.node} because it is not attached to it.` },
   METHOD_NOT_ALLOWED: { status: 405, message: (a) => `The method ${a.method} is not allowed for this resource.` },
   INVALID_PARAMETER: { status: 400, message: (a) => String(a.reason) },
   INVALID_BODY: { status: 400, message: (a) => `Invalid request body: ${a.reason}` },

@@ -114,6 +114,10 @@ export const ProvisionVerbSchema = z.enum([
   "undeploy",
   "abort",
   "rebuild",
+  "adopt",
+  "rescue",
+  "unrescue",
+  "service",
 ]);
 export type ProvisionVerb = z.infer<typeof ProvisionVerbSchema>;
 
@@ -123,6 +127,7 @@ export const ProvisionTargetSchema = z
     configdrive: z.union([z.string().max(64 * 1024 * 1024), dict]).nullable().optional(),
     clean_steps: z.array(CleanStepInputSchema).max(64).optional(),
     deploy_steps: z.array(CleanStepInputSchema).max(64).optional(),
+    service_steps: z.array(CleanStepInputSchema).max(64).optional(),
     disable_ramdisk: z.boolean().optional(),
     rescue_password: z.string().max(255).optional(),
   })

@@ -18,6 +18,20 @@ export const MAX_MINOR = 82;
  */
 export const CONTINUE_INSPECTION_MINOR = 84;
 const PATH_MAX: Record<string, number> = { "/v1/continue_inspection": CONTINUE_INSPECTION_MINOR };
+/**
+ * Node sub-resources newer than 1.82 (children 1.83, firmware 1.86, vmedia 1.89, and the
+ * provision endpoint for `service`, 1.87) accept the
+ * version that introduced them, as `continue_inspection` does, until the global maximum
+ * reaches them.
+ */
+export const SUBRESOURCE_MINOR = { children: 83, firmware: 86, service: 87, vmedia: 89 } as const;
+const PATTERN_MAX: readonly [RegExp, number][] = [
+  [/^\/v1\/nodes\/[^/]+\/children$/, SUBRESOURCE_MINOR.children],
+  [/^\/v1\/nodes\/[^/]+\/firmware$/, SUBRESOURCE_MINOR.firmware],
+  [/^\/v1\/nodes\/[^/]+\/vmedia$/, SUBRESOURCE_MINOR.vmedia],
+  // `service` (with service_steps) is a provision verb of 1.87.
+  [/^\/v1\/nodes\/[^/]+\/states\/provision$/, SUBRESOURCE_MINOR.service],
+];
 export const MIN_VERSION = `1.${MIN_MINOR}`;
 export const MAX_VERSION = `1.${MAX_MINOR}`;
 
@@ -51,7 +65,8 @@ export function microversion(): MiddlewareHandler<{ Variables: { minor: number }
       const m = /^\s*baremetal\s+(\S+)\s*$/i.exec(generic);
       if (m) raw = m[1];
     }
-    const max = PATH_MAX[c.req.path.replace(/\/+$/, "")] ?? MAX_MINOR;
+    const path = c.req.path.replace(/\/+$/, "");
+    const max = PATH_MAX[path] ?? PATTERN_MAX.find(([re]) => re.test(path))?.[1] ?? MAX_MINOR;
     if (max !== MAX_MINOR) c.header(MAX_VERSION_HEADER, `1.${max}`);
     const minor = parseVersion(raw, max);
     c.set("minor", minor);

@@ -8,6 +8,7 @@ import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { requestPower } from "../orchestration/power-request.ts";
 import { requestProvision } from "../orchestration/provision.ts";
+import { S } from "../state-machine/states.ts";
 import { baseUrl, type ApiEnv } from "./env.ts";
 import { statesView } from "./node-view.ts";
 import { readBody } from "./validate.ts";
@@ -16,7 +17,21 @@ import { readBody } from "./validate.ts";
 /** Soft power off/reboot and the power `timeout` (Ironic's MINOR_27_SOFT_POWER_OFF). */
 const SOFT_POWER_MINOR = 27;
 
-const VERB_MIN_MINOR: Record<string, number> = { manage: 4, provide: 4, inspect: 6, abort: 13, clean: 15 };
+const VERB_MIN_MINOR: Record<string, number> = { manage: 4, provide: 4, inspect: 6, abort: 13, clean: 15, adopt: 17, rescue: 38, unrescue: 38, service: 87 };
+
+/** Aborting an inspection came with 1.41 (older clients get 406, as Ironic). */
+const INSPECT_ABORT_MINOR = 41;
+/** Aborting a deploy in `wait call-back` came with 1.110: below it, the state refuses abort. */
+const DEPLOY_ABORT_MINOR = 110;
+
+function checkAbortVersion(ctx: ConductorContext, ident: string, minor: number): void {
+  const node = ctx.store.nodes.find(ident);
+  if (!node) return; // requestProvision answers the 404
+  if (node.provision_state === S.INSPECTWAIT && minor < INSPECT_ABORT_MINOR) throw conductorError("NOT_ACCEPTABLE");
+  if (node.provision_state === S.DEPLOYWAIT && minor < DEPLOY_ABORT_MINOR) {
+    throw conductorError("INVALID_STATE_REQUESTED", { action: "abort", node: node.uuid, state: node.provision_state });
+  }
+}
 
 /**
  * @example
@@ -48,6 +63,7 @@ export function createNodeStateRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     if (min && c.get("minor") < min) {
       throw conductorError("VERSION_NOT_ACCEPTABLE", { version: `1.${c.get("minor")} for "${body.target}"`, min: `1.${min}`, max: "1.82" });
     }
+    if (body.target === "abort") checkAbortVersion(ctx, c.req.param("ident"), c.get("minor"));
     requestProvision(ctx, c.req.param("ident"), body);
     c.header("Location", `${baseUrl(c)}/v1/nodes/${c.req.param("ident")}/states`);
     return c.body(null, 202);

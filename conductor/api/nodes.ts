@@ -10,6 +10,7 @@ import { MAX_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
 import { JsonPatchSchema, MaintenanceSchema, NodeCreateSchema, NodePatchedSchema } from "../../protocol/ironic-api.ts";
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
+import { recordHistory } from "../orchestration/node-history.ts";
 import { DELETE_ALLOWED, S, TRANSIENT_FAILURE, type ProvisionState } from "../state-machine/states.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { NODE_SORT_KEYS } from "../store/node-store.ts";
@@ -161,14 +162,15 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     if (!withinJsonDepth(JSON.stringify(out), MAX_JSON_DEPTH)) {
       throw conductorError("INVALID_PARAMETER", { reason: `The patched node nests deeper than ${MAX_JSON_DEPTH} levels.` });
     }
-    if (out.driver_info !== node.driver_info && ![S.ENROLL, S.MANAGEABLE, S.AVAILABLE, S.INSPECTFAIL, S.CLEANFAIL, S.DEPLOYFAIL, S.ACTIVE, S.ERROR].includes(node.provision_state as never) && JSON.stringify(out.driver_info) !== JSON.stringify(node.driver_info)) {
+    if (out.driver_info !== node.driver_info && ![S.ENROLL, S.MANAGEABLE, S.AVAILABLE, S.INSPECTFAIL, S.CLEANFAIL, S.DEPLOYFAIL, S.ACTIVE, S.ERROR, S.ADOPTFAIL, S.RESCUE, S.RESCUEFAIL, S.UNRESCUEFAIL].includes(node.provision_state as never) && JSON.stringify(out.driver_info) !== JSON.stringify(node.driver_info)) {
       throw conductorError("INVALID_STATE", { reason: `Node ${node.uuid} can not have driver_info updated while in state "${node.provision_state}".` });
     }
     if (out.driver !== node.driver || JSON.stringify(out.driver_info) !== JSON.stringify(node.driver_info)) {
       checkDriverInfo(ctx, out.driver as string, out.driver_info as Record<string, unknown>);
     }
     if (out.chassis_uuid !== node.attrs.chassis_uuid) checkChassisRef(ctx, out.chassis_uuid);
-    const attrs: Record<string, unknown> = {};
+    // attrs PATCH can't write (traits, target_raid_config: their own endpoints) are kept.
+    const attrs: Record<string, unknown> = Object.fromEntries(Object.entries(node.attrs).filter(([k]) => !ATTR_FIELDS.has(k)));
     for (const k of ATTR_FIELDS) if (out[k] !== undefined && out[k] !== null) attrs[k] = out[k];
     const updated = ctx.store.nodes.update(node.uuid, {
       name: (out.name as string | null) ?? null,
@@ -207,11 +209,13 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     }
     reason ??= c.req.query("reason") ?? null;
     ctx.store.nodes.update(node.uuid, { maintenance: true, maintenance_reason: reason?.slice(0, 4096) ?? null });
+    recordHistory(ctx, node.uuid, "INFO", "maintenance", `Maintenance mode set${reason ? `: ${reason.slice(0, 4096)}` : ""}`);
     return c.body(null, 202);
   });
   app.delete("/:ident/maintenance", (c) => {
     const node = requireNode(ctx, c.req.param("ident"));
     ctx.store.nodes.update(node.uuid, { maintenance: false, maintenance_reason: null, fault: null });
+    recordHistory(ctx, node.uuid, "INFO", "maintenance", "Maintenance mode cleared");
     return c.body(null, 202);
   });
 

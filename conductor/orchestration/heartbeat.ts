@@ -112,7 +112,7 @@ export function handleHeartbeat(ctx: ConductorContext, ident: string, body: Hear
   ctx.store.nodes.recordHeartbeat(node, { url: callback.url, version: body.agent_version ?? null, verifyCa: ca, at: Date.now() });
   const state = node.provision_state;
   if (node.maintenance) return abortInMaintenance(ctx, node.uuid, state);
-  if (state !== S.INSPECTWAIT && state !== S.CLEANWAIT && state !== S.DEPLOYWAIT) return;
+  if (state !== S.INSPECTWAIT && state !== S.CLEANWAIT && state !== S.DEPLOYWAIT && state !== S.SERVICEWAIT) return;
   const release = ctx.locks.tryLock(node.uuid, "heartbeat");
   if (!release) return; // already being worked on; this heartbeat only refreshed the agent
   ctx.background(`heartbeat ${node.uuid}`, async () => {
@@ -141,7 +141,7 @@ function abortInMaintenance(ctx: ConductorContext, uuid: string, state: string):
       const node = ctx.store.nodes.get(uuid);
       if (!node?.maintenance || kindOf(node.provision_state) !== kind) return;
       ctx.log.error({ node: uuid, state: node.provision_state }, `aborting ${kind}: the node is in maintenance mode`);
-      await failRun(ctx, node, kind, kind === "clean" ? "Cleaning aborted as node is in maintenance mode" : "Deploy aborted as node is in maintenance mode");
+      await failRun(ctx, node, kind, { clean: "Cleaning", deploy: "Deploy", service: "Servicing" }[kind] + " aborted as node is in maintenance mode");
     } finally {
       release();
     }

@@ -19,6 +19,7 @@ import type { NodeRecord } from "../store/node-record.ts";
 import type { ConductorContext } from "./context.ts";
 import { errorText, nodePowerAction } from "./power-action.ts";
 import { bounded } from "./power-timeouts.ts";
+import { recordHistory } from "./node-history.ts";
 import { createResilientLoop } from "./resilient-loop.ts";
 
 /** Ironic's `faults.POWER_FAILURE`. */
@@ -123,6 +124,7 @@ export function createPowerSync(ctx: ConductorContext, options: PowerSyncOptions
       "Switching node to maintenance mode.";
     if (error !== undefined) msg += ` Error: ${errorText(error)}`;
     ctx.store.nodes.update(node.uuid, { power_state: actual, maintenance: true, maintenance_reason: msg, fault: POWER_FAILURE, last_error: msg });
+    recordHistory(ctx, node.uuid, "ERROR", "monitoring", msg);
     ctx.log.error({ node: node.uuid, power_state: actual, previous: node.power_state, event: "power_failure" }, msg);
     return "maintenance";
   }
@@ -164,7 +166,7 @@ export function createPowerSync(ctx: ConductorContext, options: PowerSyncOptions
         return "forced";
       }
       ctx.store.nodes.update(node.uuid, { power_state: actual });
-      // Ironic also writes this into the node's history, which Teeth does not have yet.
+      recordHistory(ctx, node.uuid, "INFO", "monitoring", `During sync_power_state, node ${node.uuid} state does not match expected state '${node.power_state}'. Updating recorded state to '${actual}'.`);
       ctx.log.warn(
         { node: node.uuid, previous: node.power_state, power_state: actual, event: "power_state_corrected" },
         "During sync_power_state, node power state changed outside the conductor; updated the recorded state",
@@ -181,6 +183,7 @@ export function createPowerSync(ctx: ConductorContext, options: PowerSyncOptions
       }
       counts.delete(node.uuid);
       ctx.store.nodes.update(node.uuid, { power_state: read.state, maintenance: false, maintenance_reason: null, fault: null });
+      recordHistory(ctx, node.uuid, "INFO", "monitoring", `Node ${node.uuid} is recovered from power failure; maintenance mode cleared.`);
       ctx.log.info({ node: node.uuid, power_state: read.state, event: "power_failure_recovered" }, "Node is recovered from power failure");
       return "recovered";
     });

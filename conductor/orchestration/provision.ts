@@ -15,7 +15,7 @@ import { errorText } from "./power-action.ts";
 import { bounded } from "./power-timeouts.ts";
 import { runKeys, withoutRunKeys } from "./step-kinds.ts";
 
-const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild"]);
+const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild", "service"]);
 
 function without(d: Record<string, unknown>, keys: string[]) {
   const o = { ...d };
@@ -36,6 +36,7 @@ function failBackground(ctx: ConductorContext, uuid: string, failTo: Partial<Rec
 
 const FAIL_FROM: Partial<Record<string, ProvisionState>> = {
   [S.VERIFYING]: S.ENROLL,
+  [S.ADOPTING]: S.ADOPTFAIL,
   [S.CLEANING]: S.CLEANFAIL,
   [S.INSPECTING]: S.INSPECTFAIL,
   [S.DEPLOYING]: S.DEPLOYFAIL,
@@ -59,6 +60,11 @@ async function startCleaning(ctx: ConductorContext, node: NodeRecord, manual: bo
 async function startDeploy(ctx: ConductorContext, node: NodeRecord): Promise<void> {
   node = await bootRamdisk(ctx, node);
   ctx.move(node.uuid, { from: S.DEPLOYING, to: S.DEPLOYWAIT, reason: "ramdisk booting; waiting for the agent" });
+}
+
+async function startService(ctx: ConductorContext, node: NodeRecord): Promise<void> {
+  node = await bootRamdisk(ctx, node);
+  ctx.move(node.uuid, { from: S.SERVICING, to: S.SERVICEWAIT, reason: "ramdisk booting; waiting for the agent" });
 }
 
 async function startInspection(ctx: ConductorContext, node: NodeRecord): Promise<void> {
@@ -85,6 +91,34 @@ async function verify(ctx: ConductorContext, node: NodeRecord): Promise<void> {
     return back(`Failed to get power state for node ${node.uuid}. Error: ${errorText(e)}`);
   }
   ctx.move(node.uuid, { from: S.VERIFYING, to: S.MANAGEABLE, reason: "driver validated", fields: { power_state: power, target_provision_state: null, last_error: null } });
+}
+
+/**
+ * `adopt`: a server already running its instance becomes `active` without a deploy (Ironic's
+ * `_do_adoption`): the driver must validate; the power state is left for the sync loop to
+ * read. A failure lands in `adopt failed` with Ironic's message and no recorded power state.
+ */
+async function adopt(ctx: ConductorContext, node: NodeRecord): Promise<void> {
+  const problem = ctx.drivers.get(node.driver).validate(node);
+  if (problem) {
+    const error = `Error while attempting to adopt node ${node.uuid}: ${problem}.`;
+    ctx.log.error({ node: node.uuid, err: error }, "adoption failed");
+    ctx.move(node.uuid, { from: S.ADOPTING, to: S.ADOPTFAIL, reason: error, fields: { last_error: error, power_state: null, target_provision_state: null } });
+    return;
+  }
+  ctx.move(node.uuid, { from: S.ADOPTING, to: S.ACTIVE, reason: "adopted", fields: { target_provision_state: null, last_error: null } });
+}
+
+/**
+ * rescue/unrescue: checked as Ironic does (state, then the password), then refused: every
+ * Teeth driver's rescue interface is `no-rescue` (Ironic answers this 500 "Failed to rescue
+ * instance"; Teeth says the same reason as a 400 before touching the node).
+ */
+function refuseRescue(node: NodeRecord, verb: string, body: ProvisionTarget): never {
+  if (verb === "rescue" && !body.rescue_password?.trim()) {
+    throw conductorError("INVALID_PARAMETER", { reason: 'A non-empty "rescue_password" is required when setting target provision state to rescue' });
+  }
+  throw conductorError("UNSUPPORTED_DRIVER_EXTENSION", { driver: node.driver, extension: "rescue" });
 }
 
 async function undeploy(ctx: ConductorContext, node: NodeRecord): Promise<void> {
@@ -116,7 +150,20 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
   if (node.maintenance && NEEDS_NO_MAINTENANCE.has(verb)) {
     throw conductorError("INVALID_STATE", { reason: `Node ${node.uuid} is in maintenance mode; "${body.target}" is refused.` });
   }
-  if (verb === "clean" && !body.clean_steps?.length) {
+  if (body.rescue_password !== undefined && verb !== "rescue") {
+    throw conductorError("INVALID_PARAMETER", { reason: '"rescue_password" is only valid when setting target provision state to rescue' });
+  }
+  if (verb === "rescue" || verb === "unrescue") {
+    if (node.maintenance) throw conductorError("NODE_IN_MAINTENANCE", { op: `${verb === "rescue" ? "rescuing" : "unrescuing"}`, node: node.uuid });
+    refuseRescue(node, verb, body);
+  }
+    if (verb === "service" && !body.service_steps?.length) {
+    throw conductorError("INVALID_PARAMETER", { reason: '"service_steps" is required when setting target provision state to service' });
+  }
+  if (body.service_steps && verb !== "service") {
+    throw conductorError("INVALID_PARAMETER", { reason: '"service_steps" is only valid when setting target provision state to service' });
+  }
+    if (verb === "clean" && !body.clean_steps?.length) {
     throw conductorError("INVALID_PARAMETER", { reason: '"clean_steps" is required when setting target provision state to clean' });
   }
   if (verb === "active" || verb === "rebuild") ctx.images.validate(node);
@@ -160,19 +207,35 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
         bg = (n) => startDeploy(ctx, n);
         break;
       }
-      case "deleted":
+      case "service":
+        moved = ctx.move(node.uuid, {
+          from, to, reason,
+          fields: { target_provision_state: S.ACTIVE, last_error: null, driver_internal_info: { ...without(node.driver_internal_info, runKeys("service")), service_steps_requested: body.service_steps } },
+        });
+        bg = (n) => startService(ctx, n);
+        break;
+            case "adopt":
+        moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.ACTIVE, last_error: null } });
+        bg = (n) => adopt(ctx, n);
+        break;
+            case "deleted":
         moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.AVAILABLE, last_error: null } });
         bg = (n) => undeploy(ctx, n);
         break;
       case "abort":
+        if (from === S.SERVICEFAIL) {
+          // A failed service given up on: the node goes back to active as it is.
+          moved = ctx.move(node.uuid, { from, to, reason: "service abandoned by operator", fields: { target_provision_state: null, service_step: null, driver_internal_info: withoutRunKeys(node.driver_internal_info, "service") } });
+          break;
+        }
         moved = ctx.move(node.uuid, {
           from, to, reason: "aborted by operator",
           fields: {
-            last_error: `${from} aborted by operator`, target_provision_state: null, clean_step: null, deploy_step: null, ...WIPE_AGENT,
-            driver_internal_info: withoutRunKeys(node.driver_internal_info, "clean", "deploy"),
+            last_error: `${from} aborted by operator`, target_provision_state: null, clean_step: null, deploy_step: null, service_step: null, ...WIPE_AGENT,
+            driver_internal_info: withoutRunKeys(node.driver_internal_info, "clean", "deploy", "service"),
           },
         });
-        if (to === S.CLEANFAIL || to === S.INSPECTFAIL) bg = async (n) => void (await tearDownRamdisk(ctx, n));
+        if (to === S.CLEANFAIL || to === S.INSPECTFAIL || to === S.SERVICEFAIL) bg = async (n) => void (await tearDownRamdisk(ctx, n));
         break;
       default:
         throw conductorError("INVALID_STATE_REQUESTED", { action: body.target, node: node.uuid, state: from });

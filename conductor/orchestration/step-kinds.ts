@@ -11,15 +11,17 @@ export interface KindStates {
   fail: ProvisionState;
 }
 
-export const KIND_STATES: Readonly<Record<"clean" | "deploy", KindStates>> = Object.freeze({
+export const KIND_STATES: Readonly<Record<StepKind, KindStates>> = Object.freeze({
   clean: { active: S.CLEANING, wait: S.CLEANWAIT, fail: S.CLEANFAIL },
   deploy: { active: S.DEPLOYING, wait: S.DEPLOYWAIT, fail: S.DEPLOYFAIL },
+  service: { active: S.SERVICING, wait: S.SERVICEWAIT, fail: S.SERVICEFAIL },
 });
 
 /** Which step run a provision state belongs to, if any. */
-export function kindOf(state: string): Extract<StepKind, "clean" | "deploy"> | null {
+export function kindOf(state: string): StepKind | null {
   if (state === S.CLEANING || state === S.CLEANWAIT) return "clean";
   if (state === S.DEPLOYING || state === S.DEPLOYWAIT) return "deploy";
+  if (state === S.SERVICING || state === S.SERVICEWAIT) return "service";
   return null;
 }
 

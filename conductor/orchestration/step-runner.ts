@@ -7,6 +7,7 @@
  * matching failure state with a reason.
  */
 import type { CommandResult } from "../../protocol/agent-commands.ts";
+import type { StepKind } from "../../protocol/steps.ts";
 import { isTeethError } from "../../common/branded-error.ts";
 import { agentText } from "../agent-client/client.ts";
 import type { NodeRecord } from "../store/node-record.ts";
@@ -16,11 +17,11 @@ import type { ConductorContext } from "./context.ts";
 import { runConductorStep } from "./conductor-steps.ts";
 import { KIND_STATES, kindOf, rebootFlag, runKeys } from "./step-kinds.ts";
 import { flattenAgentSteps, planClean, planDeploy, type PlannedStep } from "./step-plan.ts";
-import { rebootIntoRamdisk, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
+import { rebootIntoRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import { cleanFailureFields } from "./clean-failure.ts";
 import { S } from "../state-machine/states.ts";
 
-type Kind = "clean" | "deploy";
+type Kind = StepKind;
 export type StepOutcome = "running" | "done" | "failed" | "idle";
 
 function withoutKeys(d: Record<string, unknown>, keys: string[]): Record<string, unknown> {
@@ -89,6 +90,17 @@ async function finishRun(ctx: ConductorContext, node: NodeRecord, kind: Kind): P
       to,
       reason: "cleaning finished",
       fields: { target_provision_state: null, clean_step: null, driver_internal_info: dii, last_error: null },
+    });
+  } else if (kind === "service") {
+    // Back to the instance (Ironic's tear_down_service): ramdisk off, boot from disk, power on.
+    node = await tearDownRamdisk(ctx, node);
+    await ctx.drivers.get(node.driver).boot.prepareInstance(node);
+    node = await setPower(ctx, node, "power on");
+    ctx.move(node.uuid, {
+      from: k.active,
+      to: S.ACTIVE,
+      reason: "servicing finished",
+      fields: { target_provision_state: null, service_step: null, driver_internal_info: dii, last_error: null, ...WIPE_AGENT },
     });
   } else {
     await ctx.drivers.get(node.driver).boot.cleanUpRamdisk(node);
@@ -243,7 +255,9 @@ async function planAndStart(ctx: ConductorContext, node: NodeRecord, kind: Kind)
   const agentSteps = flattenAgentSteps(r.command_result, kind);
   const dii = node.driver_internal_info;
   const requested = dii[`${kind}_steps_requested`] as { interface: string; step: string; args?: Record<string, unknown> }[] | undefined;
-  const plan = kind === "clean" ? planClean(agentSteps, ctx.config.cleaning, requested) : planDeploy(agentSteps, requested ?? []);
+  // Service runs exactly the operator's steps, checked against the agent's, as a manual clean.
+  const plan = kind === "deploy" ? planDeploy(agentSteps, requested ?? []) : planClean(agentSteps, ctx.config.cleaning, kind === "service" ? (requested ?? []) : requested);
+  if (!plan.ok && kind === "service") plan.reason = plan.reason.replace(/^Clean step/, "Service step");
   if (!plan.ok) {
     await failRun(ctx, node, kind, plan.reason);
     return "failed";

@@ -25,6 +25,8 @@ export function sweepTimeouts(ctx: ConductorContext, now = Date.now()): string[]
     [S.DEPLOYWAIT]: t.deploy_callback_s,
     [S.CLEANWAIT]: t.clean_callback_s,
     [S.INSPECTWAIT]: t.inspect_wait_s,
+    // Servicing runs steps like a clean, through the same agent: the same callback limit.
+    [S.SERVICEWAIT]: t.clean_callback_s,
   };
   const failed: string[] = [];
   for (const node of ctx.store.nodes.listInStates(Object.keys(limits))) {
@@ -41,8 +43,8 @@ export function sweepTimeouts(ctx: ConductorContext, now = Date.now()): string[]
         to: WAIT_FAILURE[node.provision_state as keyof typeof WAIT_FAILURE]!,
         reason,
         fields: {
-          last_error: reason, target_provision_state: null, clean_step: null, deploy_step: null, ...WIPE_AGENT,
-          driver_internal_info: withoutRunKeys(node.driver_internal_info, "clean", "deploy"),
+          last_error: reason, target_provision_state: null, clean_step: null, deploy_step: null, service_step: null, ...WIPE_AGENT,
+          driver_internal_info: withoutRunKeys(node.driver_internal_info, "clean", "deploy", "service"),
           // Ironic's clean-wait timeout goes through cleaning_error_handler: maintenance when a step was running.
           ...(node.provision_state === S.CLEANWAIT ? cleanFailureFields(node, reason) : {}),
         },

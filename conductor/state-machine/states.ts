@@ -1,7 +1,8 @@
 /**
  * @module conductor/state-machine/states
  * Ironic's provision states and the edges between them, for the life cycle Teeth runs:
- * enroll -> manageable -> (inspect | clean) -> available -> deploy -> active -> undeploy.
+ * enroll -> manageable -> (inspect | clean) -> available -> deploy -> active -> undeploy, and
+ * manageable -> adopt -> active for servers already running their instance.
  */
 
 export const S = Object.freeze({
@@ -21,6 +22,17 @@ export const S = Object.freeze({
   ACTIVE: "active",
   DELETING: "deleting",
   ERROR: "error",
+  ADOPTING: "adopting",
+  ADOPTFAIL: "adopt failed",
+  RESCUING: "rescuing",
+  RESCUEWAIT: "rescue wait",
+  RESCUEFAIL: "rescue failed",
+  RESCUE: "rescue",
+  UNRESCUING: "unrescuing",
+  UNRESCUEFAIL: "unrescue failed",
+  SERVICING: "servicing",
+  SERVICEWAIT: "service wait",
+  SERVICEFAIL: "service failed",
 } as const);
 export type ProvisionState = (typeof S)[keyof typeof S];
 
@@ -28,7 +40,7 @@ export type ProvisionState = (typeof S)[keyof typeof S];
 export const EDGES: Readonly<Record<ProvisionState, readonly ProvisionState[]>> = Object.freeze({
   [S.ENROLL]: [S.VERIFYING],
   [S.VERIFYING]: [S.MANAGEABLE, S.ENROLL],
-  [S.MANAGEABLE]: [S.CLEANING, S.INSPECTING],
+  [S.MANAGEABLE]: [S.CLEANING, S.INSPECTING, S.ADOPTING],
   [S.INSPECTING]: [S.INSPECTWAIT, S.MANAGEABLE, S.INSPECTFAIL],
   [S.INSPECTWAIT]: [S.INSPECTING, S.MANAGEABLE, S.INSPECTFAIL],
   [S.INSPECTFAIL]: [S.MANAGEABLE, S.INSPECTING],
@@ -39,21 +51,46 @@ export const EDGES: Readonly<Record<ProvisionState, readonly ProvisionState[]>> 
   [S.DEPLOYING]: [S.DEPLOYWAIT, S.ACTIVE, S.DEPLOYFAIL],
   [S.DEPLOYWAIT]: [S.DEPLOYING, S.DEPLOYFAIL],
   [S.DEPLOYFAIL]: [S.DEPLOYING, S.DELETING],
-  [S.ACTIVE]: [S.DELETING, S.DEPLOYING],
+  [S.ACTIVE]: [S.DELETING, S.DEPLOYING, S.SERVICING],
   [S.DELETING]: [S.CLEANING, S.ERROR],
   [S.ERROR]: [S.DELETING, S.DEPLOYING],
+  // Adoption: a server already running its instance becomes active without a deploy.
+  [S.ADOPTING]: [S.ACTIVE, S.ADOPTFAIL],
+  [S.ADOPTFAIL]: [S.ADOPTING, S.MANAGEABLE],
+  // Rescue states exist for Ironic's names and `abort`; no Teeth driver has a rescue interface
+  // yet, so nothing enters them (rescue/unrescue are refused before any transition).
+  [S.RESCUING]: [S.RESCUEWAIT, S.RESCUE, S.RESCUEFAIL],
+  [S.RESCUEWAIT]: [S.RESCUING, S.RESCUEFAIL, S.DELETING],
+  [S.RESCUEFAIL]: [S.RESCUING, S.UNRESCUING, S.DELETING],
+  [S.RESCUE]: [S.RESCUING, S.UNRESCUING, S.DELETING],
+  [S.UNRESCUING]: [S.ACTIVE, S.UNRESCUEFAIL],
+  [S.UNRESCUEFAIL]: [S.RESCUING, S.UNRESCUING, S.DELETING],
+  // Servicing (API 1.87): service steps on an active node through its agent, back to active.
+  [S.SERVICING]: [S.SERVICEWAIT, S.ACTIVE, S.SERVICEFAIL],
+  [S.SERVICEWAIT]: [S.SERVICING, S.SERVICEFAIL],
+  [S.SERVICEFAIL]: [S.SERVICING, S.ACTIVE, S.RESCUING],
 });
 
 /** Operator verbs (`PUT .../states/provision`) -> from-state -> the state the node enters. */
 export const VERBS: Readonly<Record<string, Partial<Record<ProvisionState, ProvisionState>>>> = Object.freeze({
-  manage: { [S.ENROLL]: S.VERIFYING, [S.AVAILABLE]: S.MANAGEABLE, [S.INSPECTFAIL]: S.MANAGEABLE, [S.CLEANFAIL]: S.MANAGEABLE },
+  manage: { [S.ENROLL]: S.VERIFYING, [S.AVAILABLE]: S.MANAGEABLE, [S.INSPECTFAIL]: S.MANAGEABLE, [S.CLEANFAIL]: S.MANAGEABLE, [S.ADOPTFAIL]: S.MANAGEABLE },
   provide: { [S.MANAGEABLE]: S.CLEANING },
   inspect: { [S.MANAGEABLE]: S.INSPECTING, [S.INSPECTFAIL]: S.INSPECTING },
   clean: { [S.MANAGEABLE]: S.CLEANING },
   active: { [S.AVAILABLE]: S.DEPLOYING, [S.DEPLOYFAIL]: S.DEPLOYING },
   rebuild: { [S.ACTIVE]: S.DEPLOYING, [S.DEPLOYFAIL]: S.DEPLOYING, [S.ERROR]: S.DEPLOYING },
-  deleted: { [S.ACTIVE]: S.DELETING, [S.DEPLOYFAIL]: S.DELETING, [S.ERROR]: S.DELETING },
-  abort: { [S.CLEANWAIT]: S.CLEANFAIL, [S.INSPECTWAIT]: S.INSPECTFAIL, [S.DEPLOYWAIT]: S.DEPLOYFAIL },
+  deleted: {
+    [S.ACTIVE]: S.DELETING, [S.DEPLOYFAIL]: S.DELETING, [S.ERROR]: S.DELETING,
+    [S.RESCUE]: S.DELETING, [S.RESCUEWAIT]: S.DELETING, [S.RESCUEFAIL]: S.DELETING, [S.UNRESCUEFAIL]: S.DELETING,
+  },
+  abort: {
+    [S.CLEANWAIT]: S.CLEANFAIL, [S.INSPECTWAIT]: S.INSPECTFAIL, [S.DEPLOYWAIT]: S.DEPLOYFAIL, [S.RESCUEWAIT]: S.RESCUEFAIL,
+    [S.SERVICEWAIT]: S.SERVICEFAIL, [S.SERVICEFAIL]: S.ACTIVE,
+  },
+  service: { [S.ACTIVE]: S.SERVICING, [S.SERVICEFAIL]: S.SERVICING },
+  adopt: { [S.MANAGEABLE]: S.ADOPTING, [S.ADOPTFAIL]: S.ADOPTING },
+  rescue: { [S.ACTIVE]: S.RESCUING, [S.RESCUE]: S.RESCUING, [S.RESCUEFAIL]: S.RESCUING, [S.UNRESCUEFAIL]: S.RESCUING },
+  unrescue: { [S.RESCUE]: S.UNRESCUING, [S.RESCUEFAIL]: S.UNRESCUING, [S.UNRESCUEFAIL]: S.UNRESCUING },
 });
 
 /** Verb aliases the API accepts (Ironic's `deploy`/`undeploy` are CLI words for these). */
@@ -67,6 +104,8 @@ export const AGENT_STATES: readonly ProvisionState[] = [
   S.CLEANWAIT,
   S.DEPLOYING,
   S.DEPLOYWAIT,
+  S.SERVICING,
+  S.SERVICEWAIT,
 ];
 /** With fast track, agents may also stay up in these. */
 export const FAST_TRACK_STATES: readonly ProvisionState[] = [S.MANAGEABLE, S.AVAILABLE, S.ENROLL];
@@ -78,6 +117,8 @@ export const TRANSIENT_FAILURE: Readonly<Partial<Record<ProvisionState, Provisio
   [S.CLEANING]: S.CLEANFAIL,
   [S.DEPLOYING]: S.DEPLOYFAIL,
   [S.DELETING]: S.ERROR,
+  [S.ADOPTING]: S.ADOPTFAIL,
+  [S.SERVICING]: S.SERVICEFAIL,
 });
 
 /** Wait states and the failure state a timeout leads to. */
@@ -85,10 +126,11 @@ export const WAIT_FAILURE: Readonly<Partial<Record<ProvisionState, ProvisionStat
   [S.INSPECTWAIT]: S.INSPECTFAIL,
   [S.CLEANWAIT]: S.CLEANFAIL,
   [S.DEPLOYWAIT]: S.DEPLOYFAIL,
+  [S.SERVICEWAIT]: S.SERVICEFAIL,
 });
 
 /** Stable states in which a node may be deleted (in maintenance: any non-transient state). */
-export const DELETE_ALLOWED: readonly ProvisionState[] = [S.ENROLL, S.MANAGEABLE, S.AVAILABLE, S.INSPECTFAIL, S.CLEANFAIL];
+export const DELETE_ALLOWED: readonly ProvisionState[] = [S.ENROLL, S.MANAGEABLE, S.AVAILABLE, S.INSPECTFAIL, S.CLEANFAIL, S.ADOPTFAIL];
 
 export function isEdge(from: string, to: string): boolean {
   return (EDGES[from as ProvisionState] ?? []).includes(to as ProvisionState);

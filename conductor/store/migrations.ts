@@ -144,6 +144,33 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "node history, VIF attachments, service_step",
+    sql: `
+      CREATE TABLE node_history (
+        uuid TEXT PRIMARY KEY,
+        node_uuid TEXT NOT NULL REFERENCES nodes(uuid) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        severity TEXT NOT NULL,
+        event_type TEXT NOT NULL,
+        event TEXT NOT NULL,
+        conductor TEXT,
+        user TEXT
+      );
+      CREATE INDEX node_history_node ON node_history(node_uuid, seq);
+      CREATE TABLE node_vifs (
+        node_uuid TEXT NOT NULL REFERENCES nodes(uuid) ON DELETE CASCADE,
+        vif_id TEXT NOT NULL,
+        port_uuid TEXT REFERENCES ports(uuid) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (node_uuid, vif_id)
+      );
+      CREATE UNIQUE INDEX node_vifs_port ON node_vifs(port_uuid);
+      ALTER TABLE nodes ADD COLUMN service_step TEXT;
+    `,
+  },
 ];
 
 /**

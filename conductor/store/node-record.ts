@@ -29,6 +29,8 @@ export interface NodeRecord {
   attrs: Dict;
   clean_step: Dict | null;
   deploy_step: Dict | null;
+  /** The service step running (API 1.87); absent on records made before servicing existed. */
+  service_step?: Dict | null;
   agent_url: string | null;
   agent_token: string | null;
   agent_verify_ca: string | null;
@@ -52,6 +54,7 @@ export const JSON_COLUMNS = [
   "attrs",
   "clean_step",
   "deploy_step",
+  "service_step",
 ] as const;
 
 export type NodeRow = Record<string, string | number | null>;
@@ -61,7 +64,7 @@ export function nodeFromRow(row: NodeRow): NodeRecord {
   const out: Record<string, unknown> = { ...row };
   for (const c of JSON_COLUMNS) {
     const v = row[c];
-    out[c] = typeof v === "string" ? JSON.parse(v) : c === "clean_step" || c === "deploy_step" ? null : {};
+    out[c] = typeof v === "string" ? JSON.parse(v) : c === "clean_step" || c === "deploy_step" || c === "service_step" ? null : {};
   }
   out.maintenance = row.maintenance === 1;
   return out as unknown as NodeRecord;

@@ -53,6 +53,8 @@ describe("without force (the default)", () => {
     expect(bmc.count("setPowerState")).toBe(0);
     const line = logs.find((l) => l.event === "power_state_corrected");
     expect(line).toMatchObject({ node: uuid, previous: "power on", power_state: "power off", level: 40 });
+    const corrected = tc.conductor.store.history.list(uuid).filter((e) => e.event_type === "monitoring");
+    expect(corrected.map((e) => [e.severity, e.event])).toEqual([["INFO", `During sync_power_state, node ${uuid} state does not match expected state 'power on'. Updating recorded state to 'power off'.`]]);
     expect((await tc.conductor.powerSync.syncOnce()).get(uuid)).toBe("unchanged");
     expect(tc.conductor.powerSync.failures(uuid)).toBe(0);
   });
@@ -124,6 +126,9 @@ describe("without force (the default)", () => {
     expect((await tc.conductor.powerSync.recoverOnce()).get(uuid)).toBe("recovered");
     expect(get(uuid)).toMatchObject({ maintenance: false, fault: null, maintenance_reason: null, power_state: "power on" });
     expect(tc.conductor.powerSync.failures(uuid)).toBe(0);
+    const monitoring = tc.conductor.store.history.list(uuid).filter((e) => e.event_type === "monitoring");
+    expect(monitoring.map((e) => e.severity)).toEqual(["ERROR", "INFO"]);
+    expect(monitoring[0]!.event).toBe(n.last_error!);
   });
 
   test("recovery leaves alone a node an operator put into maintenance", async () => {

@@ -16,7 +16,7 @@ export interface StandInOptions {
   heartbeatMs?: number;
   tls?: { cert: string; key: string };
   /** More steps to advertise, by kind (e.g. a vendor step with reboot_requested). */
-  extraSteps?: { clean?: AgentStepDef[]; deploy?: AgentStepDef[] };
+  extraSteps?: { clean?: AgentStepDef[]; deploy?: AgentStepDef[]; service?: AgentStepDef[] };
   /** Steps (by name) that end FAILED with this message. */
   failSteps?: Record<string, string>;
   /** Clean steps (by name) that stay RUNNING for this many polls before they end. */
@@ -120,6 +120,11 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
           GenericHardwareManager: [{ step: "write_image", priority: 0, interface: "deploy", reboot_requested: false, abortable: false }],
           ...(o.extraSteps?.deploy ? { VendorHardwareManager: o.extraSteps.deploy } : {}),
         }, hardware_manager_version: hwm };
+      } else if (cmd === "get_service_steps") {
+        r.command_result = { service_steps: {
+          GenericHardwareManager: [{ step: "burnin_cpu", priority: 0, interface: "deploy", reboot_requested: false, abortable: false }],
+          ...(o.extraSteps?.service ? { VendorHardwareManager: o.extraSteps.service } : {}),
+        }, hardware_manager_version: hwm };
       } else if (cmd === "execute_clean_step" && o.slowSteps?.[(body.params.step as { step: string }).step]) {
         const name = (body.params.step as { step: string }).step;
         r.command_status = "RUNNING";
@@ -129,6 +134,8 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
         r.command_error = { type: "CommandExecutionError", code: 500, message: "Command execution failed", details: failure };
       } else if (cmd === "execute_clean_step") {
         step(r, "clean", String((body.params.step as { step: string }).step));
+      } else if (cmd === "execute_service_step") {
+        step(r, "service", String((body.params.step as { step: string }).step));
       } else if (cmd === "execute_deploy_step") {
         const s = body.params.step as { step: string };
         if (s.step === "write_image") {
