@@ -92,8 +92,10 @@ for (const sc of SCENARIOS) {
       }
     }
 
+    // This test's dnsmasqs only (its own conf files): network namespaces share the PID space,
+    // so a plain `pgrep dnsmasq` also counts another lab's.
     const dnsmasqPids = () => {
-      const r = Bun.spawnSync(["ip", "netns", "exec", lab.name, "pgrep", "-x", "dnsmasq"]);
+      const r = Bun.spawnSync(["pgrep", "-f", `^/usr/sbin/dnsmasq .*--conf-file=${dir}/`]);
       return r.stdout.toString().split("\n").filter(Boolean).map(Number);
     };
 
