@@ -31,6 +31,7 @@ export const ERRORS = {
     status: 409,
     message: (a) => `Node ${a.node} is locked by host ${a.host}, please retry after the current operation is completed.`,
   },
+  NODE_RETIRED: { status: 400, message: (a) => `The ${a.op} operation can't be performed on node ${a.node} because it is retired.` },
   DUPLICATE_NAME: { status: 409, message: (a) => `A node with name ${a.name} already exists.` },
   DUPLICATE_UUID: { status: 409, message: (a) => `A resource with UUID ${a.uuid} already exists.` },
   MAC_ALREADY_EXISTS: { status: 409, message: (a) => `A port with MAC address ${a.mac} already exists.` },
@@ -45,7 +46,11 @@ export const ERRORS = {
   // Ironic's NotAcceptable: a feature (soft power, timeout, ...) newer than the requested microversion.
   NOT_ACCEPTABLE: { status: 406, message: () => "Request not acceptable." },
   VERSION_REQUIRED: { status: 404, message: (a) => `API version ${a.version} or newer is required` },
-  VERSION_INVALID: { status: 400, message: (a) => `Invalid value for X-OpenStack-Ironic-API-Version header: ${a.version}` },
+  VERSION_INVALID: { status: 406, message: () => "Invalid value for X-OpenStack-Ironic-API-Version header" },
+  VERSION_MAJOR: {
+    status: 406,
+    message: (a) => `Mutually exclusive versions requested. Version ${a.version} requested but not supported by this service. The supported version range is: [${a.min}, ${a.max}].`,
+  },
   UNAUTHORIZED: { status: 401, message: () => "The request you have made requires authentication." },
   BODY_TOO_LARGE: { status: 413, message: (a) => `Request body is larger than ${a.limit} bytes.` },
   AGENT_TOKEN_INVALID: { status: 400, message: () => "Invalid or missing agent token received." },

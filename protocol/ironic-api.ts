@@ -59,6 +59,14 @@ export const NodeFieldsShape = {
   chassis_uuid: uuidField("chassis_uuid").nullable(),
   instance_uuid: uuidField("instance_uuid").nullable(),
   shard: textField("shard").nullable(),
+  maintenance: booleanField("maintenance"),
+  maintenance_reason: textField("maintenance_reason", 4096).nullable(),
+  retired: booleanField("retired").nullable(),
+  retired_reason: textField("retired_reason", 4096).nullable(),
+  protected: booleanField("protected").nullable(),
+  protected_reason: textField("protected_reason", 4096).nullable(),
+  /** A node's UUID or name; the API stores the UUID. */
+  parent_node: textField("parent_node").nullable(),
   ...(Object.fromEntries(INTERFACE_FIELDS.map((f) => [f, textField(f).nullable()])) as Record<(typeof INTERFACE_FIELDS)[number], z.ZodNullable<z.ZodType<string>>>),
 };
 

@@ -9,10 +9,11 @@ import { isTeethError } from "../../common/branded-error.ts";
 import type { Logger } from "../../common/logger.ts";
 import { bodyLimit } from "hono/body-limit";
 import { ironicErrorBody, REQUEST_ID_HEADER } from "../../protocol/ironic-api.ts";
-import { allowsNoAuth } from "../config/load.ts";
+import { allowsNoAuth, authStrategies } from "../config/load.ts";
 import { conductorError, toHttpError } from "../errors.ts";
 import { createImageRoutes } from "../images/serve.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
+import { createBasicAuth } from "./basic-auth.ts";
 import { type ApiEnv } from "./env.ts";
 import { microversion } from "./microversion.ts";
 import { createNodeManagementRoutes } from "./node-management.ts";
@@ -56,7 +57,9 @@ function lazyChild(log: Logger, bindings: Record<string, unknown>): Logger {
  * Bun.serve({ port: 6385, fetch: createApiApp(ctx).fetch });
  */
 export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
+  // strict: false: `GET /v1/nodes/?fields=...` (as `baremetal node list --fields` sends) is the
+  // collection, as in Ironic.
+  const app = new Hono<ApiEnv>({ strict: false });
   const noAuth = allowsNoAuth(ctx.config);
 
   app.use("*", async (c, next) => {
@@ -77,12 +80,21 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
     else c.get("log").debug(line, "request");
   });
 
+  const strategies = authStrategies(ctx.config.auth);
+  const token = strategies.includes("token") ? ctx.config.auth.token : null;
+  const basic = strategies.includes("http_basic") ? createBasicAuth(ctx.config.auth.htpasswd_file!) : null;
   app.use("*", async (c, next) => {
     if (noAuth || PUBLIC.test(c.req.path)) return next();
     const auth = c.req.header("authorization");
-    const bearer = auth?.startsWith("Bearer ") ? auth.slice(7) : undefined;
-    if (!tokenMatches(bearer ?? c.req.header("x-auth-token"), ctx.config.auth.token!)) throw conductorError("UNAUTHORIZED");
-    return next();
+    if (token) {
+      const bearer = auth?.startsWith("Bearer ") ? auth.slice(7) : undefined;
+      if (tokenMatches(bearer ?? c.req.header("x-auth-token"), token)) return next();
+      if (!basic || (!auth?.toLowerCase().startsWith("basic ") && (bearer || c.req.header("x-auth-token")))) throw conductorError("UNAUTHORIZED");
+    }
+    // Ironic's basic-auth middleware answers in its own body, `{"error": {"message", "code"}}`.
+    const failed = await basic!.check(auth);
+    if (!failed) return next();
+    return c.json(failed.body, failed.status, failed.headers);
   });
 
   // Bodies are small; only a deploy may carry a configdrive (<= 64 MiB, as IPA).
@@ -102,7 +114,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
   };
   app.use("/v1/nodes/:ident/states/provision", limit(96 * 1024 * 1024));
   app.use("/v1/*", async (c, next) => {
-    if (c.req.path.endsWith("/states/provision")) return next();
+    if (c.req.path.replace(/\/+$/, "").endsWith("/states/provision")) return next();
     return limit(1024 * 1024)(c, next);
   });
   app.use("/v1/*", microversion());

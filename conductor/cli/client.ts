@@ -30,7 +30,7 @@ export function createApiClient(options: { url: string; token?: string; fetch?: 
   return {
     url: base,
     async request(method, path, body) {
-      const headers: Record<string, string> = { "X-OpenStack-Ironic-API-Version": "1.82", Accept: "application/json" };
+      const headers: Record<string, string> = { "X-OpenStack-Ironic-API-Version": "1.89", Accept: "application/json" };
       if (body !== undefined) headers["Content-Type"] = "application/json";
       if (options.token) headers.Authorization = `Bearer ${options.token}`;
       let res: Response;

@@ -23,6 +23,16 @@ export const ConductorConfigSchema = z
       .object({
         /** Bearer token required on the operator API when not listening on loopback only. */
         token: z.string().min(16).nullable().default(null),
+        /**
+         * Ironic's `auth_strategy`: `noauth` (loopback only), `token`, `http_basic`, or a list of
+         * `token` and `http_basic` (either answers). null: `token` when a token is set, else noauth.
+         */
+        strategy: z
+          .union([z.enum(["noauth", "token", "http_basic"]), z.array(z.enum(["token", "http_basic"])).min(1).max(2)])
+          .nullable()
+          .default(null),
+        /** Apache htpasswd file with bcrypt digests (Ironic's `http_basic_auth_user_file`); re-read when it changes. */
+        htpasswd_file: z.string().min(1).nullable().default(null),
       })
       .strict()
       .prefault({}),
