@@ -236,6 +236,11 @@ export function parseIronicError(text: string): string {
     const fault = IronicFaultSchema.partial().parse(JSON.parse(body.error_message));
     return fault.faultstring ?? body.error_message;
   } catch {
+    // Ironic's basic-auth middleware answers `{"error": {"message": ..., "code": ...}}`.
+    try {
+      const m = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+      if (typeof m === "string") return m;
+    } catch {}
     return text;
   }
 }

@@ -59,3 +59,31 @@ test("a changed htpasswd file is read again: the old password stops working", as
   expect((await tc.api("GET", "/v1/nodes", undefined, basic("metal3", "s3cret-pw"))).status).toBe(401);
   expect((await tc.api("GET", "/v1/nodes", undefined, basic("metal3", "rotated-pw-2"))).status).toBe(200);
 });
+
+const ROOT = join(import.meta.dir, "../..");
+async function run(cmd: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  const p = Bun.spawn(cmd, { env: { PATH: process.env.PATH ?? "", HOME: dir, ...env }, stdout: "pipe", stderr: "pipe", cwd: ROOT });
+  const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
+  return { code: await p.exited, out, err };
+}
+
+test("teeth CLI sends HTTP basic credentials from TEETH_USER/TEETH_PASSWORD (nothing on argv)", async () => {
+  writeFileSync(join(dir, "htpasswd"), await htpasswd("metal3", "cli-pw-3"));
+  const ok = await run([process.execPath, join(ROOT, "main.ts"), "node", "list", "--url", tc.url], { TEETH_USER: "metal3", TEETH_PASSWORD: "cli-pw-3" });
+  expect(ok.code).toBe(0);
+  const bad = await run([process.execPath, join(ROOT, "main.ts"), "node", "list", "--url", tc.url], { TEETH_USER: "metal3", TEETH_PASSWORD: "wrong" });
+  expect(bad.code).toBe(1);
+  expect(bad.err).toContain("Incorrect username or password (HTTP 401)");
+});
+
+const BAREMETAL = Bun.which("baremetal");
+test.skipIf(!BAREMETAL)("baremetal (python-ironicclient) with OS_AUTH_TYPE=http_basic", async () => {
+  writeFileSync(join(dir, "htpasswd"), await htpasswd("metal3", "bm-pw-4"));
+  const env = { OS_AUTH_TYPE: "http_basic", OS_ENDPOINT: tc.url, OS_USERNAME: "metal3" };
+  const ok = await run([BAREMETAL!, "node", "list", "-f", "json"], { ...env, OS_PASSWORD: "bm-pw-4" });
+  expect(ok.err).toBe("");
+  expect(ok.code).toBe(0);
+  expect(Array.isArray(JSON.parse(ok.out))).toBe(true);
+  const bad = await run([BAREMETAL!, "node", "list"], { ...env, OS_PASSWORD: "nope" });
+  expect(bad.code).not.toBe(0);
+}, 60_000);
