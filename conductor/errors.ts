@@ -20,6 +20,11 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, message: (a) => `The resource could not be found: ${a.path}` },
   METHOD_NOT_ALLOWED: { status: 405, message: (a) => `The method ${a.method} is not allowed for this resource.` },
   INVALID_PARAMETER: { status: 400, message: (a) => String(a.reason) },
+  // Ironic's NotAcceptable with its own message (a parameter newer than the requested version).
+  INVALID_PARAMETER_406: { status: 406, message: (a) => String(a.reason) },
+  DRIVER_NOT_FOUND: { status: 404, message: (a) => `Could not find the following driver(s) or hardware type(s): ${a.driver}.` },
+  UNSUPPORTED_DRIVER_EXTENSION: { status: 400, message: (a) => `Driver ${a.driver} does not support ${a.extension} (disabled or not implemented).` },
+  UNSUPPORTED_DRIVER_EXTENSION_404: { status: 404, message: (a) => `Driver ${a.driver} does not support ${a.extension} (disabled or not implemented).` },
   INVALID_BODY: { status: 400, message: (a) => `Invalid request body: ${a.reason}` },
   INVALID_STATE_REQUESTED: {
     status: 400,

@@ -14,6 +14,7 @@ import { conductorError, toHttpError } from "../errors.ts";
 import { createImageRoutes } from "../images/serve.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { createBasicAuth } from "./basic-auth.ts";
+import { createDriverRoutes } from "./drivers.ts";
 import { type ApiEnv } from "./env.ts";
 import { microversion } from "./microversion.ts";
 import { createNodeManagementRoutes } from "./node-management.ts";
@@ -128,9 +129,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
   app.route("/v1/nodes", createNodePortRoutes(ctx));
   app.route("/v1/nodes", createNodeRoutes(ctx));
   app.route("/v1/ports", createPortRoutes(ctx));
-  app.get("/v1/drivers", (c) =>
-    c.json({ drivers: ctx.drivers.names().map((name) => ({ name, hosts: [ctx.hostname], type: "dynamic", links: [] })) }),
-  );
+  app.route("/v1/drivers", createDriverRoutes(ctx));
 
   app.notFound((c) => c.json(ironicErrorBody(`The resource could not be found: ${c.req.method} ${c.req.path.slice(0, 200)}`, 404), 404));
   app.onError((err, c) => {

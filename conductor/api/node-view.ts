@@ -8,41 +8,13 @@
  */
 import { MASK, maskSecrets, maskSecretsInText } from "../../common/secrets.ts";
 import { isoTime, type Dict, type NodeRecord } from "../store/node-record.ts";
+import { INTERFACE_FIELDS, LEGACY_DEFAULTS } from "../drivers/interfaces.ts";
 import { FEATURE_MINOR, MAX_MINOR, NODE_FIELD_MINOR, hideNewerFields } from "./versions.ts";
 
 /** Fields of a node in the non-detailed list, as Ironic. */
 export const LIST_FIELDS = ["uuid", "name", "instance_uuid", "power_state", "provision_state", "maintenance", "links"];
 
-const INTERFACES = [
-  "bios_interface",
-  "boot_interface",
-  "console_interface",
-  "deploy_interface",
-  "firmware_interface",
-  "inspect_interface",
-  "management_interface",
-  "network_interface",
-  "power_interface",
-  "raid_interface",
-  "rescue_interface",
-  "storage_interface",
-  "vendor_interface",
-];
-const INTERFACE_DEFAULTS: Record<string, string> = {
-  bios_interface: "no-bios",
-  boot_interface: "fake",
-  console_interface: "no-console",
-  deploy_interface: "direct",
-  firmware_interface: "no-firmware",
-  inspect_interface: "agent",
-  management_interface: "fake",
-  network_interface: "noop",
-  power_interface: "fake",
-  raid_interface: "no-raid",
-  rescue_interface: "no-rescue",
-  storage_interface: "noop",
-  vendor_interface: "no-vendor",
-};
+const INTERFACES = INTERFACE_FIELDS;
 
 /** Every field a node has in the API (for validating `fields=`). */
 export const NODE_FIELDS = new Set([
@@ -157,7 +129,7 @@ export function nodeView(node: NodeRecord, base: string, fields?: readonly strin
     portgroups: link(base, `nodes/${node.uuid}/portgroups`),
     volume: link(base, `nodes/${node.uuid}/volume`),
   };
-  for (const i of INTERFACES) full[i] = (a[i] as string | undefined) ?? INTERFACE_DEFAULTS[i];
+  for (const i of INTERFACES) full[i] = (a[i] as string | undefined) ?? LEGACY_DEFAULTS[i];
   hideNewerFields(full, NODE_FIELD_MINOR, minor);
   full.provision_state = olderStateName(node.provision_state, minor);
   if (!fields) return full;

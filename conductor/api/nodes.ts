@@ -15,6 +15,7 @@ import type { NodeRecord } from "../store/node-record.ts";
 import { NODE_SORT_KEYS } from "../store/node-store.ts";
 import { baseUrl, page, type ApiEnv } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
+import { INTERFACE_FIELDS, resolveInterfaces } from "../drivers/interfaces.ts";
 import { ATTR_FIELDS, LIST_FIELDS, NODE_FIELDS, nodeView } from "./node-view.ts";
 import { checkDetailQuery, checkFields, NODE_FIELD_MINOR, rejectNewerInBody, rejectNewerInPatch } from "./versions.ts";
 import { LimitSchema, describeZodError, parseJson, readBody, readQuery, readText } from "./validate.ts";
@@ -148,6 +149,8 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     const attrs: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(body)) if (ATTR_FIELDS.has(k) && v !== undefined && v !== null) attrs[k] = v;
     if (body.parent_node) attrs.parent_node = resolveParent(ctx, body.parent_node, body.uuid ?? null);
+    // Every interface is stored with the node, the defaults of today's config included (Ironic).
+    Object.assign(attrs, resolveInterfaces(ctx.config.interfaces, body.driver, body, body.uuid));
     if (attrs.retired === false) delete attrs.retired;
     // Before 1.11 Ironic put new nodes straight into "available".
     const initial: ProvisionState = c.get("minor") >= 11 ? S.ENROLL : S.AVAILABLE;
@@ -226,6 +229,13 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
       checkDriverInfo(ctx, out.driver as string, out.driver_info as Record<string, unknown>);
     }
     checkStateRules(node, before, out);
+    // `?reset_interfaces=True` (1.45) with a new driver: interfaces the patch leaves alone go back to the defaults.
+    if (out.driver !== node.driver && ["true", "1"].includes((c.req.query("reset_interfaces") ?? "").toLowerCase())) {
+      const patched = new Set(patch.map((op) => op.path.split("/")[1]));
+      for (const f of INTERFACE_FIELDS) if (!patched.has(f)) delete out[f];
+    }
+    const changedIface = out.driver !== node.driver || INTERFACE_FIELDS.some((f) => out[f] !== before[f]);
+    if (changedIface) Object.assign(out, resolveInterfaces(ctx.config.interfaces, out.driver as string, out, node.uuid));
     if (out.parent_node !== before.parent_node) out.parent_node = resolveParent(ctx, out.parent_node, node.uuid);
     const attrs: Record<string, unknown> = {};
     for (const k of ATTR_FIELDS) if (out[k] !== undefined && out[k] !== null && out[k] !== false) attrs[k] = out[k];

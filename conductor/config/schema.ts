@@ -4,6 +4,7 @@
  * refused so a typo is named at start instead of silently ignored.
  */
 import { z } from "zod";
+import { IMPLEMENTATIONS, INTERFACE_KINDS, type InterfaceKind } from "../drivers/interfaces.ts";
 
 const listenSchema = z
   .string()
@@ -36,6 +37,27 @@ export const ConductorConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Ironic's `enabled_<kind>_interfaces` and `default_<kind>_interface`, by kind (`boot`,
+     * `deploy`, ...); a kind left out keeps every implementation Teeth has enabled and the
+     * hardware type's first enabled one as default (see `drivers/interfaces.ts`).
+     */
+    interfaces: z
+      .object({
+        enabled: z.partialRecord(z.enum(INTERFACE_KINDS), z.array(z.string().min(1)).min(1)).default({}),
+        defaults: z.partialRecord(z.enum(INTERFACE_KINDS), z.string().min(1)).default({}),
+      })
+      .strict()
+      .prefault({})
+      .superRefine((v, ctx) => {
+        for (const [kind, names] of Object.entries(v.enabled)) {
+          for (const n of names ?? []) {
+            if (!IMPLEMENTATIONS[kind as InterfaceKind].includes(n)) {
+              ctx.addIssue({ code: "custom", path: ["enabled", kind], message: `unknown ${kind} interface '${n}' (Teeth has ${IMPLEMENTATIONS[kind as InterfaceKind].join(", ")})` });
+            }
+          }
+        }
+      }),
     /** Hardware types nodes may use (Ironic's `enabled_hardware_types`); unknown names are ignored. */
     enabled_drivers: z.array(z.string().min(1)).min(1).default(["ipmi", "redfish", "fake-hardware"]),
     agent: z
