@@ -229,12 +229,21 @@ export function ironicErrorBody(message: string, status: number): { error_messag
   return { error_message: JSON.stringify(fault) };
 }
 
+/**
+ * The body of an error Ironic raises as a plain webob exception (the microversion checks, before
+ * any controller runs): `description` instead of `faultstring`.
+ */
+export function webobErrorBody(message: string, status: number, title: string): { error_message: string } {
+  return { error_message: JSON.stringify({ code: status, title, description: message }) };
+}
+
 /** Reads the human message out of an Ironic error body (or returns the raw text). */
 export function parseIronicError(text: string): string {
   try {
     const body = IronicErrorBodySchema.parse(JSON.parse(text));
-    const fault = IronicFaultSchema.partial().parse(JSON.parse(body.error_message));
-    return fault.faultstring ?? body.error_message;
+    const inner = JSON.parse(body.error_message) as { description?: unknown };
+    const fault = IronicFaultSchema.partial().parse(inner);
+    return fault.faultstring ?? (typeof inner.description === "string" ? inner.description : body.error_message);
   } catch {
     // Ironic's basic-auth middleware answers `{"error": {"message": ..., "code": ...}}`.
     try {

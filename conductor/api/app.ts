@@ -8,7 +8,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { isTeethError } from "../../common/branded-error.ts";
 import type { Logger } from "../../common/logger.ts";
 import { bodyLimit } from "hono/body-limit";
-import { ironicErrorBody, REQUEST_ID_HEADER } from "../../protocol/ironic-api.ts";
+import { ironicErrorBody, REQUEST_ID_HEADER, webobErrorBody } from "../../protocol/ironic-api.ts";
 import { allowsNoAuth, authStrategies } from "../config/load.ts";
 import { conductorError, toHttpError } from "../errors.ts";
 import { createImageRoutes } from "../images/serve.ts";
@@ -29,6 +29,8 @@ import { createRootRoutes } from "./root.ts";
  * open whatever is mounted below one of them later): version discovery, the ramdisk API, images.
  */
 const PUBLIC = /^\/(?:v1\/?)?$|^\/v1\/(?:lookup|continue_inspection)\/?$|^\/v1\/heartbeat\/[^/]+\/?$|^\/images\/[^/]+$/;
+
+const WEBOB_ERRORS = new Set(["VERSION_INVALID", "VERSION_MAJOR", "VERSION_NOT_ACCEPTABLE"]);
 
 function tokenMatches(given: string | undefined, expected: string): boolean {
   if (!given) return false;
@@ -135,9 +137,11 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
   app.onError((err, c) => {
     // A locked or full database is a 503 the client may retry, not a 500.
     const unavailable = ctx.store.guard.unavailable(err);
-    const { status, message } = toHttpError(unavailable ?? err);
+    const { status, message, code } = toHttpError(unavailable ?? err);
     if (unavailable) c.header("Retry-After", String((unavailable.details as { retry_after: number }).retry_after));
     else if (status >= 500) (c.get("log") ?? ctx.log).error({ err: (err as Error).message, stack: (err as Error).stack }, "unhandled error");
+    // Ironic's version negotiation fails before its controllers, in webob's body shape.
+    if (WEBOB_ERRORS.has(code)) return c.json(webobErrorBody(message, status, "Not Acceptable"), status as 406);
     return c.json(ironicErrorBody(message, status), status as 400);
   });
   return app;

@@ -14,7 +14,7 @@ import { FEATURE_MINOR, hideNewerFields } from "./versions.ts";
 
 /** Interface kinds newer than 1.30 in the driver view: hidden for older clients, as Ironic. */
 const DRIVER_FIELD_MINOR: Record<string, number> = {
-  properties: 14,
+  properties: FEATURE_MINOR.states_links,
   type: 30,
   default_storage_interface: 33, enabled_storage_interfaces: 33,
   default_rescue_interface: 38, enabled_rescue_interfaces: 38,
@@ -81,14 +81,13 @@ export function createDriverRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   app.get("/:name/raid/logical_disk_properties", (c) => {
     const name = find(c.req.param("name"));
     if (c.get("minor") < 12) throw conductorError("NOT_ACCEPTABLE");
-    // Ironic asks the hardware type's default RAID interface; `no-raid` has no properties (404).
-    let raid: string | null;
+    // Ironic asks the hardware type's default RAID interface; every one (no-raid included)
+    // answers the schema's properties; no RAID interface at all is 404.
     try {
-      raid = defaultInterface(cfg(), name, "raid");
+      defaultInterface(cfg(), name, "raid");
     } catch {
-      raid = null;
+      throw conductorError("UNSUPPORTED_DRIVER_EXTENSION_404", { driver: name, extension: "raid" });
     }
-    if (raid === null || raid === "no-raid") throw conductorError("UNSUPPORTED_DRIVER_EXTENSION_404", { driver: name, extension: "raid" });
     return c.json(RAID_LOGICAL_DISK_PROPERTIES);
   });
   return app;

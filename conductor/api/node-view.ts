@@ -145,8 +145,8 @@ export function olderStateName(state: string, minor: number): string | null {
   return state;
 }
 
-/** `GET /v1/nodes/{id}/states`. */
-export function statesView(node: NodeRecord, base: string, minor = MAX_MINOR): Dict {
+/** `GET /v1/nodes/{id}/states` (no links, as Ironic). */
+export function statesView(node: NodeRecord, _base: string, minor = MAX_MINOR): Dict {
   const view: Dict = {
     power_state: node.power_state,
     target_power_state: node.target_power_state,
@@ -159,7 +159,6 @@ export function statesView(node: NodeRecord, base: string, minor = MAX_MINOR): D
     target_raid_config: {},
     boot_mode: null,
     secure_boot: null,
-    links: link(base, `nodes/${node.uuid}/states`),
   };
   return hideNewerFields(view, NODE_FIELD_MINOR, minor);
 }

@@ -62,7 +62,17 @@ function notLocked(ctx: ConductorContext, node: NodeRecord) {
 }
 
 const DICT_FIELDS = ["driver_info", "properties", "instance_info", "extra"] as const;
-const WRITABLE = new Set<string>(["name", "driver", "instance_uuid", "maintenance", "maintenance_reason", ...DICT_FIELDS, ...ATTR_FIELDS]);
+// maintenance_reason is set by PUT /maintenance only, as Ironic.
+const WRITABLE = new Set<string>(["name", "driver", "instance_uuid", "maintenance", ...DICT_FIELDS, ...ATTR_FIELDS]);
+
+/** A patch of a field that can not change is 400 with Ironic's list of the ones that can. */
+function checkPatchable(patch: readonly { path: string }[]): void {
+  for (const op of patch) {
+    if (!WRITABLE.has(op.path.split("/")[1] ?? "")) {
+      throw conductorError("INVALID_PARAMETER", { reason: `Cannot patch ${op.path.slice(0, 255)}. Only the following can be updated: ${[...WRITABLE].sort().join(", ")}` });
+    }
+  }
+}
 
 /** Provision states in which a node's interfaces may change (else only in maintenance), as Ironic. */
 const INTERFACE_UPDATE_STATES = [S.ENROLL, S.INSPECTING, S.INSPECTWAIT, S.MANAGEABLE, S.AVAILABLE] as string[];
@@ -95,7 +105,6 @@ function checkStateRules(node: NodeRecord, before: Record<string, unknown>, out:
       throw conductorError("INVALID_PARAMETER", { reason: `The ${reason} field can only be set when ${flag} is True` });
     }
   }
-  if (changed("maintenance") && !out.maintenance) out.maintenance_reason = null;
   for (const k of Object.keys(out)) {
     if (k.endsWith("_interface") && changed(k) && !INTERFACE_UPDATE_STATES.includes(state) && !node.maintenance) {
       throw conductorError("INVALID_STATE", { reason: `Node ${node.uuid} can not have ${k} updated unless it is in one of allowed (${INTERFACE_UPDATE_STATES.join(", ")}) states or in maintenance mode.` });
@@ -204,11 +213,12 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   app.patch("/:ident", async (c) => {
     const patch = await readBody(c, JsonPatchSchema);
     rejectNewerInPatch(patch, NODE_FIELD_MINOR, c.get("minor"));
+    checkPatchable(patch);
     const node = requireNode(ctx, c.req.param("ident"));
     notLocked(ctx, node);
     const doc: Record<string, unknown> = {
       ...node.attrs, name: node.name, driver: node.driver, instance_uuid: node.instance_uuid,
-      maintenance: node.maintenance, maintenance_reason: node.maintenance_reason,
+      maintenance: node.maintenance,
     };
     const before = { ...doc };
     for (const f of DICT_FIELDS) doc[f] = node[f];
@@ -243,7 +253,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     const maintenance = Boolean(out.maintenance);
     const updated = ctx.store.nodes.update(node.uuid, {
       maintenance,
-      maintenance_reason: maintenance ? ((out.maintenance_reason as string | null) ?? null) : null,
+      maintenance_reason: maintenance ? node.maintenance_reason : null,
       ...(maintenance ? {} : { fault: null }),
       name: (out.name as string | null) ?? null,
       driver: out.driver as string,

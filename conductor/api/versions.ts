@@ -101,6 +101,8 @@ export const FEATURE_MINOR = {
   fields: 8,
   /** `?provision_state=` on the node list. */
   provision_state_filter: 9,
+  /** `links` in `/v1/nodes/{id}/states` and the drivers' `properties` links. */
+  states_links: 14,
   /** New nodes start in `enroll` instead of `available`. */
   enroll_state: 11,
   /** `?driver=` on the node list. */

@@ -7,7 +7,10 @@ import { startTestConductor, type TestConductor } from "./helpers/harness.ts";
 
 let tc: TestConductor;
 const v = (minor: number | string) => ({ "X-OpenStack-Ironic-API-Version": typeof minor === "number" ? `1.${minor}` : minor });
-const fault = (r: { json: any }) => JSON.parse(r.json.error_message).faultstring as string;
+const fault = (r: { json: any }) => {
+  const inner = JSON.parse(r.json.error_message);
+  return (inner.faultstring ?? inner.description) as string;
+};
 
 beforeAll(async () => {
   tc = await startTestConductor({ cleaning: { automated_clean: false } });
@@ -96,9 +99,13 @@ test("ports: name from 1.88, fields on show, /detail, trailing slashes on collec
 });
 
 test("PATCH maintenance (string booleans too) and retired with Ironic's state rules", async () => {
-  const m = await tc.api("PATCH", "/v1/nodes/mv1", [{ op: "replace", path: "/maintenance", value: "true" }, { op: "add", path: "/maintenance_reason", value: "why" }]);
+  expect((await tc.api("PUT", "/v1/nodes/mv1/maintenance", { reason: "why" })).status).toBe(202);
+  const m = await tc.api("PATCH", "/v1/nodes/mv1", [{ op: "replace", path: "/maintenance", value: "true" }]);
   expect(m.status).toBe(200);
   expect([m.json.maintenance, m.json.maintenance_reason]).toEqual([true, "why"]);
+  const reasonPatch = await tc.api("PATCH", "/v1/nodes/mv1", [{ op: "add", path: "/maintenance_reason", value: "x" }]);
+  expect(reasonPatch.status).toBe(400);
+  expect(fault(reasonPatch)).toStartWith("Cannot patch /maintenance_reason. Only the following can be updated: automated_clean, bios_interface,");
   const off = await tc.api("PATCH", "/v1/nodes/mv1", [{ op: "replace", path: "/maintenance", value: false }]);
   expect([off.json.maintenance, off.json.maintenance_reason]).toEqual([false, null]);
   const reason = await tc.api("PATCH", "/v1/nodes/mv1", [{ op: "add", path: "/retired_reason", value: "old" }]);
