@@ -241,9 +241,11 @@ export function webobErrorBody(message: string, status: number, title: string): 
 export function parseIronicError(text: string): string {
   try {
     const body = IronicErrorBodySchema.parse(JSON.parse(text));
-    const inner = JSON.parse(body.error_message) as { description?: unknown };
+    const inner = JSON.parse(body.error_message) as { description?: unknown; title?: unknown };
     const fault = IronicFaultSchema.partial().parse(inner);
-    return fault.faultstring ?? (typeof inner.description === "string" ? inner.description : body.error_message);
+    if (fault.faultstring) return fault.faultstring;
+    if (typeof inner.description === "string" && inner.description) return inner.description;
+    return typeof inner.title === "string" ? inner.title : body.error_message;
   } catch {
     // Ironic's basic-auth middleware answers `{"error": {"message": ..., "code": ...}}`.
     try {

@@ -18,6 +18,7 @@ import { createDriverRoutes } from "./drivers.ts";
 import { type ApiEnv } from "./env.ts";
 import { microversion } from "./microversion.ts";
 import { createNodeManagementRoutes } from "./node-management.ts";
+import { ironicNotFound } from "./not-found.ts";
 import { createNodeStateRoutes } from "./node-states.ts";
 import { createNodeRoutes } from "./nodes.ts";
 import { createNodePortRoutes, createPortRoutes } from "./ports.ts";
@@ -133,7 +134,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
   app.route("/v1/ports", createPortRoutes(ctx));
   app.route("/v1/drivers", createDriverRoutes(ctx));
 
-  app.notFound((c) => c.json(ironicErrorBody(`The resource could not be found: ${c.req.method} ${c.req.path.slice(0, 200)}`, 404), 404));
+  app.notFound(ironicNotFound);
   app.onError((err, c) => {
     // A locked or full database is a 503 the client may retry, not a 500.
     const unavailable = ctx.store.guard.unavailable(err);
