@@ -17,7 +17,7 @@ import { baseUrl, page, type ApiEnv } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
 import { INTERFACE_FIELDS, resolveInterfaces } from "../drivers/interfaces.ts";
 import { ATTR_FIELDS, LIST_FIELDS, NODE_FIELDS, nodeView } from "./node-view.ts";
-import { checkDetailQuery, checkFields, NODE_FIELD_MINOR, rejectNewerInBody, rejectNewerInPatch } from "./versions.ts";
+import { checkDetailQuery, checkFields, checkFilters, NODE_FIELD_MINOR, rejectNewerInBody, rejectNewerInPatch } from "./versions.ts";
 import { LimitSchema, describeZodError, parseJson, readBody, readQuery, readText } from "./validate.ts";
 
 const boolString = z.enum(["true", "false", "True", "False", "1", "0"]).transform((s) => s === "true" || s === "True" || s === "1");
@@ -137,6 +137,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   const list = (detail: boolean) => async (c: import("hono").Context<ApiEnv>) => {
     const minor = c.get("minor");
     checkDetailQuery(c.req.query("detail"), minor);
+    checkFilters(c.req.query(), minor);
     const q = readQuery(c, NodeListQuerySchema);
     checkFields(q.fields, NODE_FIELDS, NODE_FIELD_MINOR, minor);
     if (q.fields && (q.detail || detail)) throw conductorError("INVALID_PARAMETER", { reason: "Can not specify ?detail=True and fields in the same request." });
