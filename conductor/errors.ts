@@ -53,7 +53,8 @@ export const ERRORS = {
   UNSUPPORTED_DRIVER_EXTENSION: { status: 400, message: (a) => `Driver ${a.driver} does not support ${a.extension} (disabled or not implemented).` },
   // Ironic turns it into a 404 for RAID: "RAID is a standard interface and all drivers might not have it".
   RAID_UNSUPPORTED: { status: 404, message: (a) => `Driver ${a.driver} does not support raid (disabled or not implemented).` },
-  DRIVER_NOT_FOUND: { status: 404, message: (a) => `The driver '${a.driver}' is unknown.` },
+  // Ironic's answer for a driver's vendor_passthru of an unknown driver (its API layer's wording).
+  DRIVER_UNKNOWN: { status: 404, message: (a) => `The driver '${a.driver}' is unknown.` },
   VENDOR_METHOD_UNSUPPORTED: { status: 400, message: (a) => `No handler for method ${a.method}` },
   MISSING_PARAMETER: { status: 400, message: (a) => `Missing mandatory parameter: ${a.name}` },
   NODE_IN_MAINTENANCE: { status: 400, message: (a) => `The ${a.op} operation can't be performed on node ${a.node} because it's in maintenance mode.` },
@@ -62,6 +63,10 @@ export const ERRORS = {
   VIF_NOT_ATTACHED: { status: 400, message: (a) => `Unable to detach VIF ${a.vif} from node ${a.node} because it is not attached to it.` },
   METHOD_NOT_ALLOWED: { status: 405, message: (a) => `The method ${a.method} is not allowed for this resource.` },
   INVALID_PARAMETER: { status: 400, message: (a) => String(a.reason) },
+  // Ironic's NotAcceptable with its own message (a parameter newer than the requested version).
+  INVALID_PARAMETER_406: { status: 406, message: (a) => String(a.reason) },
+  DRIVER_NOT_FOUND: { status: 404, message: (a) => `Could not find the following driver(s) or hardware type(s): ${a.driver}.` },
+  UNSUPPORTED_DRIVER_EXTENSION_404: { status: 404, message: (a) => `Driver ${a.driver} does not support ${a.extension} (disabled or not implemented).` },
   INVALID_BODY: { status: 400, message: (a) => `Invalid request body: ${a.reason}` },
   INVALID_STATE_REQUESTED: {
     status: 400,
@@ -73,6 +78,7 @@ export const ERRORS = {
     status: 409,
     message: (a) => `Node ${a.node} is locked by host ${a.host}, please retry after the current operation is completed.`,
   },
+  NODE_RETIRED: { status: 400, message: (a) => `The ${a.op} operation can't be performed on node ${a.node} because it is retired.` },
   DUPLICATE_NAME: { status: 409, message: (a) => `A node with name ${a.name} already exists.` },
   DUPLICATE_UUID: { status: 409, message: (a) => `A resource with UUID ${a.uuid} already exists.` },
   MAC_ALREADY_EXISTS: { status: 409, message: (a) => `A port with MAC address ${a.mac} already exists.` },
@@ -87,7 +93,11 @@ export const ERRORS = {
   // Ironic's NotAcceptable: a feature (soft power, timeout, ...) newer than the requested microversion.
   NOT_ACCEPTABLE: { status: 406, message: () => "Request not acceptable." },
   VERSION_REQUIRED: { status: 404, message: (a) => `API version ${a.version} or newer is required` },
-  VERSION_INVALID: { status: 400, message: (a) => `Invalid value for X-OpenStack-Ironic-API-Version header: ${a.version}` },
+  VERSION_INVALID: { status: 406, message: () => "Invalid value for X-OpenStack-Ironic-API-Version header" },
+  VERSION_MAJOR: {
+    status: 406,
+    message: (a) => `Mutually exclusive versions requested. Version ${a.version} requested but not supported by this service. The supported version range is: [${a.min}, ${a.max}].`,
+  },
   UNAUTHORIZED: { status: 401, message: () => "The request you have made requires authentication." },
   BODY_TOO_LARGE: { status: 413, message: (a) => `Request body is larger than ${a.limit} bytes.` },
   // Discovery (a tokenless continue_inspection from an unknown server) that a rule refused.

@@ -59,6 +59,14 @@ export const NodeFieldsShape = {
   chassis_uuid: uuidField("chassis_uuid").nullable(),
   instance_uuid: uuidField("instance_uuid").nullable(),
   shard: textField("shard").nullable(),
+  maintenance: booleanField("maintenance"),
+  maintenance_reason: textField("maintenance_reason", 4096).nullable(),
+  retired: booleanField("retired").nullable(),
+  retired_reason: textField("retired_reason", 4096).nullable(),
+  protected: booleanField("protected").nullable(),
+  protected_reason: textField("protected_reason", 4096).nullable(),
+  /** A node's UUID or name; the API stores the UUID. */
+  parent_node: textField("parent_node").nullable(),
   ...(Object.fromEntries(INTERFACE_FIELDS.map((f) => [f, textField(f).nullable()])) as Record<(typeof INTERFACE_FIELDS)[number], z.ZodNullable<z.ZodType<string>>>),
 };
 
@@ -227,13 +235,29 @@ export function ironicErrorBody(message: string, status: number): { error_messag
   return { error_message: JSON.stringify(fault) };
 }
 
+/**
+ * The body of an error Ironic raises as a plain webob exception (the microversion checks, before
+ * any controller runs): `description` instead of `faultstring`.
+ */
+export function webobErrorBody(message: string, status: number, title: string): { error_message: string } {
+  return { error_message: JSON.stringify({ code: status, title, description: message }) };
+}
+
 /** Reads the human message out of an Ironic error body (or returns the raw text). */
 export function parseIronicError(text: string): string {
   try {
     const body = IronicErrorBodySchema.parse(JSON.parse(text));
-    const fault = IronicFaultSchema.partial().parse(JSON.parse(body.error_message));
-    return fault.faultstring ?? body.error_message;
+    const inner = JSON.parse(body.error_message) as { description?: unknown; title?: unknown };
+    const fault = IronicFaultSchema.partial().parse(inner);
+    if (fault.faultstring) return fault.faultstring;
+    if (typeof inner.description === "string" && inner.description) return inner.description;
+    return typeof inner.title === "string" ? inner.title : body.error_message;
   } catch {
+    // Ironic's basic-auth middleware answers `{"error": {"message": ..., "code": ...}}`.
+    try {
+      const m = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+      if (typeof m === "string") return m;
+    } catch {}
     return text;
   }
 }

@@ -8,12 +8,14 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { isTeethError } from "../../common/branded-error.ts";
 import type { Logger } from "../../common/logger.ts";
 import { bodyLimit } from "hono/body-limit";
-import { ironicErrorBody, REQUEST_ID_HEADER } from "../../protocol/ironic-api.ts";
-import { allowsNoAuth } from "../config/load.ts";
+import { ironicErrorBody, REQUEST_ID_HEADER, webobErrorBody } from "../../protocol/ironic-api.ts";
+import { allowsNoAuth, authStrategies } from "../config/load.ts";
 import { conductorError, toHttpError } from "../errors.ts";
 import { createBootRoutes } from "../boot/index.ts";
 import { createImageRoutes } from "../images/serve.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
+import { createBasicAuth } from "./basic-auth.ts";
+import { createDriverRoutes } from "./drivers.ts";
 import { type ApiEnv } from "./env.ts";
 import { microversion } from "./microversion.ts";
 import { createNodeConsoleRoutes } from "./node-console.ts";
@@ -24,6 +26,7 @@ import { createNodeRaidRoutes } from "./node-raid.ts";
 import { createNodeTraitRoutes } from "./node-traits.ts";
 import { createNodeVifRoutes } from "./node-vifs.ts";
 import { createDriverVendorRoutes, createNodeVendorRoutes } from "./vendor-passthru.ts";
+import { ironicNotFound } from "./not-found.ts";
 import { createNodeStateRoutes } from "./node-states.ts";
 import { createNodeRoutes } from "./nodes.ts";
 import { createNodePortRoutes, createPortgroupPortRoutes, createPortRoutes } from "./ports.ts";
@@ -43,6 +46,8 @@ import { createRootRoutes } from "./root.ts";
  * (iPXE scripts and the RAM disk: firmware has no credentials).
  */
 const PUBLIC = /^\/(?:v1\/?)?$|^\/v1\/(?:lookup|continue_inspection)\/?$|^\/v1\/heartbeat\/[^/]+\/?$|^\/images\/[^/]+$|^\/boot\/(?:ramdisk\/)?[^/]+$/;
+
+const WEBOB_ERRORS = new Set(["VERSION_INVALID", "VERSION_MAJOR", "VERSION_NOT_ACCEPTABLE"]);
 
 function tokenMatches(given: string | undefined, expected: string): boolean {
   if (!given) return false;
@@ -72,7 +77,9 @@ function lazyChild(log: Logger, bindings: Record<string, unknown>): Logger {
  * Bun.serve({ port: 6385, fetch: createApiApp(ctx).fetch });
  */
 export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
-  const app = new Hono<ApiEnv>();
+  // strict: false: `GET /v1/nodes/?fields=...` (as `baremetal node list --fields` sends) is the
+  // collection, as in Ironic.
+  const app = new Hono<ApiEnv>({ strict: false });
   const noAuth = allowsNoAuth(ctx.config);
 
   app.use("*", async (c, next) => {
@@ -93,12 +100,21 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
     else c.get("log").debug(line, "request");
   });
 
+  const strategies = authStrategies(ctx.config.auth);
+  const token = strategies.includes("token") ? ctx.config.auth.token : null;
+  const basic = strategies.includes("http_basic") ? createBasicAuth(ctx.config.auth.htpasswd_file!) : null;
   app.use("*", async (c, next) => {
     if (noAuth || PUBLIC.test(c.req.path)) return next();
     const auth = c.req.header("authorization");
-    const bearer = auth?.startsWith("Bearer ") ? auth.slice(7) : undefined;
-    if (!tokenMatches(bearer ?? c.req.header("x-auth-token"), ctx.config.auth.token!)) throw conductorError("UNAUTHORIZED");
-    return next();
+    if (token) {
+      const bearer = auth?.startsWith("Bearer ") ? auth.slice(7) : undefined;
+      if (tokenMatches(bearer ?? c.req.header("x-auth-token"), token)) return next();
+      if (!basic || (!auth?.toLowerCase().startsWith("basic ") && (bearer || c.req.header("x-auth-token")))) throw conductorError("UNAUTHORIZED");
+    }
+    // Ironic's basic-auth middleware answers in its own body, `{"error": {"message", "code"}}`.
+    const failed = await basic!.check(auth);
+    if (!failed) return next();
+    return c.json(failed.body, failed.status, failed.headers);
   });
 
   // Bodies are small; only a deploy may carry a configdrive (<= 64 MiB, as IPA).
@@ -118,7 +134,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
   };
   app.use("/v1/nodes/:ident/states/provision", limit(96 * 1024 * 1024));
   app.use("/v1/*", async (c, next) => {
-    if (c.req.path.endsWith("/states/provision")) return next();
+    if (c.req.path.replace(/\/+$/, "").endsWith("/states/provision")) return next();
     return limit(1024 * 1024)(c, next);
   });
   app.use("/v1/*", microversion());
@@ -152,17 +168,17 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
   app.route("/v1/volume", createVolumeRoutes(ctx));
   app.route("/v1/conductors", createConductorRoutes(ctx));
   app.route("/v1/events", createEventRoutes(ctx));
-  app.get("/v1/drivers", (c) =>
-    c.json({ drivers: ctx.drivers.names().map((name) => ({ name, hosts: [ctx.hostname], type: "dynamic", links: [] })) }),
-  );
+  app.route("/v1/drivers", createDriverRoutes(ctx));
 
-  app.notFound((c) => c.json(ironicErrorBody(`The resource could not be found: ${c.req.method} ${c.req.path.slice(0, 200)}`, 404), 404));
+  app.notFound(ironicNotFound);
   app.onError((err, c) => {
     // A locked or full database is a 503 the client may retry, not a 500.
     const unavailable = ctx.store.guard.unavailable(err);
-    const { status, message } = toHttpError(unavailable ?? err);
+    const { status, message, code } = toHttpError(unavailable ?? err);
     if (unavailable) c.header("Retry-After", String((unavailable.details as { retry_after: number }).retry_after));
     else if (status >= 500) (c.get("log") ?? ctx.log).error({ err: (err as Error).message, stack: (err as Error).stack }, "unhandled error");
+    // Ironic's version negotiation fails before its controllers, in webob's body shape.
+    if (WEBOB_ERRORS.has(code)) return c.json(webobErrorBody(message, status, "Not Acceptable"), status as 406);
     return c.json(ironicErrorBody(message, status), status as 400);
   });
   return app;

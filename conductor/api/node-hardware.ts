@@ -13,7 +13,9 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
-import { SUBRESOURCE_MINOR } from "./microversion.ts";
+import { FEATURE_MINOR } from "./versions.ts";
+
+const SUBRESOURCE_MINOR = { children: FEATURE_MINOR.children, firmware: FEATURE_MINOR.firmware, vmedia: FEATURE_MINOR.vmedia_attach } as const;
 import type { ApiEnv } from "./env.ts";
 import { subresourceNode } from "./subresource.ts";
 import { readBody } from "./validate.ts";

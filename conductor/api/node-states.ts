@@ -12,12 +12,10 @@ import { S } from "../state-machine/states.ts";
 import { baseUrl, type ApiEnv } from "./env.ts";
 import { statesView } from "./node-view.ts";
 import { readBody } from "./validate.ts";
+import { allows, checkVerb } from "./versions.ts";
 
-/** Verbs and the microversion that introduced them (older clients get 406, as Ironic). */
 /** Soft power off/reboot and the power `timeout` (Ironic's MINOR_27_SOFT_POWER_OFF). */
 const SOFT_POWER_MINOR = 27;
-
-const VERB_MIN_MINOR: Record<string, number> = { manage: 4, provide: 4, inspect: 6, abort: 13, clean: 15, adopt: 17, rescue: 38, unrescue: 38, service: 87 };
 
 /** Aborting an inspection came with 1.41 (older clients get 406, as Ironic). */
 const INSPECT_ABORT_MINOR = 41;
@@ -43,7 +41,7 @@ export function createNodeStateRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   app.get("/:ident/states", (c) => {
     const node = ctx.store.nodes.find(c.req.param("ident"));
     if (!node) throw conductorError("NODE_NOT_FOUND", { node: c.req.param("ident") });
-    return c.json(statesView(node, baseUrl(c)));
+    return c.json(statesView(node, baseUrl(c), c.get("minor")));
   });
 
   app.put("/:ident/states/power", async (c) => {
@@ -51,7 +49,7 @@ export function createNodeStateRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     const node = ctx.store.nodes.find(c.req.param("ident"));
     if (!node) throw conductorError("NODE_NOT_FOUND", { node: c.req.param("ident") });
     // Soft actions and `timeout` came with 1.27; Ironic answers older clients 406.
-    if ((body.target.startsWith("soft ") || body.timeout) && c.get("minor") < SOFT_POWER_MINOR) throw conductorError("NOT_ACCEPTABLE");
+    if ((body.target.startsWith("soft ") || body.timeout) && !allows("soft_power", c.get("minor"))) throw conductorError("NOT_ACCEPTABLE");
     requestPower(ctx, c.req.param("ident"), body);
     c.header("Location", `${baseUrl(c)}/v1/nodes/${c.req.param("ident")}/states`);
     return c.body(null, 202);
@@ -59,10 +57,9 @@ export function createNodeStateRoutes(ctx: ConductorContext): Hono<ApiEnv> {
 
   app.put("/:ident/states/provision", async (c) => {
     const body = await readBody(c, ProvisionTargetSchema);
-    const min = VERB_MIN_MINOR[body.target];
-    if (min && c.get("minor") < min) {
-      throw conductorError("VERSION_NOT_ACCEPTABLE", { version: `1.${c.get("minor")} for "${body.target}"`, min: `1.${min}`, max: "1.82" });
-    }
+    checkVerb(body.target, c.get("minor"));
+    const node = ctx.store.nodes.find(c.req.param("ident"));
+    if (node?.attrs.retired && body.target === "provide") throw conductorError("NODE_RETIRED", { op: "providing", node: node.uuid });
     if (body.target === "abort") checkAbortVersion(ctx, c.req.param("ident"), c.get("minor"));
     requestProvision(ctx, c.req.param("ident"), body);
     c.header("Location", `${baseUrl(c)}/v1/nodes/${c.req.param("ident")}/states`);

@@ -8,40 +8,13 @@
  */
 import { MASK, maskSecrets, maskSecretsInText } from "../../common/secrets.ts";
 import { isoTime, type Dict, type NodeRecord } from "../store/node-record.ts";
+import { INTERFACE_FIELDS, LEGACY_DEFAULTS } from "../drivers/interfaces.ts";
+import { FEATURE_MINOR, MAX_MINOR, NODE_FIELD_MINOR, hideNewerFields } from "./versions.ts";
 
 /** Fields of a node in the non-detailed list, as Ironic. */
 export const LIST_FIELDS = ["uuid", "name", "instance_uuid", "power_state", "provision_state", "maintenance", "links"];
 
-const INTERFACES = [
-  "bios_interface",
-  "boot_interface",
-  "console_interface",
-  "deploy_interface",
-  "firmware_interface",
-  "inspect_interface",
-  "management_interface",
-  "network_interface",
-  "power_interface",
-  "raid_interface",
-  "rescue_interface",
-  "storage_interface",
-  "vendor_interface",
-];
-const INTERFACE_DEFAULTS: Record<string, string> = {
-  bios_interface: "no-bios",
-  boot_interface: "fake",
-  console_interface: "no-console",
-  deploy_interface: "direct",
-  firmware_interface: "no-firmware",
-  inspect_interface: "agent",
-  management_interface: "fake",
-  network_interface: "noop",
-  power_interface: "fake",
-  raid_interface: "no-raid",
-  rescue_interface: "no-rescue",
-  storage_interface: "noop",
-  vendor_interface: "no-vendor",
-};
+const INTERFACES = INTERFACE_FIELDS;
 
 /** Every field a node has in the API (for validating `fields=`). */
 export const NODE_FIELDS = new Set([
@@ -94,11 +67,12 @@ function link(base: string, path: string) {
 
 /**
  * Renders a node for the API. `reservation`: the conductor holding the node's lock (Ironic
- * shows its host there while a task runs), else null.
+ * shows its host there while a task runs), else null. `minor`: the request's microversion;
+ * fields newer than it are left out and old state names restored, as Ironic.
  * @example
  * nodeView(node, "http://127.0.0.1:6385", ["uuid", "provision_state"]);
  */
-export function nodeView(node: NodeRecord, base: string, fields?: readonly string[], conductorName = "teeth", reservation: string | null = null): Dict {
+export function nodeView(node: NodeRecord, base: string, fields?: readonly string[], conductorName = "teeth", reservation: string | null = null, minor = MAX_MINOR): Dict {
   const a = node.attrs;
   const full: Dict = {
     uuid: node.uuid,
@@ -130,16 +104,16 @@ export function nodeView(node: NodeRecord, base: string, fields?: readonly strin
     service_step: maskStep(node.service_step ?? null),
     resource_class: a.resource_class ?? null,
     automated_clean: a.automated_clean ?? null,
-    protected: false,
-    protected_reason: null,
+    protected: a.protected ?? false,
+    protected_reason: a.protected_reason ?? null,
     owner: a.owner ?? null,
     lessee: a.lessee ?? null,
     description: a.description ?? null,
     conductor_group: a.conductor_group ?? "",
     conductor: conductorName,
     allocation_uuid: node.allocation_uuid ?? null,
-    retired: false,
-    retired_reason: null,
+    retired: a.retired ?? false,
+    retired_reason: a.retired_reason ?? null,
     network_data: a.network_data ?? {},
     boot_mode: null,
     secure_boot: null,
@@ -152,20 +126,31 @@ export function nodeView(node: NodeRecord, base: string, fields?: readonly strin
     links: link(base, `nodes/${node.uuid}`),
     ports: link(base, `nodes/${node.uuid}/ports`),
     states: link(base, `nodes/${node.uuid}/states`),
+    portgroups: link(base, `nodes/${node.uuid}/portgroups`),
+    volume: link(base, `nodes/${node.uuid}/volume`),
   };
-  for (const i of INTERFACES) full[i] = (a[i] as string | undefined) ?? INTERFACE_DEFAULTS[i];
+  for (const i of INTERFACES) full[i] = (a[i] as string | undefined) ?? LEGACY_DEFAULTS[i];
+  hideNewerFields(full, NODE_FIELD_MINOR, minor);
+  full.provision_state = olderStateName(node.provision_state, minor);
   if (!fields) return full;
   const out: Dict = {};
   for (const f of fields) if (f in full) out[f] = full[f];
   return out;
 }
 
-/** `GET /v1/nodes/{id}/states`. */
-export function statesView(node: NodeRecord, base: string): Dict {
-  return {
+/** Ironic's state names before 1.2 (`available` was `null`) and 1.39 (no `inspect wait`). */
+export function olderStateName(state: string, minor: number): string | null {
+  if (state === "available" && minor < 2) return null;
+  if (state === "inspect wait" && minor < FEATURE_MINOR.inspect_wait) return "inspecting";
+  return state;
+}
+
+/** `GET /v1/nodes/{id}/states` (no links, as Ironic). */
+export function statesView(node: NodeRecord, _base: string, minor = MAX_MINOR): Dict {
+  const view: Dict = {
     power_state: node.power_state,
     target_power_state: node.target_power_state,
-    provision_state: node.provision_state,
+    provision_state: olderStateName(node.provision_state, minor),
     target_provision_state: node.target_provision_state,
     provision_updated_at: isoTime(node.provision_updated_at),
     last_error: node.last_error && maskSecretsInText(node.last_error),
@@ -174,12 +159,12 @@ export function statesView(node: NodeRecord, base: string): Dict {
     target_raid_config: node.attrs.target_raid_config ?? {},
     boot_mode: null,
     secure_boot: null,
-    links: link(base, `nodes/${node.uuid}/states`),
   };
+  return hideNewerFields(view, NODE_FIELD_MINOR, minor);
 }
 
 /** Writable attrs of a node kept in the `attrs` column. */
 export const ATTR_FIELDS = new Set([
   "description", "resource_class", "owner", "lessee", "conductor_group", "automated_clean", "network_data",
-  "chassis_uuid", "shard", ...INTERFACES,
+  "chassis_uuid", "shard", "parent_node", "retired", "retired_reason", "protected", "protected_reason", ...INTERFACES,
 ]);

@@ -16,8 +16,10 @@ import type { NodeRecord } from "../store/node-record.ts";
 import { NODE_SORT_KEYS } from "../store/node-store.ts";
 import { baseUrl, page, type ApiEnv } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
+import { INTERFACE_FIELDS, resolveInterfaces } from "../drivers/interfaces.ts";
 import { ATTR_FIELDS, LIST_FIELDS, NODE_FIELDS, nodeView } from "./node-view.ts";
 import { checkChassisRef } from "./resources/chassis.ts";
+import { checkDetailQuery, checkFields, checkFilters, NODE_FIELD_MINOR, rejectNewerInBody, rejectNewerInPatch } from "./versions.ts";
 import { LimitSchema, describeZodError, parseJson, readBody, readQuery, readText } from "./validate.ts";
 
 const boolString = z.enum(["true", "false", "True", "False", "1", "0"]).transform((s) => s === "true" || s === "True" || s === "1");
@@ -28,7 +30,6 @@ export const NodeListQuerySchema = z
       .string()
       .max(2048)
       .transform((s) => s.split(",").map((f) => f.trim()).filter(Boolean))
-      .refine((fs) => fs.every((f) => NODE_FIELDS.has(f)), { message: "unknown field in 'fields'" })
       .optional(),
     detail: boolString.optional(),
     provision_state: z.string().max(64).optional(),
@@ -63,7 +64,64 @@ function notLocked(ctx: ConductorContext, node: NodeRecord) {
 }
 
 const DICT_FIELDS = ["driver_info", "properties", "instance_info", "extra"] as const;
-const WRITABLE = new Set<string>(["name", "driver", "instance_uuid", ...DICT_FIELDS, ...ATTR_FIELDS]);
+// maintenance_reason is set by PUT /maintenance only, as Ironic.
+const WRITABLE = new Set<string>(["name", "driver", "instance_uuid", "maintenance", ...DICT_FIELDS, ...ATTR_FIELDS]);
+
+/** A patch of a field that can not change is 400 with Ironic's list of the ones that can. */
+function checkPatchable(patch: readonly { path: string }[]): void {
+  for (const op of patch) {
+    if (!WRITABLE.has(op.path.split("/")[1] ?? "")) {
+      throw conductorError("INVALID_PARAMETER", { reason: `Cannot patch ${op.path.slice(0, 255)}. Only the following can be updated: ${[...WRITABLE].sort().join(", ")}` });
+    }
+  }
+}
+
+/** Provision states in which a node's interfaces may change (else only in maintenance), as Ironic. */
+const INTERFACE_UPDATE_STATES = [S.ENROLL, S.INSPECTING, S.INSPECTWAIT, S.MANAGEABLE, S.AVAILABLE] as string[];
+
+/**
+ * Ironic's `update_node` rules for `retired`, `protected` and interfaces: leaving retired or
+ * protected clears the reason, a reason needs the flag, `retired` is refused in `available`,
+ * `protected` needs `active` or `rescue`.
+ */
+function checkStateRules(node: NodeRecord, before: Record<string, unknown>, out: Record<string, unknown>): void {
+  const changed = (k: string) => JSON.stringify(before[k] ?? null) !== JSON.stringify(out[k] ?? null);
+  const state = node.provision_state;
+  for (const [flag, reason, rule] of [
+    ["protected", "protected_reason", () => {
+      if (state !== S.ACTIVE && state !== "rescue") {
+        throw conductorError("INVALID_STATE", { reason: `Node ${node.uuid} can only be made protected in provision states 'active' or 'rescue', the current state is '${state}'` });
+      }
+    }],
+    ["retired", "retired_reason", () => {
+      if (state === S.AVAILABLE) {
+        throw conductorError("INVALID_STATE", { reason: `Node ${node.uuid} can not have 'retired' set in provision state 'available', the current state is '${state}'` });
+      }
+    }],
+  ] as const) {
+    if (changed(flag)) {
+      if (!out[flag]) out[reason] = null;
+      else rule();
+    }
+    if (changed(reason) && out[reason] && !out[flag]) {
+      throw conductorError("INVALID_PARAMETER", { reason: `The ${reason} field can only be set when ${flag} is True` });
+    }
+  }
+  for (const k of Object.keys(out)) {
+    if (k.endsWith("_interface") && changed(k) && !INTERFACE_UPDATE_STATES.includes(state) && !node.maintenance) {
+      throw conductorError("INVALID_STATE", { reason: `Node ${node.uuid} can not have ${k} updated unless it is in one of allowed (${INTERFACE_UPDATE_STATES.join(", ")}) states or in maintenance mode.` });
+    }
+  }
+}
+
+/** `parent_node` names an existing node other than this one; stored as its UUID (Ironic, 1.83). */
+function resolveParent(ctx: ConductorContext, value: unknown, self: string | null): string | null {
+  if (value === undefined || value === null) return null;
+  const parent = ctx.store.nodes.find(String(value));
+  if (!parent) throw conductorError("NODE_NOT_FOUND", { node: String(value) });
+  if (parent.uuid === self) throw conductorError("INVALID_PARAMETER", { reason: "A node can not be its own parent." });
+  return parent.uuid;
+}
 
 /** A malformed driver_info field (wrong type, port out of range, ...) is a 400 naming it; missing ones wait for validate. */
 function checkDriverInfo(ctx: ConductorContext, driver: string, info: Record<string, unknown>): void {
@@ -79,25 +137,34 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
   const list = (detail: boolean) => async (c: import("hono").Context<ApiEnv>) => {
+    const minor = c.get("minor");
+    checkDetailQuery(c.req.query("detail"), minor);
+    checkFilters(c.req.query(), minor);
     const q = readQuery(c, NodeListQuerySchema);
+    checkFields(q.fields, NODE_FIELDS, NODE_FIELD_MINOR, minor);
     if (q.fields && (q.detail || detail)) throw conductorError("INVALID_PARAMETER", { reason: "Can not specify ?detail=True and fields in the same request." });
     const limit = !q.limit || q.limit > MAX_PAGE ? MAX_PAGE : q.limit;
     const nodes = ctx.store.nodes.list({ ...q, limit });
     const base = baseUrl(c);
     const fields = q.fields ?? (detail || q.detail ? undefined : LIST_FIELDS);
-    return c.json(page(c, "nodes", nodes.map((n) => nodeView(n, base, fields, ctx.hostname, reservation(ctx, n))), limit, nodes.at(-1)?.uuid));
+    return c.json(page(c, "nodes", nodes.map((n) => nodeView(n, base, fields, ctx.hostname, reservation(ctx, n), minor)), limit, nodes.at(-1)?.uuid));
   };
   app.get("/", list(false));
   app.get("/detail", list(true));
 
   app.post("/", async (c) => {
     const body = await readBody(c, NodeCreateSchema);
+    rejectNewerInBody(body as Record<string, unknown>, NODE_FIELD_MINOR, c.get("minor"));
     if (!ctx.drivers.has(body.driver)) throw conductorError("NO_VALID_DRIVER", { driver: body.driver });
     checkDriverInfo(ctx, body.driver, body.driver_info ?? {});
     checkChassisRef(ctx, body.chassis_uuid);
     const now = Date.now();
     const attrs: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(body)) if (ATTR_FIELDS.has(k) && v !== undefined && v !== null) attrs[k] = v;
+    if (body.parent_node) attrs.parent_node = resolveParent(ctx, body.parent_node, body.uuid ?? null);
+    // Every interface is stored with the node, the defaults of today's config included (Ironic).
+    Object.assign(attrs, resolveInterfaces(ctx.config.interfaces, body.driver, body, body.uuid));
+    if (attrs.retired === false) delete attrs.retired;
     // Before 1.11 Ironic put new nodes straight into "available".
     const initial: ProvisionState = c.get("minor") >= 11 ? S.ENROLL : S.AVAILABLE;
     const node: NodeRecord = {
@@ -108,8 +175,8 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
       target_provision_state: null,
       power_state: null,
       target_power_state: null,
-      maintenance: false,
-      maintenance_reason: null,
+      maintenance: body.maintenance ?? false,
+      maintenance_reason: body.maintenance ? (body.maintenance_reason ?? null) : null,
       fault: null,
       last_error: null,
       instance_uuid: body.instance_uuid ?? null,
@@ -137,20 +204,27 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     c.get("log").info({ node: node.uuid, name: node.name, driver: node.driver }, "node created");
     const base = baseUrl(c);
     c.header("Location", `${base}/v1/nodes/${node.uuid}`);
-    return c.json(nodeView(node, base, undefined, ctx.hostname), 201);
+    return c.json(nodeView(node, base, undefined, ctx.hostname, null, c.get("minor")), 201);
   });
 
   app.get("/:ident", (c) => {
     const q = readQuery(c, ShowQuerySchema);
+    checkFields(q.fields, NODE_FIELDS, NODE_FIELD_MINOR, c.get("minor"));
     const node = requireNode(ctx, c.req.param("ident"));
-    return c.json(nodeView(node, baseUrl(c), q.fields, ctx.hostname, reservation(ctx, node)));
+    return c.json(nodeView(node, baseUrl(c), q.fields, ctx.hostname, reservation(ctx, node), c.get("minor")));
   });
 
   app.patch("/:ident", async (c) => {
     const patch = await readBody(c, JsonPatchSchema);
+    rejectNewerInPatch(patch, NODE_FIELD_MINOR, c.get("minor"));
+    checkPatchable(patch);
     const node = requireNode(ctx, c.req.param("ident"));
     notLocked(ctx, node);
-    const doc: Record<string, unknown> = { ...node.attrs, name: node.name, driver: node.driver, instance_uuid: node.instance_uuid };
+    const doc: Record<string, unknown> = {
+      ...node.attrs, name: node.name, driver: node.driver, instance_uuid: node.instance_uuid,
+      maintenance: node.maintenance,
+    };
+    const before = { ...doc };
     for (const f of DICT_FIELDS) doc[f] = node[f];
     const patched = applyPatch(doc, patch, WRITABLE);
     const checked = NodePatchedSchema.safeParse(patched);
@@ -169,10 +243,24 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
       checkDriverInfo(ctx, out.driver as string, out.driver_info as Record<string, unknown>);
     }
     if (out.chassis_uuid !== node.attrs.chassis_uuid) checkChassisRef(ctx, out.chassis_uuid);
+    checkStateRules(node, before, out);
+    // `?reset_interfaces=True` (1.45) with a new driver: interfaces the patch leaves alone go back to the defaults.
+    if (out.driver !== node.driver && ["true", "1"].includes((c.req.query("reset_interfaces") ?? "").toLowerCase())) {
+      const patched = new Set(patch.map((op) => op.path.split("/")[1]));
+      for (const f of INTERFACE_FIELDS) if (!patched.has(f)) delete out[f];
+    }
+    const changedIface = out.driver !== node.driver || INTERFACE_FIELDS.some((f) => out[f] !== before[f]);
+    if (changedIface) Object.assign(out, resolveInterfaces(ctx.config.interfaces, out.driver as string, out, node.uuid));
+    if (out.parent_node !== before.parent_node) out.parent_node = resolveParent(ctx, out.parent_node, node.uuid);
     // attrs PATCH can't write (traits, target_raid_config: their own endpoints) are kept.
     const attrs: Record<string, unknown> = Object.fromEntries(Object.entries(node.attrs).filter(([k]) => !ATTR_FIELDS.has(k)));
-    for (const k of ATTR_FIELDS) if (out[k] !== undefined && out[k] !== null) attrs[k] = out[k];
+    for (const k of ATTR_FIELDS) if (out[k] !== undefined && out[k] !== null && out[k] !== false) attrs[k] = out[k];
+    if (out.automated_clean === false) attrs.automated_clean = false;
+    const maintenance = Boolean(out.maintenance);
     const updated = ctx.store.nodes.update(node.uuid, {
+      maintenance,
+      maintenance_reason: maintenance ? node.maintenance_reason : null,
+      ...(maintenance ? {} : { fault: null }),
       name: (out.name as string | null) ?? null,
       driver: out.driver as string,
       instance_uuid: (out.instance_uuid as string | null) ?? null,
@@ -182,7 +270,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
       extra: out.extra as Record<string, unknown>,
       attrs,
     });
-    return c.json(nodeView(updated, baseUrl(c), undefined, ctx.hostname));
+    return c.json(nodeView(updated, baseUrl(c), undefined, ctx.hostname, reservation(ctx, updated), c.get("minor")));
   });
 
   app.delete("/:ident", (c) => {

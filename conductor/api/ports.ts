@@ -12,12 +12,12 @@ import type { ConductorContext } from "../orchestration/context.ts";
 import { PORT_SORT_KEYS, type PortRecord } from "../store/port-store.ts";
 import { baseUrl, type ApiEnv, page } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
-import { PORT_LIST_FIELDS, portView } from "./port-view.ts";
+import { PORT_FIELDS, PORT_LIST_FIELDS, portView } from "./port-view.ts";
 import { PORTGROUP_SUBRESOURCE_MINOR, portgroupForPort } from "./resources/portgroups.ts";
 import { gate } from "./collection.ts";
+import { checkDetailQuery, checkFields, PORT_FIELD_MINOR, rejectNewerInBody, rejectNewerInPatch } from "./versions.ts";
 import { LimitSchema, describeZodError, readBody, readQuery } from "./validate.ts";
 
-const PORT_FIELDS = new Set(["uuid", "address", "node_uuid", "pxe_enabled", "extra", "local_link_connection", "physical_network", "internal_info", "is_smartnic", "portgroup_uuid", "name", "created_at", "updated_at", "links"]);
 
 const PortListQuerySchema = z
   .object({
@@ -29,7 +29,6 @@ const PortListQuerySchema = z
       .string()
       .max(1024)
       .transform((s) => s.split(",").map((f) => f.trim()).filter(Boolean))
-      .refine((fs) => fs.every((f) => PORT_FIELDS.has(f)), { message: "unknown field in 'fields'" })
       .optional(),
     detail: z.enum(["true", "false", "True", "False"]).transform((s) => s.toLowerCase() === "true").optional(),
     limit: LimitSchema.optional(),
@@ -66,16 +65,26 @@ function portgroupUuid(ctx: ConductorContext, ident: string, parent: boolean): s
   return pg.uuid;
 }
 
-function listPorts(ctx: ConductorContext, c: import("hono").Context<ApiEnv>, forNode?: string, forPortgroup?: string) {
+const ShowQuerySchema = z.object({ fields: PortListQuerySchema.shape.fields }).loose();
+
+/** Lists ports: all, a node's (`node`), a portgroup's (`portgroup`), short or `detail`. */
+function listPorts(ctx: ConductorContext, c: import("hono").Context<ApiEnv>, scope: { node?: string; portgroup?: string; detail?: boolean } = {}) {
+  const forNode = scope.node;
+  const forPortgroup = scope.portgroup;
+  const detail = scope.detail ?? false;
+  const minor = c.get("minor");
+  checkDetailQuery(c.req.query("detail"), minor);
   const q = readQuery(c, PortListQuerySchema);
+  checkFields(q.fields, PORT_FIELDS, PORT_FIELD_MINOR, minor);
+  if (q.fields && (q.detail || detail)) throw conductorError("INVALID_PARAMETER", { reason: "Can not specify ?detail=True and fields in the same request." });
   const ident = forNode ?? q.node ?? q.node_uuid;
   const limit = !q.limit || q.limit > 1000 ? 1000 : q.limit;
   const pg = forPortgroup ?? q.portgroup;
   const portgroup_uuid = pg ? portgroupUuid(ctx, pg, forPortgroup !== undefined) : undefined;
   const ports = ctx.store.ports.list({ node_uuid: ident ? nodeUuid(ctx, ident) : undefined, address: q.address, portgroup_uuid, limit, marker: q.marker, sort_key: q.sort_key, sort_dir: q.sort_dir });
-  const fields = q.fields ?? (q.detail ? undefined : PORT_LIST_FIELDS);
+  const fields = q.fields ?? (q.detail || detail ? undefined : PORT_LIST_FIELDS);
   const base = baseUrl(c);
-  return c.json(page(c, "ports", ports.map((p) => portView(p, base, fields)), limit, ports.at(-1)?.uuid));
+  return c.json(page(c, "ports", ports.map((p) => portView(p, base, fields, minor)), limit, ports.at(-1)?.uuid));
 }
 
 /**
@@ -91,12 +100,10 @@ export function createPortRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   };
 
   app.get("/", (c) => listPorts(ctx, c));
-  app.get("/detail", (c) => {
-    c.req.query();
-    return listPorts(ctx, c);
-  });
+  app.get("/detail", (c) => listPorts(ctx, c, { detail: true }));
   app.post("/", async (c) => {
     const body = await readBody(c, PortCreateSchema);
+    rejectNewerInBody(body as Record<string, unknown>, PORT_FIELD_MINOR, c.get("minor"));
     const now = Date.now();
     const owner = nodeUuid(ctx, body.node_uuid);
     const portgroup = body.portgroup_uuid ? portgroupForPort(ctx, body.portgroup_uuid, owner) : null;
@@ -119,11 +126,16 @@ export function createPortRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     ctx.store.ports.insert(port);
     const base = baseUrl(c);
     c.header("Location", `${base}/v1/ports/${port.uuid}`);
-    return c.json(portView(port, base), 201);
+    return c.json(portView(port, base, undefined, c.get("minor")), 201);
   });
-  app.get("/:uuid", (c) => c.json(portView(get(c.req.param("uuid")), baseUrl(c))));
+  app.get("/:uuid", (c) => {
+    const q = readQuery(c, ShowQuerySchema);
+    checkFields(q.fields, PORT_FIELDS, PORT_FIELD_MINOR, c.get("minor"));
+    return c.json(portView(get(c.req.param("uuid")), baseUrl(c), q.fields, c.get("minor")));
+  });
   app.patch("/:uuid", async (c) => {
     const patch = await readBody(c, JsonPatchSchema);
+    rejectNewerInPatch(patch, PORT_FIELD_MINOR, c.get("minor"));
     const port = get(c.req.param("uuid"));
     const doc = { portgroup_uuid: port.portgroup_uuid ?? null, address: port.address, node_uuid: port.node_uuid, pxe_enabled: port.pxe_enabled, extra: port.extra, local_link_connection: port.local_link_connection, physical_network: port.physical_network, name: port.name };
     const checked = PortPatchedSchema.safeParse(applyPatch(doc, patch, WRITABLE));
@@ -143,7 +155,7 @@ export function createPortRoutes(ctx: ConductorContext): Hono<ApiEnv> {
       physical_network: out.physical_network,
       name: out.name,
     });
-    return c.json(portView(updated, baseUrl(c)));
+    return c.json(portView(updated, baseUrl(c), undefined, c.get("minor")));
   });
   app.delete("/:uuid", (c) => {
     const port = get(c.req.param("uuid"));
@@ -158,7 +170,7 @@ export function createPortgroupPortRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const sub = (c: import("hono").Context<ApiEnv>) => {
     gate(c, PORTGROUP_SUBRESOURCE_MINOR);
-    return listPorts(ctx, c, undefined, c.req.param("id")!);
+    return listPorts(ctx, c, { portgroup: c.req.param("id")! });
   };
   app.get("/:id/ports", sub);
   app.get("/:id/ports/detail", sub);
@@ -168,7 +180,7 @@ export function createPortgroupPortRoutes(ctx: ConductorContext): Hono<ApiEnv> {
 /** `GET /v1/nodes/{id}/ports`. */
 export function createNodePortRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
-  app.get("/:ident/ports", (c) => listPorts(ctx, c, c.req.param("ident")));
-  app.get("/:ident/ports/detail", (c) => listPorts(ctx, c, c.req.param("ident")));
+  app.get("/:ident/ports", (c) => listPorts(ctx, c, { node: c.req.param("ident") }));
+  app.get("/:ident/ports/detail", (c) => listPorts(ctx, c, { node: c.req.param("ident"), detail: true }));
   return app;
 }

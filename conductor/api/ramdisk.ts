@@ -18,10 +18,9 @@ import { createDiscovery, type DiscoveryOutcome } from "../orchestration/discove
 import { completeInspection, inventoryMacs } from "../orchestration/inspection.ts";
 import { S } from "../state-machine/states.ts";
 import type { ApiEnv } from "./env.ts";
-import { CONTINUE_INSPECTION_MINOR } from "./microversion.ts";
+import { allows, FEATURE_MINOR } from "./versions.ts";
 import { describeZodError, readBody, readQuery } from "./validate.ts";
 
-const RAMDISK_MIN_MINOR = 22;
 
 /**
  * @example
@@ -32,7 +31,7 @@ export function createRamdiskRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   const discovery = createDiscovery(ctx);
 
   app.get("/lookup", (c) => {
-    if (c.get("minor") < RAMDISK_MIN_MINOR) throw conductorError("NOT_FOUND", { path: "/v1/lookup" });
+    if (!allows("ramdisk_api", c.get("minor"))) throw conductorError("NOT_FOUND", { path: "/v1/lookup" });
     const q = readQuery(c, LookupQuerySchema);
     const macs: string[] = [];
     for (const raw of (q.addresses ?? "").split(",").filter((s) => s.trim())) {
@@ -46,18 +45,18 @@ export function createRamdiskRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   });
 
   app.post("/heartbeat/:ident", async (c) => {
-    if (c.get("minor") < RAMDISK_MIN_MINOR) throw conductorError("NOT_FOUND", { path: "/v1/heartbeat" });
+    if (!allows("ramdisk_api", c.get("minor"))) throw conductorError("NOT_FOUND", { path: "/v1/heartbeat" });
     const body = await readBody(c, HeartbeatBodySchema);
-    if (body.agent_verify_ca && c.get("minor") < 68) throw conductorError("INVALID_PARAMETER", { reason: "agent_verify_ca requires API version 1.68" });
+    if (body.agent_verify_ca && !allows("heartbeat_verify_ca", c.get("minor"))) throw conductorError("INVALID_PARAMETER", { reason: "agent_verify_ca requires API version 1.68" });
     handleHeartbeat(ctx, c.req.param("ident").slice(0, 255), body);
     return c.body(null, 202);
   });
 
   // Ironic's inspector-compatible callback. Unlike Ironic (which trusts any caller while the
   // node is in inspect wait), Teeth takes it only from the agent that looked the node up:
-  // API 1.84 and the node's agent token, so nobody else can invent a node's hardware.
+  // API 1.84 (Ironic also takes 1.1) and the node's agent token, so nobody else can invent a node's hardware.
   app.post("/continue_inspection", async (c) => {
-    if (c.get("minor") < CONTINUE_INSPECTION_MINOR) throw conductorError("VERSION_REQUIRED", { version: `1.${CONTINUE_INSPECTION_MINOR}` });
+    if (!allows("continue_inspection", c.get("minor"))) throw conductorError("VERSION_REQUIRED", { version: `1.${FEATURE_MINOR.continue_inspection}` });
     const body = await readBody(c, ContinueInspectionSchema);
     const { inventory, error, agent_token: token, ...pluginData } = body;
     const uuids = ctx.store.ports.nodesForAddresses(inventoryMacs(inventory));

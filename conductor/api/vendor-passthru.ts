@@ -40,7 +40,7 @@ export function createDriverVendorRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const driver = (c: Context<ApiEnv>) => {
     const name = c.req.param("name") ?? "";
-    if (!ctx.drivers.has(name)) throw conductorError("DRIVER_NOT_FOUND", { driver: name.slice(0, 255) });
+    if (!ctx.drivers.has(name)) throw conductorError("DRIVER_UNKNOWN", { driver: name.slice(0, 255) });
   };
   app.get("/:name/vendor_passthru/methods", (c) => (driver(c), c.json({})));
   app.on(VERBS, "/:name/vendor_passthru", (c) => (driver(c), refuse(c)));

@@ -2,7 +2,8 @@
  * @module conductor/cli/main
  * `teeth node ...`, `teeth port ...`: the operators' CLI, a client of the conductor's API.
  * Reads `--url`/`TEETH_URL` (default http://127.0.0.1:6385) and the token from `--token-file`,
- * `TEETH_TOKEN` or `--token` (secrets stay off the command line: see `secret-input.ts`).
+ * `TEETH_TOKEN` or `--token`, or HTTP basic credentials from `--user`/`TEETH_USER` with
+ * `--password-file`/`TEETH_PASSWORD` (secrets stay off the command line: see `secret-input.ts`).
  */
 import { ApiError, createApiClient } from "./client.ts";
 import type { Command } from "./io.ts";
@@ -17,12 +18,12 @@ function nounHelp(noun: string): string {
   const verbs = NOUNS[noun]!;
   return `Usage: teeth ${noun} <verb> [options]\n\nVerbs:\n${Object.values(verbs)
     .map((v) => `  ${v.help}`)
-    .join("\n")}\n\nGlobal options:\n  --url URL      conductor API (default $TEETH_URL or http://127.0.0.1:6385)\n  --token-file F bearer token read from file F\n  --token T      bearer token (default $TEETH_TOKEN); prefer $TEETH_TOKEN or --token-file:\n                 the command line is visible to every user of this host (ps)\n  --json         machine-readable output\n  -h, --help     this help\n`;
+    .join("\n")}\n\nGlobal options:\n  --url URL      conductor API (default $TEETH_URL or http://127.0.0.1:6385)\n  --token-file F bearer token read from file F\n  --token T      bearer token (default $TEETH_TOKEN); prefer $TEETH_TOKEN or --token-file:\n                 the command line is visible to every user of this host (ps)\n  --user U       HTTP basic user (default $TEETH_USER); the password from --password-file F\n                 or $TEETH_PASSWORD (--password P works but is visible in ps)\n  --json         machine-readable output\n  -h, --help     this help\n`;
 }
 
 /** Pulls the global options out wherever they appear. */
-type Globals = { url?: string; token?: string; "token-file"?: string; json: boolean; help: boolean };
-const VALUED = ["url", "token", "token-file"] as const;
+type Globals = { url?: string; token?: string; "token-file"?: string; user?: string; password?: string; "password-file"?: string; json: boolean; help: boolean };
+const VALUED = ["url", "token", "token-file", "user", "password", "password-file"] as const;
 
 function globals(argv: string[]): Globals & { rest: string[] } {
   const rest: string[] = [];
@@ -46,6 +47,19 @@ async function token(g: Globals, env: NodeJS.ProcessEnv): Promise<string | undef
     return g.token;
   }
   return env.TEETH_TOKEN || undefined;
+}
+
+/** HTTP basic credentials: --user or $TEETH_USER, the password from --password-file, $TEETH_PASSWORD or --password (warned). */
+async function basicAuth(g: Globals, env: NodeJS.ProcessEnv): Promise<{ user: string; password: string } | undefined> {
+  const user = g.user ?? env.TEETH_USER;
+  if (!user) return undefined;
+  let password: string | undefined;
+  if (g["password-file"]) password = (await Bun.file(g["password-file"]).text()).replace(/\r?\n$/, "");
+  else if (g.password !== undefined) {
+    process.stderr.write("teeth: warning: --password on the command line is visible to other users; use $TEETH_PASSWORD or --password-file\n");
+    password = g.password;
+  } else password = env.TEETH_PASSWORD;
+  return { user, password: password ?? "" };
 }
 
 /**
@@ -75,7 +89,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
     return 0;
   }
   try {
-    const api = createApiClient({ url: g.url ?? env.TEETH_URL ?? "http://127.0.0.1:6385", token: await token(g, env) });
+    const api = createApiClient({ url: g.url ?? env.TEETH_URL ?? "http://127.0.0.1:6385", token: await token(g, env), basic: await basicAuth(g, env) });
     return await cmd.run(rest, {
       api,
       json: g.json,

@@ -102,7 +102,12 @@ export function buildConfig(sources: ConfigSources = {}): ConductorConfig {
   const publicHost = listenHost === "0.0.0.0" || listenHost === "[::]" ? "127.0.0.1" : listenHost;
   const publicUrl = (c.public_url ?? `http://${publicHost}:${c.listen.slice(c.listen.lastIndexOf(":") + 1)}`).replace(/\/+$/, "");
   const loopback = isLoopbackListen(c.listen, sources.listenAddresses);
-  if (!loopback && !c.auth.token) {
+  const strategies = authStrategies(c.auth);
+  if (strategies.includes("token") && !c.auth.token) throw conductorError("CONFIG_INVALID", { reason: "auth.token: required by auth.strategy token" });
+  if (strategies.includes("http_basic") && !c.auth.htpasswd_file) {
+    throw conductorError("CONFIG_INVALID", { reason: "auth.htpasswd_file: required by auth.strategy http_basic" });
+  }
+  if (!loopback && strategies.length === 0) {
     throw conductorError("CONFIG_INVALID", {
       reason: `auth.token: required when listening on ${c.listen} (noauth is allowed on loopback only)`,
     });
@@ -114,9 +119,17 @@ export function buildConfig(sources: ConfigSources = {}): ConductorConfig {
   return deepFreeze({ ...c, data_dir: dataDir, public_url: publicUrl, listen_loopback: loopback, boot });
 }
 
+/** The authentication strategies the operator API accepts; empty means noauth. */
+export function authStrategies(auth: ConductorConfig["auth"]): ("token" | "http_basic")[] {
+  const s = auth.strategy;
+  if (s === null) return auth.token ? ["token"] : [];
+  if (s === "noauth") return [];
+  return typeof s === "string" ? [s] : [...new Set(s)];
+}
+
 /** Whether the operator API may run without authentication. */
 export function allowsNoAuth(config: ConductorConfig): boolean {
-  return config.listen_loopback && !config.auth.token;
+  return config.listen_loopback && authStrategies(config.auth).length === 0;
 }
 
 /** Reads and parses a JSON config file, naming the file in any error. */

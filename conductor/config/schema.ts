@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { bootSchema } from "./boot-schema.ts";
 import { discoverySchema } from "./discovery-schema.ts";
+import { IMPLEMENTATIONS, INTERFACE_KINDS, type InterfaceKind } from "../drivers/interfaces.ts";
 
 const listenSchema = z
   .string()
@@ -25,9 +26,40 @@ export const ConductorConfigSchema = z
       .object({
         /** Bearer token required on the operator API when not listening on loopback only. */
         token: z.string().min(16).nullable().default(null),
+        /**
+         * Ironic's `auth_strategy`: `noauth` (loopback only), `token`, `http_basic`, or a list of
+         * `token` and `http_basic` (either answers). null: `token` when a token is set, else noauth.
+         */
+        strategy: z
+          .union([z.enum(["noauth", "token", "http_basic"]), z.array(z.enum(["token", "http_basic"])).min(1).max(2)])
+          .nullable()
+          .default(null),
+        /** Apache htpasswd file with bcrypt digests (Ironic's `http_basic_auth_user_file`); re-read when it changes. */
+        htpasswd_file: z.string().min(1).nullable().default(null),
       })
       .strict()
       .prefault({}),
+    /**
+     * Ironic's `enabled_<kind>_interfaces` and `default_<kind>_interface`, by kind (`boot`,
+     * `deploy`, ...); a kind left out keeps every implementation Teeth has enabled and the
+     * hardware type's first enabled one as default (see `drivers/interfaces.ts`).
+     */
+    interfaces: z
+      .object({
+        enabled: z.partialRecord(z.enum(INTERFACE_KINDS), z.array(z.string().min(1)).min(1)).default({}),
+        defaults: z.partialRecord(z.enum(INTERFACE_KINDS), z.string().min(1)).default({}),
+      })
+      .strict()
+      .prefault({})
+      .superRefine((v, ctx) => {
+        for (const [kind, names] of Object.entries(v.enabled)) {
+          for (const n of names ?? []) {
+            if (!IMPLEMENTATIONS[kind as InterfaceKind].includes(n)) {
+              ctx.addIssue({ code: "custom", path: ["enabled", kind], message: `unknown ${kind} interface '${n}' (Teeth has ${IMPLEMENTATIONS[kind as InterfaceKind].join(", ")})` });
+            }
+          }
+        }
+      }),
     /** Hardware types nodes may use (Ironic's `enabled_hardware_types`); unknown names are ignored. */
     enabled_drivers: z.array(z.string().min(1)).min(1).default(["ipmi", "redfish", "fake-hardware"]),
     agent: z

@@ -8,6 +8,7 @@ import type { ProvisionTarget } from "../../protocol/ironic-api.ts";
 import { isTeethError } from "../../common/branded-error.ts";
 import { conductorError } from "../errors.ts";
 import { S, VERB_ALIASES, VERBS, type ProvisionState } from "../state-machine/states.ts";
+import { nodeInterface } from "../drivers/interfaces.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { bootRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import type { ConductorContext } from "./context.ts";
@@ -53,11 +54,22 @@ async function startCleaning(ctx: ConductorContext, node: NodeRecord, manual: bo
     ctx.move(node.uuid, { from: S.CLEANING, to: S.AVAILABLE, reason: "automated cleaning is disabled", fields: { target_provision_state: null } });
     return;
   }
+  // Ironic's fake deploy has no clean steps: cleaning ends at once, without a ramdisk.
+  if (nodeInterface(node, "deploy") === "fake") {
+    const to = manual ? S.MANAGEABLE : S.AVAILABLE;
+    ctx.move(node.uuid, { from: S.CLEANING, to, reason: "fake deploy interface: no clean steps", fields: { target_provision_state: null, clean_step: null } });
+    return;
+  }
   node = await bootRamdisk(ctx, node);
   ctx.move(node.uuid, { from: S.CLEANING, to: S.CLEANWAIT, reason: "ramdisk booting; waiting for the agent" });
 }
 
 async function startDeploy(ctx: ConductorContext, node: NodeRecord): Promise<void> {
+  // Ironic's fake deploy: deploying -> active at once, no agent, no image written.
+  if (nodeInterface(node, "deploy") === "fake") {
+    ctx.move(node.uuid, { from: S.DEPLOYING, to: S.ACTIVE, reason: "fake deploy interface", fields: { target_provision_state: null, deploy_step: null } });
+    return;
+  }
   node = await bootRamdisk(ctx, node);
   ctx.move(node.uuid, { from: S.DEPLOYING, to: S.DEPLOYWAIT, reason: "ramdisk booting; waiting for the agent" });
 }
@@ -68,6 +80,11 @@ async function startService(ctx: ConductorContext, node: NodeRecord): Promise<vo
 }
 
 async function startInspection(ctx: ConductorContext, node: NodeRecord): Promise<void> {
+  // Ironic's fake inspect finds nothing and returns to manageable at once.
+  if (nodeInterface(node, "inspect") === "fake") {
+    ctx.move(node.uuid, { from: S.INSPECTING, to: S.MANAGEABLE, reason: "fake inspect interface", fields: { target_provision_state: null, inspection_finished_at: Date.now() } });
+    return;
+  }
   node = await bootRamdisk(ctx, node);
   ctx.move(node.uuid, { from: S.INSPECTING, to: S.INSPECTWAIT, reason: "ramdisk booting; waiting for the agent" });
 }
@@ -166,7 +183,10 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
     if (verb === "clean" && !body.clean_steps?.length) {
     throw conductorError("INVALID_PARAMETER", { reason: '"clean_steps" is required when setting target provision state to clean' });
   }
-  if (verb === "active" || verb === "rebuild") ctx.images.validate(node);
+  if (verb === "inspect" && nodeInterface(node, "inspect") === "no-inspect") {
+    throw conductorError("UNSUPPORTED_DRIVER_EXTENSION", { driver: node.driver, extension: "inspect" });
+  }
+  if ((verb === "active" || verb === "rebuild") && nodeInterface(node, "deploy") !== "fake") ctx.images.validate(node);
   const release = ctx.locks.tryLock(node.uuid, verb);
   if (!release) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
   const from = node.provision_state;

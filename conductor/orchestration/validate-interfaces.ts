@@ -8,6 +8,7 @@
  */
 import { isTeethError } from "../../common/branded-error.ts";
 import type { ValidatedInterface } from "../drivers/driver-contract.ts";
+import { nodeInterface } from "../drivers/interfaces.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import type { ConductorContext } from "./context.ts";
 
@@ -43,7 +44,8 @@ export function validateInterfaces(ctx: ConductorContext, node: NodeRecord): Rec
   const driverCheck = () => driver.validate(node);
   const out = {} as Record<ValidatedInterface, InterfaceResult>;
   for (const iface of VALIDATED_INTERFACES) {
-    if (NOT_IMPLEMENTED.has(iface)) {
+    const impl = nodeInterface(node, iface);
+    if (NOT_IMPLEMENTED.has(iface) && !(impl === "fake" || impl === "agent")) {
       out[iface] = { result: false, reason: `Driver ${node.driver} does not support ${iface} (disabled or not implemented).` };
       continue;
     }
@@ -54,10 +56,18 @@ export function validateInterfaces(ctx: ConductorContext, node: NodeRecord): Rec
         out[iface] = outcome(driverCheck);
         break;
       case "deploy":
+        // Ironic's fake deploy validates nothing.
+        if (nodeInterface(node, "deploy") === "fake") {
+          out[iface] = { result: true };
+          break;
+        }
         out[iface] = outcome(() => {
           ctx.images.validate(node);
           return null;
         });
+        break;
+      case "inspect":
+        out[iface] = impl === "no-inspect" ? { result: false, reason: `Driver ${node.driver} does not support inspect (disabled or not implemented).` } : { result: true };
         break;
       default:
         // network and storage are no-ops (Ironic's `noop`); inspection runs through the agent.

@@ -73,7 +73,7 @@ export async function startTestConductor(
   const api: TestConductor["api"] = async (method, path, body, headers = {}) => {
     const r = await fetch(url + path, {
       method,
-      headers: { "X-OpenStack-Ironic-API-Version": "1.82", "Content-Type": "application/json", ...headers },
+      headers: { "X-OpenStack-Ironic-API-Version": "1.89", "Content-Type": "application/json", ...headers },
       body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
     const text = await r.text();
