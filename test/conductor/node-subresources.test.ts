@@ -141,7 +141,7 @@ describe("bios, firmware, vmedia, children, console, vendor_passthru", () => {
     tc.conductor.ctx.store.inventories.save(uuid, { system_vendor: { manufacturer: "QEMU", firmware: { vendor: "EFI Development Kit II", version: "2023.05", build_date: "2023-05-01" } } });
     const r = await tc.api("GET", "/v1/nodes/f1/firmware", undefined, v86);
     expect(r.json).toEqual({ firmware: [{ component: "bios", initial_version: "2023.05", current_version: "2023.05", last_version_flashed: null, created_at: null, updated_at: null }] });
-    expect((await tc.api("GET", "/v1/nodes/f1/firmware")).status).toBe(404);
+    expect((await tc.api("GET", "/v1/nodes/f1/firmware", undefined, { "X-OpenStack-Ironic-API-Version": "1.85" })).status).toBe(404);
   });
 
   test("vmedia (1.89) is refused clearly: no Teeth driver has virtual media; a bad body is still a 400 naming it", async () => {
