@@ -10,7 +10,7 @@ import { ContinueInspectionSchema, MacAddressSchema, UuidSchema } from "../../pr
 import { HeartbeatBodySchema, LookupQuerySchema } from "../../protocol/ramdisk-api.ts";
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
-import { handleHeartbeat, handleLookup, issueToken, lookupBody, tokensMatch } from "../orchestration/heartbeat.ts";
+import { handleHeartbeat, handleLookup, issueToken, lookupBody, tokensMatch } from "../orchestration/ramdisk/heartbeat.ts";
 import { completeInspection, inventoryMacs } from "../orchestration/inspection.ts";
 import { S } from "../state-machine/states.ts";
 import type { ApiEnv } from "./env.ts";

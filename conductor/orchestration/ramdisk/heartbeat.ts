@@ -1,20 +1,20 @@
 /**
- * @module conductor/orchestration/heartbeat
+ * @module conductor/orchestration/ramdisk/heartbeat
  * The ramdisk API's logic: `lookup` hands out the one-time agent token, `heartbeat` checks
  * it (and the pinned callback URL and certificate), records the agent, and moves the node's
  * inspection, clean or deploy forward in the background.
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
-import type { HeartbeatBody } from "../../protocol/ramdisk-api.ts";
-import { maskInstanceInfo, publicInternalInfo } from "../api/node-view.ts";
-import { checkCallbackUrl } from "../agent-client/callback-url.ts";
-import { conductorError } from "../errors.ts";
-import { AGENT_STATES, FAST_TRACK_STATES, S, type ProvisionState } from "../state-machine/states.ts";
-import type { NodeRecord } from "../store/node-record.ts";
-import type { ConductorContext } from "./context.ts";
-import { inspectViaAgent } from "./inspection.ts";
-import { kindOf } from "./step-kinds.ts";
-import { failRun, processAgentSteps } from "./step-runner.ts";
+import type { HeartbeatBody } from "../../../protocol/ramdisk-api.ts";
+import { maskInstanceInfo, publicInternalInfo } from "../../api/node-view.ts";
+import { checkCallbackUrl } from "../../agent-client/callback-url.ts";
+import { conductorError } from "../../errors.ts";
+import { AGENT_STATES, FAST_TRACK_STATES, S, type ProvisionState } from "../../state-machine/states.ts";
+import type { NodeRecord } from "../../store/node-record.ts";
+import type { ConductorContext } from "../context.ts";
+import { inspectViaAgent } from "../inspection.ts";
+import { kindOf } from "../step-kinds.ts";
+import { failRun, processAgentSteps } from "../step-runner.ts";
 
 /** 43 url-safe characters, as Ironic's `secrets.token_urlsafe()`. */
 export function newAgentToken(): string {
