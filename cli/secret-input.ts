@@ -5,7 +5,7 @@
  * `KEY=@FILE` reads the value from a file, `KEY=-` from standard input, or, when standard
  * input is a terminal, from a prompt that does not echo.
  */
-import { SECRET_DRIVER_INFO } from "../conductor/drivers/driver-contract.ts";
+import { SECRET_KEY as SECRET_DRIVER_INFO } from "../common/secrets.ts";
 import { keyValues } from "./args.ts";
 
 export interface SecretSource {

@@ -13,6 +13,8 @@ import { createAgentClient, type AgentClient } from "./agent-client/client.ts";
 import { raiseParserHeaderLimit } from "../common/http-guard.ts";
 import { createApiApp } from "./api/app.ts";
 import { createHttpEntry } from "./api/http-entry.ts";
+import { nodeView } from "./api/node-view.ts";
+import { portView } from "./api/port-view.ts";
 import type { ConductorConfig } from "./config/schema.ts";
 import { createDriverRegistry, type DriverRegistry } from "./drivers/index.ts";
 import type { HardwareType } from "./drivers/driver-contract.ts";
@@ -90,6 +92,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
       );
     },
     schedulePoll: (uuid) => schedule(uuid),
+    agentViews: { node: (n) => nodeView(n, config.public_url), port: (p) => portView(p, config.public_url) },
   };
   const poller = createPoller({ intervalMs: config.agent.poll_interval_s * 1000, locks, log, poll: (uuid) => processAgentSteps(ctx, uuid), track });
   schedule = poller.schedule;

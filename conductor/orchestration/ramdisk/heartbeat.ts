@@ -6,11 +6,11 @@
  */
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { HeartbeatBody } from "../../../protocol/ramdisk-api.ts";
-import { maskInstanceInfo, publicInternalInfo } from "../../api/node-view.ts";
 import { checkCallbackUrl } from "../../agent-client/callback-url.ts";
 import { conductorError } from "../../errors.ts";
 import { AGENT_STATES, FAST_TRACK_STATES, S, type ProvisionState } from "../../state-machine/states.ts";
 import type { NodeRecord } from "../../store/node-record.ts";
+import { maskInstanceInfo, publicInternalInfo } from "../../views/node-masking.ts";
 import type { ConductorContext } from "../context.ts";
 import { inspectViaAgent } from "../inspection.ts";
 import { kindOf } from "../step-kinds.ts";
