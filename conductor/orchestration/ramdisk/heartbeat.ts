@@ -1,93 +1,19 @@
 /**
  * @module conductor/orchestration/ramdisk/heartbeat
- * The ramdisk API's logic: `lookup` hands out the one-time agent token, `heartbeat` checks
- * it (and the pinned callback URL and certificate), records the agent, and moves the node's
- * inspection, clean or deploy forward in the background.
+ * `POST /v1/heartbeat/{node}` answered: checks the agent token (and the pinned callback URL
+ * and certificate), records the agent, and moves the node's inspection, clean or deploy
+ * forward in the background. A heartbeat in maintenance aborts a clean or deploy.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { HeartbeatBody } from "../../../protocol/ramdisk-api.ts";
 import { checkCallbackUrl } from "../../agent-client/callback-url.ts";
 import { conductorError } from "../../errors.ts";
-import { AGENT_STATES, FAST_TRACK_STATES, S, type ProvisionState } from "../../state-machine/states.ts";
-import type { NodeRecord } from "../../store/node-record.ts";
-import { maskInstanceInfo, publicInternalInfo } from "../../views/node-masking.ts";
+import { S } from "../../state-machine/states.ts";
 import type { ConductorContext } from "../context.ts";
 import { inspectViaAgent } from "../inspection.ts";
 import { kindOf } from "../step-kinds.ts";
 import { failRun, processAgentSteps } from "../step-runner.ts";
-
-/** 43 url-safe characters, as Ironic's `secrets.token_urlsafe()`. */
-export function newAgentToken(): string {
-  return randomBytes(32).toString("base64url");
-}
-
-/** Constant-time comparison of a presented agent token with the node's. */
-export function tokensMatch(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function lookupAllowed(ctx: ConductorContext, state: string): boolean {
-  return AGENT_STATES.includes(state as ProvisionState) || (ctx.config.agent.fast_track && FAST_TRACK_STATES.includes(state as ProvisionState));
-}
-
-/**
- * The lookup response body (Ironic's `_LOOKUP_RETURN_FIELDS` plus `config`). Lookup needs no
- * credentials, so instance_info is masked as in every view: the configdrive and any secret
- * reach the agent only inside the command that needs them (write_image's args).
- */
-export function lookupBody(ctx: ConductorContext, node: NodeRecord, token: string) {
-  const base = ctx.config.public_url;
-  return {
-    node: {
-      uuid: node.uuid,
-      properties: node.properties,
-      instance_info: maskInstanceInfo(node.instance_info),
-      driver_internal_info: publicInternalInfo(node),
-      links: [
-        { href: `${base}/v1/nodes/${node.uuid}`, rel: "self" },
-        { href: `${base}/nodes/${node.uuid}`, rel: "bookmark" },
-      ],
-    },
-    config: {
-      heartbeat_timeout: ctx.config.agent.heartbeat_timeout_s,
-      agent_token: token,
-      agent_token_required: true,
-      metrics: { backend: "noop", prepend_host: false, prepend_uuid: false, prepend_host_reverse: true, global_prefix: null },
-      metrics_statsd: { statsd_host: "localhost", statsd_port: 8125 },
-      agent_containers: {},
-      agent_md5_checksum_enable: false,
-      disable_deep_image_inspection: false,
-      permitted_image_formats: ctx.config.agent.permitted_image_formats,
-    },
-  };
-}
-
-/** Issues the node's token on its first lookup; later lookups get `******`. */
-export function issueToken(ctx: ConductorContext, node: NodeRecord): { node: NodeRecord; token: string } {
-  if (node.agent_token) return { node, token: "******" };
-  const token = newAgentToken();
-  return { node: ctx.store.nodes.update(node.uuid, { agent_token: token }), token };
-}
-
-/**
- * `GET /v1/lookup`: finds the node by MAC (or UUID) in a state that waits for an agent.
- * @example
- * handleLookup(ctx, ["52:54:00:aa:bb:cc"], undefined); // { node: {...}, config: { agent_token } }
- */
-export function handleLookup(ctx: ConductorContext, macs: string[], nodeUuid: string | undefined) {
-  let node: NodeRecord | null = null;
-  if (nodeUuid) node = ctx.store.nodes.get(nodeUuid);
-  else {
-    const found = ctx.store.ports.nodesForAddresses(macs);
-    if (found.length === 1) node = ctx.store.nodes.get(found[0]!);
-  }
-  const what = nodeUuid ?? macs.join(",");
-  if (!node || !lookupAllowed(ctx, node.provision_state)) throw conductorError("NODE_NOT_FOUND", { node: what });
-  const issued = issueToken(ctx, node);
-  return lookupBody(ctx, issued.node, issued.token);
-}
+import { agentTokenValid } from "./agent-token.ts";
+import { lookupAllowed } from "./lookup.ts";
 
 /**
  * `POST /v1/heartbeat/{node}`: validates and records; returns once the 202 may be sent.
@@ -98,9 +24,7 @@ export function handleHeartbeat(ctx: ConductorContext, ident: string, body: Hear
   // the hot path of a large fleet: read only the agent columns, buffer unchanged agents' times
   const node = ctx.store.nodes.heartbeatTarget(ident);
   if (!node) throw conductorError("NODE_NOT_FOUND", { node: ident });
-  if (!body.agent_token || !node.agent_token || !tokensMatch(body.agent_token, node.agent_token)) {
-    throw conductorError("AGENT_TOKEN_INVALID");
-  }
+  if (!agentTokenValid(node, body.agent_token)) throw conductorError("AGENT_TOKEN_INVALID");
   // Checked once the token is: only the node's agent may name where the conductor calls.
   const callback = checkCallbackUrl(body.callback_url, { requireTls: ctx.config.agent.require_tls, allowLoopback: ctx.config.listen_loopback });
   if (!callback.ok) throw callback.tls ? conductorError("AGENT_TLS_REQUIRED") : conductorError("CALLBACK_URL_INVALID", { reason: callback.reason });
