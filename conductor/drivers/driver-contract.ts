@@ -22,6 +22,16 @@ export type PowerState = "power on" | "power off";
 /** Ironic's `target` values of `PUT /v1/nodes/{id}/states/power`. */
 export type PowerAction = "power on" | "power off" | "rebooting" | "soft power off" | "soft rebooting";
 export const POWER_ACTIONS: readonly PowerAction[] = ["power on", "power off", "rebooting", "soft power off", "soft rebooting"];
+
+/**
+ * The power state an action ends in (Ironic's `_calculate_target_state`): off for the two
+ * power offs, on for power on and both reboots.
+ * @example
+ * targetOf("soft rebooting"); // "power on"
+ */
+export function targetOf(action: PowerAction): PowerState {
+  return action === "power off" || action === "soft power off" ? "power off" : "power on";
+}
 /** Ironic's boot devices (`ironic.common.boot_devices`). */
 export type BootDevice = "pxe" | "disk" | "cdrom" | "bios" | "safe";
 export const BOOT_DEVICES: readonly BootDevice[] = ["pxe", "disk", "cdrom", "bios", "safe"];

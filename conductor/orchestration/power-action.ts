@@ -7,7 +7,7 @@
  * The caller holds the node's lock.
  */
 import { isTeethError } from "../../common/branded-error.ts";
-import type { PowerAction, PowerState } from "../drivers/driver-contract.ts";
+import { targetOf, type PowerAction, type PowerState } from "../drivers/driver-contract.ts";
 import { S } from "../state-machine/states.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { WIPE_AGENT } from "./agent-lifecycle.ts";
@@ -15,11 +15,6 @@ import type { ConductorContext } from "./context.ts";
 import { bounded, powerTimeoutS } from "./power-timeouts.ts";
 
 const FAILURE_STATES = new Set<string>([S.DEPLOYFAIL, S.CLEANFAIL, S.INSPECTFAIL, S.ERROR]);
-
-/** The state an action ends in (Ironic's `_calculate_target_state`). */
-export function targetOf(action: PowerAction): PowerState {
-  return action === "power off" || action === "soft power off" ? "power off" : "power on";
-}
 
 /** Whether the action stops the OS running on the node (its agent, if any, is gone after it). */
 function stopsTheOs(action: PowerAction): boolean {

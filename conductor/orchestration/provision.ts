@@ -7,7 +7,7 @@
 import type { ProvisionTarget } from "../../protocol/ironic-api.ts";
 import { isTeethError } from "../../common/branded-error.ts";
 import { conductorError } from "../errors.ts";
-import { S, VERB_ALIASES, VERBS, type ProvisionState } from "../state-machine/states.ts";
+import { S, TRANSIENT_FAILURE, VERB_ALIASES, VERBS, type ProvisionState } from "../state-machine/states.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { bootRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import type { ConductorContext } from "./context.ts";
@@ -33,14 +33,6 @@ function failBackground(ctx: ConductorContext, uuid: string, failTo: Partial<Rec
   ctx.log.error({ node: uuid, state: node.provision_state, err: reason }, "background operation failed");
   if (to) ctx.move(uuid, { from: node.provision_state, to, reason, fields: { last_error: reason, target_provision_state: null, ...WIPE_AGENT } });
 }
-
-const FAIL_FROM: Partial<Record<string, ProvisionState>> = {
-  [S.VERIFYING]: S.ENROLL,
-  [S.CLEANING]: S.CLEANFAIL,
-  [S.INSPECTING]: S.INSPECTFAIL,
-  [S.DEPLOYING]: S.DEPLOYFAIL,
-  [S.DELETING]: S.ERROR,
-};
 
 function automatedClean(ctx: ConductorContext, node: NodeRecord): boolean {
   const own = node.attrs.automated_clean;
@@ -187,7 +179,7 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
     try {
       await work(moved);
     } catch (e) {
-      failBackground(ctx, node.uuid, FAIL_FROM, e);
+      failBackground(ctx, node.uuid, TRANSIENT_FAILURE, e);
     } finally {
       release();
     }
