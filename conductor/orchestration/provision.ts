@@ -13,15 +13,9 @@ import { bootRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-life
 import type { ConductorContext } from "./context.ts";
 import { errorText } from "./power-action.ts";
 import { bounded } from "./power-timeouts.ts";
-import { runKeys, withoutRunKeys } from "./step-kinds.ts";
+import { withoutRunKeys, writeRun } from "./run-state.ts";
 
 const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild"]);
-
-function without(d: Record<string, unknown>, keys: string[]) {
-  const o = { ...d };
-  for (const k of keys) delete o[k];
-  return o;
-}
 
 /** Fails whatever the node was doing in the background, with a reason. */
 function failBackground(ctx: ConductorContext, uuid: string, failTo: Partial<Record<string, ProvisionState>>, e: unknown) {
@@ -124,14 +118,14 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
       case "provide":
         moved = ctx.move(node.uuid, {
           from, to, reason,
-          fields: { target_provision_state: S.AVAILABLE, last_error: null, driver_internal_info: without(node.driver_internal_info, runKeys("clean")) },
+          fields: { target_provision_state: S.AVAILABLE, last_error: null, driver_internal_info: withoutRunKeys(node.driver_internal_info, "clean") },
         });
         bg = (n) => startCleaning(ctx, n, false);
         break;
       case "clean":
         moved = ctx.move(node.uuid, {
           from, to, reason,
-          fields: { target_provision_state: S.MANAGEABLE, last_error: null, driver_internal_info: { ...without(node.driver_internal_info, runKeys("clean")), clean_steps_requested: body.clean_steps } },
+          fields: { target_provision_state: S.MANAGEABLE, last_error: null, driver_internal_info: writeRun(withoutRunKeys(node.driver_internal_info, "clean"), "clean", { requested: body.clean_steps }) },
         });
         bg = (n) => startCleaning(ctx, n, true);
         break;
@@ -143,8 +137,8 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
       case "rebuild": {
         const ii = { ...node.instance_info };
         if (body.configdrive !== undefined) ii.configdrive = body.configdrive;
-        const dii = without(node.driver_internal_info, [...runKeys("deploy"), "deploy_progress"]);
-        if (body.deploy_steps?.length) dii.deploy_steps_requested = body.deploy_steps;
+        const requested = body.deploy_steps?.length ? body.deploy_steps : undefined;
+        const dii = writeRun(withoutRunKeys(node.driver_internal_info, "deploy"), "deploy", { progress: undefined, requested });
         moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.ACTIVE, last_error: null, instance_info: ii, driver_internal_info: dii } });
         bg = (n) => startDeploy(ctx, n);
         break;

@@ -14,7 +14,8 @@ import { isStoreFault } from "../store/store-fault.ts";
 import { agentParams } from "./agent-params.ts";
 import type { ConductorContext } from "./context.ts";
 import { runConductorStep } from "./conductor-steps.ts";
-import { KIND_STATES, kindOf, rebootFlag, runKeys } from "./step-kinds.ts";
+import { readRun, withoutRunKeys, writeRun } from "./run-state.ts";
+import { KIND_STATES, kindOf } from "./step-kinds.ts";
 import { flattenAgentSteps, planClean, planDeploy, type PlannedStep } from "./step-plan.ts";
 import { rebootIntoRamdisk, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import { cleanFailureFields } from "./clean-failure.ts";
@@ -22,12 +23,6 @@ import { S } from "../state-machine/states.ts";
 
 type Kind = "clean" | "deploy";
 export type StepOutcome = "running" | "done" | "failed" | "idle";
-
-function withoutKeys(d: Record<string, unknown>, keys: string[]): Record<string, unknown> {
-  const out = { ...d };
-  for (const k of keys) delete out[k];
-  return out;
-}
 
 function describeError(r: CommandResult): string {
   const e = r.command_error;
@@ -61,7 +56,7 @@ export async function failRun(ctx: ConductorContext, node: NodeRecord, kind: Kin
       last_error: reason,
       target_provision_state: null,
       [`${kind}_step`]: null,
-      driver_internal_info: withoutKeys(node.driver_internal_info, runKeys(kind)),
+      driver_internal_info: withoutRunKeys(node.driver_internal_info, kind),
       ...WIPE_AGENT,
       ...(kind === "clean" ? cleanFailureFields(node, reason) : {}),
     },
@@ -80,7 +75,7 @@ export async function failRun(ctx: ConductorContext, node: NodeRecord, kind: Kin
 async function finishRun(ctx: ConductorContext, node: NodeRecord, kind: Kind): Promise<StepOutcome> {
   const k = KIND_STATES[kind];
   node = ensureActive(ctx, node, kind, `all ${kind} steps done`);
-  const dii = withoutKeys(node.driver_internal_info, runKeys(kind));
+  const dii = withoutRunKeys(node.driver_internal_info, kind);
   if (kind === "clean") {
     node = await tearDownRamdisk(ctx, node);
     const to = node.target_provision_state === S.MANAGEABLE ? S.MANAGEABLE : S.AVAILABLE;
@@ -117,12 +112,13 @@ async function advance(ctx: ConductorContext, node: NodeRecord, kind: Kind): Pro
   node = ensureActive(ctx, node, kind, `continuing ${kind} steps`);
   for (;;) {
     const dii = node.driver_internal_info;
-    const plan = (dii[`${kind}_steps`] as PlannedStep[] | undefined) ?? [];
-    const idx = Number(dii[`${kind}_step_index`] ?? -1) + 1;
+    const run = readRun(dii, kind);
+    const plan = run.plan ?? [];
+    const idx = run.index + 1;
     if (idx >= plan.length) return finishRun(ctx, node, kind);
     const step = plan[idx]!;
     node = ctx.store.nodes.update(node.uuid, {
-      driver_internal_info: { ...dii, [`${kind}_step_index`]: idx, [`${kind}_progress`]: undefined },
+      driver_internal_info: writeRun(dii, kind, { index: idx, progress: undefined }),
       [`${kind}_step`]: { interface: step.interface, step: step.step, args: step.args, priority: step.priority },
     });
     ctx.log.info({ node: node.uuid, kind, step: step.step, index: idx, agent: step.agent }, "starting step");
@@ -134,7 +130,7 @@ async function advance(ctx: ConductorContext, node: NodeRecord, kind: Kind): Pro
     const params = {
       step: await stepRequest(ctx, node, step),
       ...agentParams(ctx, node),
-      [`${kind}_version`]: dii.hardware_manager_version ?? null,
+      [`${kind}_version`]: run.hardwareManagerVersion ?? null,
     };
     let r: CommandResult;
     try {
@@ -167,7 +163,7 @@ async function onResult(ctx: ConductorContext, node: NodeRecord, kind: Kind, ste
     case "CLEAN_VERSION_MISMATCH": {
       // The agent's hardware managers changed: re-plan from its current steps, as Ironic.
       node = ensureActive(ctx, node, kind, "hardware manager version mismatch; re-planning steps");
-      ctx.store.nodes.update(node.uuid, { driver_internal_info: withoutKeys(node.driver_internal_info, [`${kind}_steps`, `${kind}_step_index`]) });
+      ctx.store.nodes.update(node.uuid, { driver_internal_info: writeRun(node.driver_internal_info, kind, { plan: undefined, index: undefined }) });
       return planAndStart(ctx, ctx.store.nodes.get(node.uuid)!, kind);
     }
     default:
@@ -185,8 +181,8 @@ async function onResult(ctx: ConductorContext, node: NodeRecord, kind: Kind, ste
 async function rebootAfterStep(ctx: ConductorContext, uuid: string, kind: Kind, step: PlannedStep): Promise<StepOutcome> {
   const k = KIND_STATES[kind];
   let node = ctx.store.nodes.get(uuid)!;
-  const dii = withoutKeys(node.driver_internal_info, [`agent_cached_${kind}_steps`, `${kind}_progress`]);
-  const fields: Partial<NodeRecord> = { ...WIPE_AGENT, driver_internal_info: { ...dii, [rebootFlag(kind)]: true } };
+  const dii = writeRun(node.driver_internal_info, kind, { agentSteps: undefined, progress: undefined, rebooting: true });
+  const fields: Partial<NodeRecord> = { ...WIPE_AGENT, driver_internal_info: dii };
   const reason = `${kind} step ${step.step} requested a reboot`;
   node = node.provision_state === k.active
     ? ctx.move(uuid, { from: k.active, to: k.wait, reason, fields })
@@ -218,9 +214,12 @@ async function resumeAfterReboot(ctx: ConductorContext, node: NodeRecord, kind: 
     return "failed";
   }
   const hwm = (r.command_result as Record<string, unknown> | null)?.hardware_manager_version ?? null;
-  const dii = withoutKeys(node.driver_internal_info, [rebootFlag(kind)]);
   node = ctx.store.nodes.update(node.uuid, {
-    driver_internal_info: { ...dii, [`agent_cached_${kind}_steps`]: flattenAgentSteps(r.command_result, kind), hardware_manager_version: hwm },
+    driver_internal_info: writeRun(node.driver_internal_info, kind, {
+      rebooting: false,
+      agentSteps: flattenAgentSteps(r.command_result, kind),
+      hardwareManagerVersion: hwm,
+    }),
   });
   return advance(ctx, node, kind);
 }
@@ -230,7 +229,7 @@ function saveProgress(ctx: ConductorContext, uuid: string, kind: Kind, step: Pla
   const node = ctx.store.nodes.get(uuid);
   if (!node) return;
   const progress = { step: step.step, ...(result.progress && typeof result.progress === "object" ? (result.progress as object) : result), updated_at: new Date().toISOString() };
-  ctx.store.nodes.update(uuid, { driver_internal_info: { ...node.driver_internal_info, [`${kind}_progress`]: progress } });
+  ctx.store.nodes.update(uuid, { driver_internal_info: writeRun(node.driver_internal_info, kind, { progress }) });
 }
 
 async function planAndStart(ctx: ConductorContext, node: NodeRecord, kind: Kind): Promise<StepOutcome> {
@@ -241,8 +240,7 @@ async function planAndStart(ctx: ConductorContext, node: NodeRecord, kind: Kind)
     return "failed";
   }
   const agentSteps = flattenAgentSteps(r.command_result, kind);
-  const dii = node.driver_internal_info;
-  const requested = dii[`${kind}_steps_requested`] as { interface: string; step: string; args?: Record<string, unknown> }[] | undefined;
+  const { requested } = readRun(node.driver_internal_info, kind);
   const plan = kind === "clean" ? planClean(agentSteps, ctx.config.cleaning, requested) : planDeploy(agentSteps, requested ?? []);
   if (!plan.ok) {
     await failRun(ctx, node, kind, plan.reason);
@@ -250,13 +248,7 @@ async function planAndStart(ctx: ConductorContext, node: NodeRecord, kind: Kind)
   }
   const hwm = (r.command_result as Record<string, unknown> | null)?.hardware_manager_version ?? null;
   node = ctx.store.nodes.update(node.uuid, {
-    driver_internal_info: {
-      ...dii,
-      [`agent_cached_${kind}_steps`]: agentSteps,
-      [`${kind}_steps`]: plan.steps,
-      [`${kind}_step_index`]: -1,
-      hardware_manager_version: hwm,
-    },
+    driver_internal_info: writeRun(node.driver_internal_info, kind, { agentSteps, plan: plan.steps, index: -1, hardwareManagerVersion: hwm }),
   });
   ctx.log.info({ node: node.uuid, kind, steps: plan.steps.map((s) => s.step) }, "steps planned");
   return advance(ctx, node, kind);
@@ -273,18 +265,17 @@ export async function processAgentSteps(ctx: ConductorContext, uuid: string): Pr
   const kind = kindOf(node.provision_state);
   if (!kind || !node.agent_url) return "idle";
   try {
-    const dii = node.driver_internal_info;
-    const plan = dii[`${kind}_steps`] as PlannedStep[] | undefined;
-    if (!plan) return await planAndStart(ctx, node, kind);
-    if (dii[rebootFlag(kind)]) return await resumeAfterReboot(ctx, node, kind);
-    const current = plan[Number(dii[`${kind}_step_index`] ?? -1)];
+    const run = readRun(node.driver_internal_info, kind);
+    if (!run.plan) return await planAndStart(ctx, node, kind);
+    if (run.rebooting) return await resumeAfterReboot(ctx, node, kind);
+    const current = run.plan[run.index];
     if (!current || !current.agent) return await advance(ctx, node, kind);
     const last = (await ctx.agent.listCommands(node)).filter((c) => c.command_name === `execute_${kind}_step`).at(-1);
     const resultStep = (last?.command_result as Record<string, { step?: string } | undefined> | null)?.[`${kind}_step`]?.step;
     if (!last || (last.command_status === "SUCCEEDED" && resultStep !== undefined && resultStep !== current.step)) {
       // The agent does not hold the current step's result (restarted agent, or the command was
       // refused as busy): send the step again.
-      ctx.store.nodes.update(uuid, { driver_internal_info: { ...dii, [`${kind}_step_index`]: Number(dii[`${kind}_step_index`]) - 1 } });
+      ctx.store.nodes.update(uuid, { driver_internal_info: writeRun(node.driver_internal_info, kind, { index: run.index - 1 }) });
       return await advance(ctx, ctx.store.nodes.get(uuid)!, kind);
     }
     const outcome = await onResult(ctx, node, kind, current, last);

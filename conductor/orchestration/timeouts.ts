@@ -7,7 +7,7 @@ import { S, WAIT_FAILURE } from "../state-machine/states.ts";
 import { WIPE_AGENT } from "./agent-lifecycle.ts";
 import { cleanFailureFields } from "./clean-failure.ts";
 import type { ConductorContext } from "./context.ts";
-import { withoutRunKeys } from "./step-kinds.ts";
+import { withoutRunKeys } from "./run-state.ts";
 
 /**
  * Runs one sweep; returns the UUIDs it failed.
