@@ -88,7 +88,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     images: createImageService({ dataDir: config.data_dir, publicUrl: config.public_url }),
     background(name, fn) {
       track(
-        fn().catch((e) => log.error({ task: name, err: (e as Error).message, stack: (e as Error).stack }, "background task crashed")),
+        fn().catch((e) => log.error({ task: name, err: e }, "background task crashed")),
       );
     },
     schedulePoll: (uuid) => schedule(uuid),
@@ -122,7 +122,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
         return store.nodes.flushHeartbeats();
       } catch (e) {
         if (!isStoreFault(e) || attempt === 5) {
-          log.error({ err: (e as Error).message }, "buffered heartbeat times could not be written at stop");
+          log.error({ err: e }, "buffered heartbeat times could not be written at stop");
           return;
         }
         await Bun.sleep(200 * attempt);
@@ -147,7 +147,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
       } catch (e) {
         if (!isStoreFault(e)) throw e;
         // Serve anyway (reads work, writes answer 503) and finish recovery once the store lets us.
-        log.error({ err: (e as Error).message }, "recovery of interrupted nodes could not use the store; retrying in the background");
+        log.error({ err: e }, "recovery of interrupted nodes could not use the store; retrying in the background");
         recovery = createResilientLoop({ name: "recovery", intervalMs: 1000, once: true, log, run: recover });
         recovery.start();
       }
@@ -181,7 +181,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
       try {
         store.close();
       } catch (e) {
-        log.error({ err: (e as Error).message }, "store closed with heartbeats it could not write");
+        log.error({ err: e }, "store closed with heartbeats it could not write");
       }
     },
   };

@@ -72,7 +72,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
     const status = c.res.status;
     if (status < 400 && !ctx.log.isLevelEnabled("debug")) return;
     const line = { method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - start) * 10) / 10 };
-    if (status >= 500) c.get("log").error({ ...line, err: c.error?.message }, "request failed");
+    if (status >= 500) c.get("log").error({ ...line, err: c.error }, "request failed");
     else if (status >= 400) c.get("log").info(line, "request refused");
     else c.get("log").debug(line, "request");
   });
@@ -126,7 +126,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
     const unavailable = ctx.store.guard.unavailable(err);
     const { status, message } = toHttpError(unavailable ?? err);
     if (unavailable) c.header("Retry-After", String((unavailable.details as { retry_after: number }).retry_after));
-    else if (status >= 500) (c.get("log") ?? ctx.log).error({ err: (err as Error).message, stack: (err as Error).stack }, "unhandled error");
+    else if (status >= 500) (c.get("log") ?? ctx.log).error({ err }, "unhandled error");
     return c.json(ironicErrorBody(message, status), status as 400);
   });
   return app;

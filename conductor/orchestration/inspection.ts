@@ -79,7 +79,7 @@ export async function inspectViaAgent(ctx: ConductorContext, uuid: string): Prom
     if (isStoreFault(e)) {
       // Not the hardware's fault: the node stays as the store has it. The inventory is saved in
       // one transaction, so in inspect wait nothing was kept and the next heartbeat retries.
-      ctx.log.warn({ node: uuid, err: (e as Error).message }, "store unavailable during inspection; will retry on the next heartbeat");
+      ctx.log.warn({ node: uuid, err: e }, "store unavailable during inspection; will retry on the next heartbeat");
       return;
     }
     const cur = ctx.store.nodes.get(uuid);

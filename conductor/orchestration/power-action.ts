@@ -51,7 +51,7 @@ export async function nodePowerAction(
     } catch (e) {
       const error = `Failed to change power state to '${action}': ${errorText(e)}`;
       ctx.store.nodes.update(node.uuid, { target_power_state: null, last_error: error });
-      ctx.log.error({ node: node.uuid, action, err: errorText(e) }, "power action failed");
+      ctx.log.error({ node: node.uuid, action, err: e }, "power action failed");
       throw e;
     }
     if (current === target) {
@@ -70,7 +70,7 @@ export async function nodePowerAction(
   } catch (e) {
     const error = `Failed to change power state to '${target}' by '${action}': ${errorText(e)}`;
     ctx.store.nodes.update(node.uuid, { target_power_state: null, last_error: error });
-    ctx.log.error({ node: node.uuid, action, err: errorText(e) }, "power action failed");
+    ctx.log.error({ node: node.uuid, action, err: e }, "power action failed");
     throw e;
   }
   ctx.log.info({ node: node.uuid, action, power_state: target }, "power action succeeded");

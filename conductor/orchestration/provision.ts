@@ -24,7 +24,7 @@ function failBackground(ctx: ConductorContext, uuid: string, failTo: Partial<Rec
   const to = failTo[node.provision_state];
   e = ctx.store.guard.unavailable(e) ?? e; // a refused store write says so, not "Unexpected error"
   const reason = isTeethError(e) ? e.message : `Unexpected error: ${(e as Error).message}`;
-  ctx.log.error({ node: uuid, state: node.provision_state, err: reason }, "background operation failed");
+  ctx.log.error({ node: uuid, state: node.provision_state, err: e }, "background operation failed");
   if (to) ctx.move(uuid, { from: node.provision_state, to, reason, fields: { last_error: reason, target_provision_state: null, ...WIPE_AGENT } });
 }
 

@@ -66,7 +66,7 @@ export async function failRun(ctx: ConductorContext, node: NodeRecord, kind: Kin
     try {
       return await tearDownRamdisk(ctx, failed);
     } catch (e) {
-      ctx.log.warn({ node: node.uuid, err: (e as Error).message }, "power off after clean failure failed");
+      ctx.log.warn({ node: node.uuid, err: e }, "power off after clean failure failed");
     }
   }
   return ctx.store.nodes.get(node.uuid) ?? failed;
@@ -285,7 +285,7 @@ export async function processAgentSteps(ctx: ConductorContext, uuid: string): Pr
     if (isStoreFault(e)) {
       // A locked or full store is not a failed step: the run resumes from what the store
       // holds (as after a restart), on the next poll.
-      ctx.log.warn({ node: uuid, kind, err: (e as Error).message }, "store unavailable while processing steps; will retry");
+      ctx.log.warn({ node: uuid, kind, err: e }, "store unavailable while processing steps; will retry");
       ctx.schedulePoll(uuid);
       return "idle";
     }
@@ -293,11 +293,11 @@ export async function processAgentSteps(ctx: ConductorContext, uuid: string): Pr
     if (!node) return "failed";
     if (isTeethError(e) && e.code === "AGENT_UNREACHABLE" && node.provision_state === KIND_STATES[kind].wait) {
       // A lost poll is not a failed step: the next heartbeat retries, the callback timeout bounds it.
-      ctx.log.warn({ node: uuid, kind, err: e.message }, "agent unreachable while waiting; will retry");
+      ctx.log.warn({ node: uuid, kind, err: e }, "agent unreachable while waiting; will retry");
       return "idle";
     }
     const reason = isTeethError(e) ? e.message : `Unexpected error: ${(e as Error).message}`;
-    ctx.log.error({ node: uuid, kind, err: reason }, "step processing failed");
+    ctx.log.error({ node: uuid, kind, err: e }, "step processing failed");
     await failRun(ctx, node, kind, reason);
     return "failed";
   }

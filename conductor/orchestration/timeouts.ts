@@ -44,7 +44,7 @@ export function sweepTimeouts(ctx: ConductorContext, now = Date.now()): string[]
       });
       failed.push(node.uuid);
     } catch (e) {
-      ctx.log.warn({ node: node.uuid, err: (e as Error).message }, "timeout sweep could not fail node");
+      ctx.log.warn({ node: node.uuid, err: e }, "timeout sweep could not fail node");
     } finally {
       release();
     }
