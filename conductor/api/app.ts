@@ -3,10 +3,11 @@
  * The conductor's HTTP application: request ids and logging, authentication, microversions,
  * the operator API, the ramdisk API and image serving. Every error leaves in Ironic's body.
  */
-import { randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { Hono, type MiddlewareHandler } from "hono";
 import { isTeethError } from "../../common/branded-error.ts";
 import type { Logger } from "../../common/logger.ts";
+import { secretsEqual } from "../../common/timing-safe-equal.ts";
 import { bodyLimit } from "hono/body-limit";
 import { ironicErrorBody, REQUEST_ID_HEADER } from "../../protocol/ironic-api.ts";
 import { allowsNoAuth } from "../config/load.ts";
@@ -27,13 +28,6 @@ import { createRootRoutes } from "./root.ts";
  * open whatever is mounted below one of them later): version discovery, the ramdisk API, images.
  */
 const PUBLIC = /^\/(?:v1\/?)?$|^\/v1\/(?:lookup|continue_inspection)\/?$|^\/v1\/heartbeat\/[^/]+\/?$|^\/images\/[^/]+$/;
-
-function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
 
 /**
  * The request's child logger, made on first use: pino's `child()` serialises (and redacts)
@@ -81,7 +75,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
     if (noAuth || PUBLIC.test(c.req.path)) return next();
     const auth = c.req.header("authorization");
     const bearer = auth?.startsWith("Bearer ") ? auth.slice(7) : undefined;
-    if (!tokenMatches(bearer ?? c.req.header("x-auth-token"), ctx.config.auth.token!)) throw conductorError("UNAUTHORIZED");
+    if (!secretsEqual(ctx.config.auth.token, bearer ?? c.req.header("x-auth-token"))) throw conductorError("UNAUTHORIZED");
     return next();
   });
 
