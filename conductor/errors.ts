@@ -89,7 +89,13 @@ type Specs = { readonly [K in ErrorCode]: ErrorSpec<[args?: MessageArgs, cause?:
 function toSpecs(entries: Record<ErrorCode, CatalogueEntry>): Specs {
   const specs: Record<string, ErrorSpec<[args?: MessageArgs, cause?: unknown]>> = {};
   for (const [code, entry] of Object.entries(entries)) {
-    specs[code] = { code, status: entry.status, message: (a = {}) => entry.message(a), details: (a = {}) => a, cause: (_a, cause) => cause };
+    specs[code] = {
+      code,
+      status: entry.status,
+      message: (a = {}) => entry.message(a),
+      details: (a = {}) => a,
+      cause: (_a, cause) => cause,
+    };
   }
   return specs as Specs;
 }

@@ -35,7 +35,11 @@ export interface RunState {
   hardwareManagerVersion: unknown;
 }
 
-const REBOOT_FLAGS: Readonly<Record<StepKind, string>> = Object.freeze({ clean: "cleaning_reboot", deploy: "deployment_reboot", service: "servicing_reboot" });
+const REBOOT_FLAGS: Readonly<Record<StepKind, string>> = Object.freeze({
+  clean: "cleaning_reboot",
+  deploy: "deployment_reboot",
+  service: "servicing_reboot",
+});
 
 /** The driver_internal_info key of each field of a run of `kind`. */
 function keysOf(kind: StepKind): Readonly<Record<keyof RunState, string>> {
@@ -100,7 +104,8 @@ export function writeRun(dii: Dict, kind: StepKind, changes: { [F in keyof RunSt
  * of the last step and the hardware manager versions outlive the run (as before; they are
  * overwritten by the next run).
  * @example
- * runKeys("clean"); // ["clean_steps", "clean_step_index", "agent_cached_clean_steps", "clean_steps_requested", "cleaning_reboot"]
+ * runKeys("clean");
+ * // ["clean_steps", "clean_step_index", "agent_cached_clean_steps", "clean_steps_requested", "cleaning_reboot"]
  */
 export function runKeys(kind: StepKind): string[] {
   const k = keysOf(kind);

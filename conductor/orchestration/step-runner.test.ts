@@ -32,7 +32,13 @@ interface AgentStepDef {
  * An agent that answers `get_clean_steps` with `steps` and each `execute_clean_step` with
  * what `onStep` says; like IPA it keeps every command's result for `GET /v1/commands/`.
  */
-function scriptedAgent(script: { steps: () => AgentStepDef[]; version: () => string; onStep: (step: string) => CommandResult["command_status"] }) {
+interface AgentScript {
+  steps: () => AgentStepDef[];
+  version: () => string;
+  onStep: (step: string) => CommandResult["command_status"];
+}
+
+function scriptedAgent(script: AgentScript) {
   const held: CommandResult[] = [];
   const sent: string[] = [];
   let n = 0;
@@ -42,14 +48,20 @@ function scriptedAgent(script: { steps: () => AgentStepDef[]; version: () => str
       sent.push(name === "clean.execute_clean_step" ? `${name}:${(params.step as { step: string }).step}` : name);
       let r: CommandResult;
       if (command === "get_clean_steps") {
-        const steps = script.steps().map((s) => ({ step: s.step, priority: 0, interface: "deploy", reboot_requested: s.reboot_requested ?? false, abortable: false }));
-        r = { id: `c${++n}`, command_name: command, command_status: "SUCCEEDED", command_error: null, command_result: { clean_steps: { GenericHardwareManager: steps }, hardware_manager_version: { generic: script.version() } } };
+        const steps = script.steps().map((s) => ({
+          step: s.step, priority: 0, interface: "deploy", reboot_requested: s.reboot_requested ?? false, abortable: false,
+        }));
+        const versions = { generic: script.version() };
+        const result = { clean_steps: { GenericHardwareManager: steps }, hardware_manager_version: versions };
+        r = { id: `c${++n}`, command_name: command, command_status: "SUCCEEDED", command_error: null, command_result: result };
       } else if (command === "execute_clean_step") {
         const step = (params.step as { step: string }).step;
         const status = script.onStep(step);
         r = {
           id: `c${++n}`, command_name: command, command_status: status,
-          command_error: status === "FAILED" ? { type: "CleaningError", code: 500, message: "Clean step failed", details: `${step} found a bad disk` } : null,
+          command_error: status === "FAILED"
+            ? { type: "CleaningError", code: 500, message: "Clean step failed", details: `${step} found a bad disk` }
+            : null,
           command_result: status === "SUCCEEDED" ? { clean_step: { step } } : null,
         };
       } else {
@@ -101,17 +113,19 @@ function nodeInCleanWait(steps: string[]): string {
   const now = Date.now();
   const node: NodeRecord = {
     uuid, name: null, driver: "fake-hardware", provision_state: S.CLEANWAIT, target_provision_state: S.MANAGEABLE,
-    power_state: "power on", target_power_state: null, maintenance: false, maintenance_reason: null, fault: null, last_error: null,
-    instance_uuid: null, driver_info: {}, driver_internal_info: writeRun({}, "clean", { requested }), properties: {}, instance_info: {},
-    extra: {}, attrs: {}, clean_step: null, deploy_step: null, agent_url: "http://127.0.0.1:9999", agent_token: "t", agent_verify_ca: null,
-    agent_version: "0.1.0", agent_last_heartbeat: now, provision_updated_at: now, inspection_started_at: null, inspection_finished_at: null,
-    created_at: now, updated_at: null,
+    power_state: "power on", target_power_state: null, maintenance: false, maintenance_reason: null, fault: null,
+    last_error: null, instance_uuid: null, driver_info: {}, driver_internal_info: writeRun({}, "clean", { requested }),
+    properties: {}, instance_info: {}, extra: {}, attrs: {}, clean_step: null, deploy_step: null,
+    agent_url: "http://127.0.0.1:9999", agent_token: "t", agent_verify_ca: null, agent_version: "0.1.0",
+    agent_last_heartbeat: now,
+    provision_updated_at: now, inspection_started_at: null, inspection_finished_at: null, created_at: now, updated_at: null,
   };
   store.nodes.insert(node);
   return uuid;
 }
 
 const node = (uuid: string) => store.nodes.get(uuid)!;
+const twoSteps = () => [{ step: "erase_a" }, { step: "erase_b" }];
 const run = (uuid: string) => readRun(node(uuid).driver_internal_info, "clean");
 
 beforeEach(() => {
@@ -127,7 +141,7 @@ afterEach(() => {
 
 describe("processAgentSteps", () => {
   test("a clean of two steps: each runs on the agent in turn, then the node is manageable and the run forgotten", async () => {
-    const agent = scriptedAgent({ steps: () => [{ step: "erase_a" }, { step: "erase_b" }], version: () => "1", onStep: () => "RUNNING" });
+    const agent = scriptedAgent({ steps: twoSteps, version: () => "1", onStep: () => "RUNNING" });
     const ctx = context(agent.client);
     const uuid = nodeInCleanWait(["erase_a", "erase_b"]);
 
@@ -152,12 +166,13 @@ describe("processAgentSteps", () => {
     expect(done.clean_step).toBeNull();
     expect(done.last_error).toBeNull();
     expect(done.power_state).toBe("power off");
-    expect(run(uuid)).toMatchObject({ plan: undefined, index: -1, requested: undefined, agentSteps: undefined, rebooting: false });
+    expect(run(uuid)).toMatchObject({ plan: undefined, index: -1, requested: undefined, agentSteps: undefined });
+    expect(run(uuid).rebooting).toBe(false);
     expect(agent.sent).toEqual(["clean.get_clean_steps", "clean.execute_clean_step:erase_a", "clean.execute_clean_step:erase_b"]);
   });
 
   test("a failing step fails the clean with the agent's error and puts the node in maintenance", async () => {
-    const agent = scriptedAgent({ steps: () => [{ step: "erase_a" }, { step: "erase_b" }], version: () => "1", onStep: () => "FAILED" });
+    const agent = scriptedAgent({ steps: twoSteps, version: () => "1", onStep: () => "FAILED" });
     const ctx = context(agent.client);
     const uuid = nodeInCleanWait(["erase_a", "erase_b"]);
 
@@ -165,13 +180,15 @@ describe("processAgentSteps", () => {
     const failed = node(uuid);
     expect(failed.provision_state).toBe(S.CLEANFAIL);
     expect(failed.last_error).toBe("Agent returned error for clean step erase_a: Clean step failed: erase_a found a bad disk");
-    expect(failed).toMatchObject({ maintenance: true, fault: "clean failure", clean_step: null, agent_url: null, agent_token: null });
+    expect(failed).toMatchObject({ maintenance: true, fault: "clean failure", clean_step: null });
+    expect(failed).toMatchObject({ agent_url: null, agent_token: null });
     expect(run(uuid)).toMatchObject({ plan: undefined, index: -1 });
     expect(agent.sent).toEqual(["clean.get_clean_steps", "clean.execute_clean_step:erase_a"]);
   });
 
-  test("a step that requests a reboot: the node reboots into the ramdisk and the next heartbeat continues with the next step", async () => {
-    const agent = scriptedAgent({ steps: () => [{ step: "update_bmc", reboot_requested: true }, { step: "erase_b" }], version: () => "1", onStep: () => "SUCCEEDED" });
+  test("a step that requests a reboot: the node reboots into the ramdisk, the next heartbeat runs the next step", async () => {
+    const steps = () => [{ step: "update_bmc", reboot_requested: true }, { step: "erase_b" }];
+    const agent = scriptedAgent({ steps, version: () => "1", onStep: () => "SUCCEEDED" });
     const ctx = context(agent.client);
     const uuid = nodeInCleanWait(["update_bmc", "erase_b"]);
 
@@ -192,7 +209,9 @@ describe("processAgentSteps", () => {
     expect(node(uuid).provision_state).toBe(S.MANAGEABLE);
     expect(run(uuid)).toMatchObject({ rebooting: false, plan: undefined });
     // update_bmc is never sent again; the steps are refreshed once after the reboot
-    expect(agent.sent).toEqual(["clean.get_clean_steps", "clean.execute_clean_step:update_bmc", "clean.get_clean_steps", "clean.execute_clean_step:erase_b"]);
+    expect(agent.sent).toEqual([
+      "clean.get_clean_steps", "clean.execute_clean_step:update_bmc", "clean.get_clean_steps", "clean.execute_clean_step:erase_b",
+    ]);
   });
 
   test("a hardware manager version mismatch re-plans from the agent's current steps and versions", async () => {
@@ -215,6 +234,8 @@ describe("processAgentSteps", () => {
     expect(node(uuid).provision_state).toBe(S.CLEANWAIT);
     expect(run(uuid)).toMatchObject({ index: 0, hardwareManagerVersion: { generic: "2" } });
     expect(run(uuid).plan?.map((s) => s.step)).toEqual(["erase_a"]);
-    expect(agent.sent).toEqual(["clean.get_clean_steps", "clean.execute_clean_step:erase_a", "clean.get_clean_steps", "clean.execute_clean_step:erase_a"]);
+    expect(agent.sent).toEqual([
+      "clean.get_clean_steps", "clean.execute_clean_step:erase_a", "clean.get_clean_steps", "clean.execute_clean_step:erase_a",
+    ]);
   });
 });

@@ -103,7 +103,14 @@ async function stepRequest(ctx: ConductorContext, node: NodeRecord, step: Planne
     args.image_info = await ctx.images.imageInfo(node);
     args.configdrive = node.instance_info.configdrive ?? null;
   }
-  return { interface: step.interface, step: step.step, args, priority: step.priority, reboot_requested: step.reboot_requested ?? false, abortable: step.abortable ?? false };
+  return {
+    interface: step.interface,
+    step: step.step,
+    args,
+    priority: step.priority,
+    reboot_requested: step.reboot_requested ?? false,
+    abortable: step.abortable ?? false,
+  };
 }
 
 /** Starts steps from index+1 until one runs asynchronously on the agent or the run ends. */
@@ -148,11 +155,19 @@ async function advance(ctx: ConductorContext, node: NodeRecord, kind: Kind): Pro
   }
 }
 
-async function onResult(ctx: ConductorContext, node: NodeRecord, kind: Kind, step: PlannedStep, r: CommandResult): Promise<StepOutcome | "next"> {
+async function onResult(
+  ctx: ConductorContext,
+  node: NodeRecord,
+  kind: Kind,
+  step: PlannedStep,
+  r: CommandResult,
+): Promise<StepOutcome | "next"> {
   const k = KIND_STATES[kind];
   switch (r.command_status) {
     case "RUNNING":
-      if (node.provision_state === k.active) ctx.move(node.uuid, { from: k.active, to: k.wait, reason: `waiting for agent step ${step.step}` });
+      if (node.provision_state === k.active) {
+        ctx.move(node.uuid, { from: k.active, to: k.wait, reason: `waiting for agent step ${step.step}` });
+      }
       saveProgress(ctx, node.uuid, kind, step, r);
       ctx.schedulePoll(node.uuid);
       return "running";
@@ -163,11 +178,13 @@ async function onResult(ctx: ConductorContext, node: NodeRecord, kind: Kind, ste
     case "CLEAN_VERSION_MISMATCH": {
       // The agent's hardware managers changed: re-plan from its current steps, as Ironic.
       node = ensureActive(ctx, node, kind, "hardware manager version mismatch; re-planning steps");
-      ctx.store.nodes.update(node.uuid, { driver_internal_info: writeRun(node.driver_internal_info, kind, { plan: undefined, index: undefined }) });
+      const forgotten = writeRun(node.driver_internal_info, kind, { plan: undefined, index: undefined });
+      ctx.store.nodes.update(node.uuid, { driver_internal_info: forgotten });
       return planAndStart(ctx, ctx.store.nodes.get(node.uuid)!, kind);
     }
     default:
-      await failRun(ctx, ctx.store.nodes.get(node.uuid)!, kind, `Agent returned error for ${kind} step ${step.step}: ${describeError(r)}`);
+      const reason = `Agent returned error for ${kind} step ${step.step}: ${describeError(r)}`;
+      await failRun(ctx, ctx.store.nodes.get(node.uuid)!, kind, reason);
       return "failed";
   }
 }
@@ -206,7 +223,10 @@ async function rebootAfterStep(ctx: ConductorContext, uuid: string, kind: Kind, 
 async function resumeAfterReboot(ctx: ConductorContext, node: NodeRecord, kind: Kind): Promise<StepOutcome> {
   const commands = await ctx.agent.listCommands(node);
   const fresh = commands.every((c) => c.command_name === `get_${kind}_steps`);
-  if (!fresh) ctx.log.warn({ node: node.uuid, kind, commands: commands.length }, "the agent after the reboot is not freshly booted; continuing with the next step");
+  if (!fresh) {
+    const msg = "the agent after the reboot is not freshly booted; continuing with the next step";
+    ctx.log.warn({ node: node.uuid, kind, commands: commands.length }, msg);
+  }
   node = ensureActive(ctx, node, kind, `agent is back after the reboot; continuing ${kind} steps`);
   const r = await ctx.agent.execute(node, `${kind}.get_${kind}_steps`, agentParams(ctx, node), { wait: true });
   if (r.command_status !== "SUCCEEDED") {
@@ -228,7 +248,8 @@ function saveProgress(ctx: ConductorContext, uuid: string, kind: Kind, step: Pla
   const result = r.command_result && typeof r.command_result === "object" ? (r.command_result as Record<string, unknown>) : {};
   const node = ctx.store.nodes.get(uuid);
   if (!node) return;
-  const progress = { step: step.step, ...(result.progress && typeof result.progress === "object" ? (result.progress as object) : result), updated_at: new Date().toISOString() };
+  const reported = result.progress && typeof result.progress === "object" ? (result.progress as object) : result;
+  const progress = { step: step.step, ...reported, updated_at: new Date().toISOString() };
   ctx.store.nodes.update(uuid, { driver_internal_info: writeRun(node.driver_internal_info, kind, { progress }) });
 }
 
@@ -248,7 +269,12 @@ async function planAndStart(ctx: ConductorContext, node: NodeRecord, kind: Kind)
   }
   const hwm = (r.command_result as Record<string, unknown> | null)?.hardware_manager_version ?? null;
   node = ctx.store.nodes.update(node.uuid, {
-    driver_internal_info: writeRun(node.driver_internal_info, kind, { agentSteps, plan: plan.steps, index: -1, hardwareManagerVersion: hwm }),
+    driver_internal_info: writeRun(node.driver_internal_info, kind, {
+      agentSteps,
+      plan: plan.steps,
+      index: -1,
+      hardwareManagerVersion: hwm,
+    }),
   });
   ctx.log.info({ node: node.uuid, kind, steps: plan.steps.map((s) => s.step) }, "steps planned");
   return advance(ctx, node, kind);

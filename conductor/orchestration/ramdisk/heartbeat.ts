@@ -26,13 +26,23 @@ export function handleHeartbeat(ctx: ConductorContext, ident: string, body: Hear
   if (!node) throw conductorError("NODE_NOT_FOUND", { node: ident });
   if (!agentTokenValid(node, body.agent_token)) throw conductorError("AGENT_TOKEN_INVALID");
   // Checked once the token is: only the node's agent may name where the conductor calls.
-  const callback = checkCallbackUrl(body.callback_url, { requireTls: ctx.config.agent.require_tls, allowLoopback: ctx.config.listen_loopback });
-  if (!callback.ok) throw callback.tls ? conductorError("AGENT_TLS_REQUIRED") : conductorError("CALLBACK_URL_INVALID", { reason: callback.reason });
-  if (!body.agent_version && !body.agent_status) throw conductorError("INVALID_PARAMETER", { reason: "Missing agent_version in the heartbeat." });
+  const callback = checkCallbackUrl(body.callback_url, {
+    requireTls: ctx.config.agent.require_tls,
+    allowLoopback: ctx.config.listen_loopback,
+  });
+  if (!callback.ok) {
+    if (callback.tls) throw conductorError("AGENT_TLS_REQUIRED");
+    throw conductorError("CALLBACK_URL_INVALID", { reason: callback.reason });
+  }
+  if (!body.agent_version && !body.agent_status) {
+    throw conductorError("INVALID_PARAMETER", { reason: "Missing agent_version in the heartbeat." });
+  }
   if (node.agent_url && node.agent_url !== callback.url) throw conductorError("AGENT_URL_CHANGED", { node: node.uuid });
   const ca = body.agent_verify_ca ?? null;
   if (node.agent_url && (node.agent_verify_ca ?? null) !== ca) throw conductorError("AGENT_CA_CHANGED", { node: node.uuid });
-  if (!lookupAllowed(ctx, node.provision_state)) throw conductorError("NOT_WAITING_FOR_AGENT", { node: node.uuid, state: node.provision_state });
+  if (!lookupAllowed(ctx, node.provision_state)) {
+    throw conductorError("NOT_WAITING_FOR_AGENT", { node: node.uuid, state: node.provision_state });
+  }
   ctx.store.nodes.recordHeartbeat(node, { url: callback.url, version: body.agent_version ?? null, verifyCa: ca, at: Date.now() });
   const state = node.provision_state;
   if (node.maintenance) return abortInMaintenance(ctx, node.uuid, state);
@@ -65,7 +75,9 @@ function abortInMaintenance(ctx: ConductorContext, uuid: string, state: string):
       const node = ctx.store.nodes.get(uuid);
       if (!node?.maintenance || kindOf(node.provision_state) !== kind) return;
       ctx.log.error({ node: uuid, state: node.provision_state }, `aborting ${kind}: the node is in maintenance mode`);
-      await failRun(ctx, node, kind, kind === "clean" ? "Cleaning aborted as node is in maintenance mode" : "Deploy aborted as node is in maintenance mode");
+      const what = kind === "clean" ? "Cleaning" : "Deploy";
+      const reason = `${what} aborted as node is in maintenance mode`;
+      await failRun(ctx, node, kind, reason);
     } finally {
       release();
     }

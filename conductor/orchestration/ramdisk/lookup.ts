@@ -12,7 +12,8 @@ import { issueToken } from "./agent-token.ts";
 
 /** Whether the node is in a state that waits for an agent (lookup and heartbeat accepted). */
 export function lookupAllowed(ctx: ConductorContext, state: string): boolean {
-  return AGENT_STATES.includes(state as ProvisionState) || (ctx.config.agent.fast_track && FAST_TRACK_STATES.includes(state as ProvisionState));
+  if (AGENT_STATES.includes(state as ProvisionState)) return true;
+  return ctx.config.agent.fast_track && FAST_TRACK_STATES.includes(state as ProvisionState);
 }
 
 /**
