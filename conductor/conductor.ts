@@ -28,7 +28,8 @@ import { createResilientLoop, type ResilientLoop } from "./orchestration/resilie
 import { processAgentSteps } from "./orchestration/step-runner.ts";
 import { sweepTimeouts } from "./orchestration/timeouts.ts";
 import { createTransition } from "./state-machine/transition.ts";
-import { createStore, isStoreFault, type Store } from "./store/index.ts";
+import { createStore, type Store } from "./store/index.ts";
+import { isStoreFault } from "./store/store-fault.ts";
 import type { NodeRecord } from "./store/node-record.ts";
 
 export interface ConductorDeps {
