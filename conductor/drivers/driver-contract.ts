@@ -26,7 +26,8 @@
  *   for a call made without one (tools, tests). Reads are bounded by the driver's per-request
  *   limits (ipmitool's retransmits, `redfish.request_timeout_s`).
  * - Nothing here writes the store: callers record `power_state`, `last_error` and history.
- * - Secrets in `driver_info` (passwords) never reach argv, logs or error messages.
+ * - Secrets in `driver_info` (passwords) never reach argv, logs or error messages. Which keys
+ *   are secrets: `common/secrets.ts` (`SECRET_KEY`), masked `******` in every view.
  */
 import type { NodeRecord } from "../store/node-record.ts";
 
@@ -136,12 +137,6 @@ export interface HardwareType {
    */
   validate(node: NodeRecord): string | null;
 }
-
-/**
- * Keys whose values are secrets, shown as `******` in every view, the lookup and what goes to
- * the agent, at any nesting depth (the rules: `common/secrets.ts`).
- */
-export { SECRET_KEY as SECRET_DRIVER_INFO } from "../../common/secrets.ts";
 
 /** The node's firmware boot mode: `properties.capabilities` `boot_mode` (string or dict form), else `uefi`. */
 export function nodeBootMode(node: Pick<NodeRecord, "properties" | "instance_info">): BootMode {
