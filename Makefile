@@ -6,9 +6,9 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # Debian packages the tests and demo use (real peers, real tools).
 DEBS := util-linux fdisk gdisk nvme-cli hdparm e2fsprogs dosfstools parted openssl curl xz-utils zstd gzip tar \
         pciutils dmidecode ipmitool kmod iproute2 procps qemu-utils qemu-system-x86 nginx time jq \
-        ironic-api ironic-conductor python3-ironicclient openipmi dnsmasq-base ovmf ipxe
+        ironic-api ironic-conductor python3-ironicclient openipmi dnsmasq-base ovmf ipxe mtools cpio
 
-.PHONY: all deps npm-deps debs build test demo bench-image bench-conductor bench-agent typecheck clean plugins ramdisk
+.PHONY: all deps npm-deps debs build test demo bench-image bench-conductor bench-agent typecheck clean plugins ramdisk os-image
 
 all: build
 
@@ -46,6 +46,11 @@ build: dist/teeth
 .PHONY: ramdisk
 ramdisk: deps build plugins
 	bash image-build/build-ramdisk.sh
+
+# The OS image a deploy writes (issue 13's virtual rack): build/os-image/teeth-os.{raw,qcow2,raw.zst},
+# from Debian packages; rebuilt only when its inputs changed (OS_IMAGE_ID=... picks the image id).
+os-image: debs
+	bash image-build/build-os-image.sh
 
 # Vendor plugins bundled as self-contained .js files (loaded at runtime by the agent).
 PLUGIN_SOURCES := $(shell find hardware-managers/example-vendor hardware-managers/contract machine/host-fs.ts common protocol -name '*.ts' ! -name '*.test.ts' 2>/dev/null)

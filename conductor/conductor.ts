@@ -15,6 +15,7 @@ import { createApiApp } from "./api/app.ts";
 import { createHttpEntry } from "./api/http-entry.ts";
 import { nodeView } from "./api/node-view.ts";
 import { portView } from "./api/port-view.ts";
+import { createNetboot } from "./boot/index.ts";
 import type { ConductorConfig } from "./config/schema.ts";
 import { createDriverRegistry, type DriverRegistry } from "./drivers/index.ts";
 import type { HardwareType } from "./drivers/driver-contract.ts";
@@ -68,7 +69,8 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
   const log = deps.logger ?? createSilentLogger();
   const store = createStore(deps.dbPath ?? join(config.data_dir, "teeth.db"));
   const exec = deps.exec ?? createExec();
-  const drivers = createDriverRegistry(config, { exec, logger: log, extra: deps.extraDrivers });
+  const netboot = createNetboot(config, { store, log });
+  const drivers = createDriverRegistry(config, { exec, logger: log, extra: deps.extraDrivers, pxeBoot: netboot.boot });
   const locks = createNodeLocks();
   const running = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
@@ -163,6 +165,14 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
         maxRequestBodySize: 100 * 1024 * 1024,
         idleTimeout: 120,
       });
+      // dnsmasq after the HTTP server: iPXE fetches its script as soon as it has an address.
+      try {
+        netboot.start();
+      } catch (e) {
+        void server.stop(true);
+        server = null;
+        throw e;
+      }
       flush.start();
       sweep.start();
       powerSync.start();
@@ -178,6 +188,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
       await server?.stop(true);
       await Promise.allSettled([...running]);
       await drivers.close();
+      await netboot.stop();
       await flushAtStop();
       try {
         store.close();

@@ -12,6 +12,7 @@ import { bodyLimit } from "hono/body-limit";
 import { ironicErrorBody, REQUEST_ID_HEADER } from "../../protocol/ironic-api.ts";
 import { allowsNoAuth } from "../config/load.ts";
 import { conductorError, toHttpError } from "../errors.ts";
+import { createBootRoutes } from "../boot/index.ts";
 import { createImageRoutes } from "../images/serve.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { type ApiEnv } from "./env.ts";
@@ -25,9 +26,10 @@ import { createRootRoutes } from "./root.ts";
 
 /**
  * Paths agents use without operator credentials, matched whole (a prefix match would also
- * open whatever is mounted below one of them later): version discovery, the ramdisk API, images.
+ * open whatever is mounted below one of them later): version discovery, the ramdisk API, images, network boot
+ * (iPXE scripts and the RAM disk: firmware has no credentials).
  */
-const PUBLIC = /^\/(?:v1\/?)?$|^\/v1\/(?:lookup|continue_inspection)\/?$|^\/v1\/heartbeat\/[^/]+\/?$|^\/images\/[^/]+$/;
+const PUBLIC = /^\/(?:v1\/?)?$|^\/v1\/(?:lookup|continue_inspection)\/?$|^\/v1\/heartbeat\/[^/]+\/?$|^\/images\/[^/]+$|^\/boot\/(?:ramdisk\/)?[^/]+$/;
 
 /**
  * The request's child logger, made on first use: pino's `child()` serialises (and redacts)
@@ -104,6 +106,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
 
   app.route("/", createRootRoutes());
   app.route("/", createImageRoutes(ctx.images) as unknown as Hono<ApiEnv>);
+  app.route("/", createBootRoutes({ store: ctx.store, config: ctx.config, log: ctx.log }) as unknown as Hono<ApiEnv>);
   app.route("/v1", createRamdiskRoutes(ctx));
   app.route("/v1/nodes", createNodeStateRoutes(ctx));
   app.route("/v1/nodes", createNodeManagementRoutes(ctx));

@@ -103,7 +103,8 @@ export function buildConfig(sources: ConfigSources = {}): ConductorConfig {
       reason: `auth.token: required when listening on ${c.listen} (noauth is allowed on loopback only)`,
     });
   }
-  return deepFreeze({ ...c, data_dir: dataDir, public_url: publicUrl, listen_loopback: loopback });
+  const boot = { ...c.boot, kernel: resolve(sources.cwd ?? process.cwd(), c.boot.kernel), initramfs: resolve(sources.cwd ?? process.cwd(), c.boot.initramfs) };
+  return deepFreeze({ ...c, data_dir: dataDir, public_url: publicUrl, listen_loopback: loopback, boot });
 }
 
 /** Whether the operator API may run without authentication. */

@@ -4,6 +4,7 @@
  * refused so a typo is named at start instead of silently ignored.
  */
 import { z } from "zod";
+import { bootSchema } from "./boot-schema.ts";
 
 const listenSchema = z
   .string()
@@ -133,9 +134,12 @@ export const ConductorConfigSchema = z
          * control: `script <node-uuid> power on|off|reboot` and `script <node-uuid> boot pxe|disk`.
          */
         power_script: z.string().min(1).nullable().default(null),
+        /** `fake` records ramdisk/instance boot; `pxe` uses the real PXE boot (a lab's QEMU guest). */
+        boot: z.enum(["fake", "pxe"]).default("fake"),
       })
       .strict()
       .prefault({}),
+    boot: bootSchema.prefault({}),
   })
   .strict();
 

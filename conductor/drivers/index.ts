@@ -8,9 +8,9 @@ import type { Logger } from "../../common/logger.ts";
 import type { ConductorConfig } from "../config/schema.ts";
 import { conductorError } from "../errors.ts";
 import { createFakeHardware } from "./fake/index.ts";
-import { createRedfishHardware } from "./redfish/index.ts";
 import { createIpmiHardware } from "./ipmi/index.ts";
-import type { HardwareType } from "./driver-contract.ts";
+import { createRedfishHardware } from "./redfish/index.ts";
+import type { BootInterface, HardwareType } from "./driver-contract.ts";
 
 export interface DriverRegistry {
   get(name: string): HardwareType;
@@ -28,14 +28,19 @@ export interface DriverRegistry {
  */
 export function createDriverRegistry(
   config: ConductorConfig,
-  deps: { exec: Exec; logger: Logger; extra?: HardwareType[] },
+  deps: { exec: Exec; logger: Logger; extra?: HardwareType[]; /** The PXE boot interface (conductor/boot). */ pxeBoot?: BootInterface },
 ): DriverRegistry {
   const all = new Map<string, HardwareType>();
-  const fake = createFakeHardware({ exec: deps.exec, logger: deps.logger, powerScript: config.fake_hardware.power_script });
+  const fake = createFakeHardware({
+    exec: deps.exec,
+    logger: deps.logger,
+    powerScript: config.fake_hardware.power_script,
+    boot: config.fake_hardware.boot === "pxe" ? deps.pxeBoot : undefined,
+  });
   all.set("fake-hardware", fake);
-  // TODO(netboot): the PXE/iPXE boot interface from conductor/boot/ plugs in here; until it
-  // lands, ipmi and redfish nodes get the fake driver's recording boot (prepareRamdisk only records).
-  const networkBoot = fake.boot;
+  // Real BMCs boot over the network (conductor/boot); a registry made without it (unit tests)
+  // gives them the fake driver's recording boot.
+  const networkBoot = deps.pxeBoot ?? fake.boot;
   all.set("ipmi", createIpmiHardware({ exec: deps.exec, logger: deps.logger, config: config.ipmi, boot: networkBoot }));
   const redfish = createRedfishHardware({ logger: deps.logger, config: config.redfish, boot: networkBoot });
   all.set("redfish", redfish);

@@ -29,6 +29,33 @@ function parseRange(header: string, size: number): { start: number; end: number 
 }
 
 /**
+ * A file as an HTTP answer: the whole of it, or the one byte range asked for (206, or 416
+ * when the range does not fit). Shared by images and the RAM disk served to iPXE.
+ * @example
+ * return fileResponse("/var/lib/teeth/images/a.img", c.req.method, c.req.header("range"));
+ */
+export function fileResponse(path: string, method: string, range: string | undefined): Response {
+  const size = statSync(path).size;
+  const headers: Record<string, string> = {
+    "Accept-Ranges": "bytes",
+    "Content-Type": "application/octet-stream",
+  };
+  const head = method === "HEAD";
+  if (range) {
+    const r = parseRange(range, size);
+    if (r === "invalid" || r === null) {
+      const body = JSON.stringify(ironicErrorBody(`Range ${range.slice(0, 100)} is not satisfiable for ${size} bytes.`, 416));
+      return new Response(body, { status: 416, headers: { "Accept-Ranges": "bytes", "Content-Type": "application/json", "Content-Range": `bytes */${size}` } });
+    }
+    headers["Content-Range"] = `bytes ${r.start}-${r.end}/${size}`;
+    headers["Content-Length"] = String(r.end - r.start + 1);
+    return new Response(head ? null : Bun.file(path).slice(r.start, r.end + 1), { status: 206, headers });
+  }
+  headers["Content-Length"] = String(size);
+  return new Response(head ? null : Bun.file(path), { status: 200, headers });
+}
+
+/**
  * Routes serving images; mount at the app root.
  * @example
  * app.route("/", createImageRoutes(images));
@@ -42,31 +69,12 @@ export function createImageRoutes(images: ImageService): Hono {
     const path = images.localPath(name);
     const notFound = () => c.json(ironicErrorBody(`Image ${raw.slice(0, 255)} could not be found.`, 404), 404);
     if (!path) return notFound();
-    let size: number;
     try {
       if (isSum) return c.text(`${await images.sha256(path)}  ${name}\n`);
-      size = statSync(path).size;
+      return fileResponse(path, c.req.method, c.req.header("range"));
     } catch {
       return notFound(); // removed between the check and the read
     }
-    const headers: Record<string, string> = {
-      "Accept-Ranges": "bytes",
-      "Content-Type": "application/octet-stream",
-    };
-    const range = c.req.header("range");
-    const head = c.req.method === "HEAD";
-    if (range) {
-      const r = parseRange(range, size);
-      if (r === "invalid" || r === null) {
-        const body = JSON.stringify(ironicErrorBody(`Range ${range.slice(0, 100)} is not satisfiable for ${size} bytes.`, 416));
-        return new Response(body, { status: 416, headers: { "Accept-Ranges": "bytes", "Content-Type": "application/json", "Content-Range": `bytes */${size}` } });
-      }
-      headers["Content-Range"] = `bytes ${r.start}-${r.end}/${size}`;
-      headers["Content-Length"] = String(r.end - r.start + 1);
-      return new Response(head ? null : Bun.file(path).slice(r.start, r.end + 1), { status: 206, headers });
-    }
-    headers["Content-Length"] = String(size);
-    return new Response(head ? null : Bun.file(path), { status: 200, headers });
   };
   app.get("/images/:name", handler);
   app.on("HEAD", "/images/:name", handler);

@@ -1,13 +1,18 @@
 /**
  * @module conductor/orchestration/timeouts
  * The periodic sweep: a node waiting for its agent longer than the state's timeout (measured
- * from the later of its last transition and its last heartbeat) fails with a reason.
+ * from the later of its last transition and its last heartbeat) fails with a reason, and so
+ * does a node an operation abandoned in a transient state (see `failOrphans`).
  */
 import { S, WAIT_FAILURE } from "../state-machine/states.ts";
 import { WIPE_AGENT } from "./agent-lifecycle.ts";
 import { cleanFailureFields } from "./clean-failure.ts";
 import type { ConductorContext } from "./context.ts";
+import { failOrphans } from "./recovery.ts";
 import { withoutRunKeys } from "./run-state.ts";
+
+/** How long an unlocked node may sit in a transient state before the sweep fails it. */
+export const ORPHAN_AFTER_MS = 60_000;
 
 /**
  * Runs one sweep; returns the UUIDs it failed.
@@ -49,5 +54,6 @@ export function sweepTimeouts(ctx: ConductorContext, now = Date.now()): string[]
       release();
     }
   }
+  failed.push(...failOrphans(ctx, now, ORPHAN_AFTER_MS));
   return failed;
 }

@@ -2,18 +2,21 @@
  * @module test/ramdisk/qemu-vm
  * A QEMU guest booted from the built RAM disk (software emulation: KVM hangs on these hosts),
  * its serial console captured to a file and searchable, the agent's port forwarded to loopback.
+ * Without `kernel` the guest boots from its disks through its firmware (the OS image tests);
+ * without `agentPort` it has no NIC.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Subprocess } from "bun";
 
 export interface VmOptions {
-  kernel: string;
-  initrd: string;
+  /** Direct kernel boot; absent: the firmware boots from the disks in `extra`. */
+  kernel?: string;
+  initrd?: string;
   /** Kernel command line (console=ttyS0 is the caller's to give). */
-  append: string;
-  /** Host loopback port forwarded to the guest's 9999 (the agent's command API). */
-  agentPort: number;
+  append?: string;
+  /** Host loopback port forwarded to the guest's 9999 (the agent's command API); absent: no NIC. */
+  agentPort?: number;
   /** MAC of the virtio NIC carrying the forwarded port (QEMU's default when absent). */
   bootMac?: string;
   /** Extra QEMU arguments (disks, more NICs). */
@@ -49,11 +52,15 @@ export function startVm(o: VmOptions): Vm {
     "-smp", "2",
     "-nographic",
     "-no-reboot",
-    "-kernel", o.kernel,
-    "-initrd", o.initrd,
-    "-append", o.append,
-    "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${o.agentPort}-:9999`,
-    "-device", `virtio-net-pci,netdev=n0${o.bootMac ? `,mac=${o.bootMac}` : ""}`,
+    ...(o.kernel ? ["-kernel", o.kernel] : []),
+    ...(o.kernel && o.initrd ? ["-initrd", o.initrd] : []),
+    ...(o.kernel && o.append ? ["-append", o.append] : []),
+    ...(o.agentPort === undefined
+      ? ["-nic", "none"]
+      : [
+          "-netdev", `user,id=n0,hostfwd=tcp:127.0.0.1:${o.agentPort}-:9999`,
+          "-device", `virtio-net-pci,netdev=n0${o.bootMac ? `,mac=${o.bootMac}` : ""}`,
+        ]),
     ...o.extra,
   ];
   const startedAt = performance.now();

@@ -7,7 +7,7 @@
 import type { Exec } from "../../../common/exec.ts";
 import type { Logger } from "../../../common/logger.ts";
 import type { NodeRecord } from "../../store/node-record.ts";
-import { BOOT_DEVICES, targetOf, type BootDevice, type HardwareType, type PowerAction, type PowerState } from "../driver-contract.ts";
+import { BOOT_DEVICES, targetOf, type BootDevice, type BootInterface, type HardwareType, type PowerAction, type PowerState } from "../driver-contract.ts";
 
 export interface FakeAction {
   node: string;
@@ -31,6 +31,8 @@ export interface FakeHardwareOptions {
   logger: Logger;
   /** Program run as `script <uuid> power on|off|reboot` / `script <uuid> boot pxe|disk`. */
   powerScript?: string | null;
+  /** A real boot interface (PXE) to call after recording; absent: ramdisk/instance are only recorded. */
+  boot?: BootInterface;
 }
 
 /**
@@ -92,12 +94,15 @@ export function createFakeHardware(options: FakeHardwareOptions): FakeHardware {
     },
     boot: {
       async prepareRamdisk(node, { kernelParams }) {
+        await options.boot?.prepareRamdisk(node, { kernelParams });
         await record(node, "ramdisk", Object.entries(kernelParams).map(([k, v]) => `${k}=${v}`).join(" "));
       },
       async cleanUpRamdisk(node) {
+        await options.boot?.cleanUpRamdisk(node);
         await record(node, "ramdisk", "cleaned up");
       },
       async prepareInstance(node) {
+        await options.boot?.prepareInstance(node);
         await record(node, "instance", "boot from disk");
       },
     },
