@@ -4,7 +4,8 @@
  * `protocol/`; `agent/`, `conductor/` and `cli/` never import each other, and the CLI, a
  * client of the API, imports only `protocol/` and `common/`; `common/` and `protocol/` import
  * no face. Inside the conductor, the API is the top room: orchestration, the state machine,
- * drivers, views and the store never import it, and the store imports nothing above it.
+ * drivers, network boot, views and the store never import it, and the store imports nothing
+ * above it.
  * Every import (type-only ones too, since they tie the code just the same) of every `.ts`
  * file is read with a regex, comments removed first, and resolved to its path.
  */
@@ -34,6 +35,7 @@ export const RULES: Readonly<Record<string, Rule>> = {
   "conductor/state-machine": { forbid: ["conductor/api", "conductor/orchestration"] },
   "conductor/drivers": { forbid: ["conductor/api", "conductor/orchestration"] },
   "conductor/views": { forbid: ["conductor/api", "conductor/orchestration"] },
+  "conductor/boot": { forbid: ["conductor/api", "conductor/orchestration"] },
   "conductor/store": { only: ["conductor/store", "conductor/errors.ts", "common", "protocol"] },
 };
 
