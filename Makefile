@@ -33,7 +33,7 @@ deps: npm-deps debs
 
 # Sources of the binary. The npm stamp is a file prerequisite, not the phony npm-deps, so a
 # second `make build` does nothing, and a new install or a changed source rebuilds.
-TEETH_SOURCES := $(shell find main.ts agent machine common conductor hardware-managers protocol -name '*.ts' ! -name '*.test.ts' 2>/dev/null)
+TEETH_SOURCES := $(shell find main.ts agent machine common conductor cli hardware-managers protocol -name '*.ts' ! -name '*.test.ts' 2>/dev/null)
 
 dist/teeth: node_modules/.package-lock.json $(TEETH_SOURCES) package.json
 	@mkdir -p dist

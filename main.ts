@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
       return runConductor(rest, process.env);
     }
     default: {
-      const { runCli } = await import("./conductor/cli/main.ts");
+      const { runCli } = await import("./cli/main.ts");
       return runCli(argv, process.env);
     }
   }

@@ -16,3 +16,16 @@ test("secrets and tenant data are redacted in logged objects, two levels down in
   for (const s of ["t-1", "cd-2", "pw-3", "c-4", "ip-5"]) expect(line).not.toContain(s);
   expect(line).toContain('"configdrive":"***"');
 });
+
+test("an error logged as { err } keeps its type and stack, with secrets in its text masked", () => {
+  const path = join(dir, "log-err");
+  const log = createLogger({ level: "info", destination: path });
+  const e = Object.assign(new TypeError("GET https://admin:pw-6@10.0.0.9/redfish failed; ipmitool --password pw-7"), { details: { ipmi_password: "pw-8" } });
+  log.error({ err: e }, "x");
+  log.flush();
+  const line = JSON.parse(readFileSync(path, "utf8"));
+  for (const s of ["pw-6", "pw-7", "pw-8"]) expect(JSON.stringify(line)).not.toContain(s);
+  expect(line.err.type).toBe("TypeError");
+  expect(line.err.message).toBe("GET https://admin:******@10.0.0.9/redfish failed; ipmitool --password ******");
+  expect(line.err.stack).toContain("logger-redaction.test.ts");
+});

@@ -1,9 +1,11 @@
 /**
  * @module common/logger
  * pino, JSON, synchronous destination (no transports: worker threads break in the compiled
- * binary). Secrets are redacted wherever they appear in a logged object.
+ * binary). Secrets are redacted wherever they appear in a logged object, and in the message,
+ * stack and fields of an error logged as `{ err }` (type and stack kept).
  */
 import pino, { type Logger } from "pino";
+import { maskSecrets } from "./secrets.ts";
 
 export type { Logger };
 
@@ -20,6 +22,16 @@ const REDACT_KEYS = [
   "image_request_authorization",
   "configdrive",
 ];
+
+/**
+ * pino's error serializer (type, message, stack, own fields, cause), with secrets masked in
+ * its text: an error message may quote a URL with credentials or a tool's command line.
+ * @example
+ * log.error({ err: new Error("GET https://u:pw@bmc/ failed") }, "x"); // err.message "GET https://u:******@bmc/ failed"
+ */
+export function serializeError(err: unknown): unknown {
+  return maskSecrets(pino.stdSerializers.err(err as Error));
+}
 
 /** Paths pino redacts, at any depth we log. */
 export const REDACT_PATHS = [
@@ -61,6 +73,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? "info",
       name: options.name,
       redact: { paths: REDACT_PATHS, censor: "***" },
+      serializers: { err: serializeError },
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
     },

@@ -14,6 +14,8 @@ export function describeZodError(error: z.ZodError, options: { root?: string; li
   const limit = options.limit ?? 5;
   const described = error.issues.slice(0, limit).map((i) => {
     const path = i.path.map(String).join(".") || options.root || "";
+    // A custom issue marked standalone (Ironic-worded) names its field already.
+    if (i.code === "custom" && (i.params as { standalone?: boolean } | undefined)?.standalone) return i.message;
     if (i.code === "unrecognized_keys") return `unknown field(s) ${i.keys.map((k) => `'${k}'`).join(", ")}${path ? ` in ${path}` : ""}`;
     return path ? `${path}: ${i.message}` : i.message;
   });

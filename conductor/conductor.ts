@@ -13,6 +13,8 @@ import { createAgentClient, type AgentClient } from "./agent-client/client.ts";
 import { raiseParserHeaderLimit } from "../common/http-guard.ts";
 import { createApiApp } from "./api/app.ts";
 import { createHttpEntry } from "./api/http-entry.ts";
+import { nodeView } from "./api/node-view.ts";
+import { portView } from "./api/port-view.ts";
 import { createNetboot } from "./boot/index.ts";
 import type { ConductorConfig } from "./config/schema.ts";
 import { createDriverRegistry, type DriverRegistry } from "./drivers/index.ts";
@@ -27,7 +29,8 @@ import { createResilientLoop, type ResilientLoop } from "./orchestration/resilie
 import { processAgentSteps } from "./orchestration/step-runner.ts";
 import { sweepTimeouts } from "./orchestration/timeouts.ts";
 import { createTransition } from "./state-machine/transition.ts";
-import { createStore, isStoreFault, type Store } from "./store/index.ts";
+import { createStore, type Store } from "./store/index.ts";
+import { isStoreFault } from "./store/store-fault.ts";
 import type { NodeRecord } from "./store/node-record.ts";
 
 export interface ConductorDeps {
@@ -88,10 +91,11 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     images: createImageService({ dataDir: config.data_dir, publicUrl: config.public_url }),
     background(name, fn) {
       track(
-        fn().catch((e) => log.error({ task: name, err: (e as Error).message, stack: (e as Error).stack }, "background task crashed")),
+        fn().catch((e) => log.error({ task: name, err: e }, "background task crashed")),
       );
     },
     schedulePoll: (uuid) => schedule(uuid),
+    agentViews: { node: (n) => nodeView(n, config.public_url), port: (p) => portView(p, config.public_url) },
   };
   const poller = createPoller({ intervalMs: config.agent.poll_interval_s * 1000, locks, log, poll: (uuid) => processAgentSteps(ctx, uuid), track });
   schedule = poller.schedule;
@@ -121,7 +125,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
         return store.nodes.flushHeartbeats();
       } catch (e) {
         if (!isStoreFault(e) || attempt === 5) {
-          log.error({ err: (e as Error).message }, "buffered heartbeat times could not be written at stop");
+          log.error({ err: e }, "buffered heartbeat times could not be written at stop");
           return;
         }
         await Bun.sleep(200 * attempt);
@@ -146,7 +150,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
       } catch (e) {
         if (!isStoreFault(e)) throw e;
         // Serve anyway (reads work, writes answer 503) and finish recovery once the store lets us.
-        log.error({ err: (e as Error).message }, "recovery of interrupted nodes could not use the store; retrying in the background");
+        log.error({ err: e }, "recovery of interrupted nodes could not use the store; retrying in the background");
         recovery = createResilientLoop({ name: "recovery", intervalMs: 1000, once: true, log, run: recover });
         recovery.start();
       }
@@ -189,7 +193,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
       try {
         store.close();
       } catch (e) {
-        log.error({ err: (e as Error).message }, "store closed with heartbeats it could not write");
+        log.error({ err: e }, "store closed with heartbeats it could not write");
       }
     },
   };

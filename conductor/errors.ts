@@ -2,8 +2,11 @@
  * @module conductor/errors
  * Every error the conductor raises, in one catalogue: a stable code, an HTTP status, and a
  * message builder. The API turns them into Ironic's error body; nothing else makes a 5xx.
+ * Built with `common/error-catalogue.ts` like the agent's and the managers' catalogues; the
+ * conductor's codes stay SCREAMING_CASE (they are its API's, unlike IPA's class names).
  */
-import { TeethError, isTeethError } from "../common/branded-error.ts";
+import { isTeethError, type TeethError } from "../common/branded-error.ts";
+import { defineErrorCatalogue, type ErrorSpec } from "../common/error-catalogue.ts";
 
 type MessageArgs = Record<string, string | number>;
 
@@ -133,9 +136,32 @@ export const ERRORS = {
 export type ErrorCode = keyof typeof ERRORS;
 
 /** The conductor's error: a branded TeethError whose code is in the catalogue. */
-export class ConductorError extends TeethError {
-  declare readonly code: ErrorCode;
+export type ConductorError = TeethError & { readonly code: ErrorCode };
+
+/** Each entry as a common catalogue spec: the key is the code, the message args are the details. */
+type Specs = { readonly [K in ErrorCode]: ErrorSpec<[args?: MessageArgs, cause?: unknown]> & { readonly code: K } };
+
+function toSpecs(entries: Record<ErrorCode, CatalogueEntry>): Specs {
+  const specs: Record<string, ErrorSpec<[args?: MessageArgs, cause?: unknown]>> = {};
+  for (const [code, entry] of Object.entries(entries)) {
+    specs[code] = {
+      code,
+      status: entry.status,
+      message: (a = {}) => entry.message(a),
+      details: (a = {}) => a,
+      cause: (_a, cause) => cause,
+    };
+  }
+  return specs as Specs;
 }
+
+/**
+ * One factory per code, `codes` and `owns(error)`.
+ * @example
+ * throw ConductorErrors.NODE_NOT_FOUND({ node: "n1" });
+ * if (ConductorErrors.owns(e)) ...
+ */
+export const ConductorErrors = defineErrorCatalogue(toSpecs(ERRORS));
 
 /**
  * Creates a catalogued error.
@@ -143,8 +169,7 @@ export class ConductorError extends TeethError {
  * throw conductorError("NODE_NOT_FOUND", { node: "n1" }); // 404 "Node n1 could not be found."
  */
 export function conductorError(code: ErrorCode, args: MessageArgs = {}, cause?: unknown): ConductorError {
-  const entry: CatalogueEntry = ERRORS[code];
-  return new ConductorError(code, entry.message(args), { status: entry.status, cause, details: args });
+  return ConductorErrors[code](args, cause) as ConductorError;
 }
 
 /** Maps anything thrown to (status, message); unknown errors are 500 and keep no detail. */

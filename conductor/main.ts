@@ -75,7 +75,7 @@ export async function runConductor(argv: string[], env: NodeJS.ProcessEnv): Prom
     conductor = createConductor(config, { logger });
     conductor.start();
   } catch (e) {
-    logger.fatal({ err: (e as Error).message }, "conductor failed to start");
+    logger.fatal({ err: e }, "conductor failed to start");
     process.stderr.write(`teeth conductor: ${(e as Error).message}\n`);
     return 1;
   }

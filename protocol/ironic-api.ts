@@ -3,6 +3,7 @@
  * The operator API's bodies, a subset of OpenStack Ironic's v1 REST API: node create,
  * JSON-patch, provision/power targets, maintenance, port create, and Ironic's error body.
  */
+import { FALSE_WORDS, parseBooleanString, TRUE_WORDS } from "../common/boolean-string.ts";
 import { MAC_ADDRESS_PATTERN } from "../common/mac-address.ts";
 import { z } from "zod";
 import {
@@ -167,8 +168,8 @@ const ironicBoolean = z.union([
   z
     .string()
     .transform((s) => s.toLowerCase())
-    .pipe(z.enum(["0", "1", "f", "false", "n", "no", "off", "on", "t", "true", "y", "yes"]))
-    .transform((s) => ["1", "on", "t", "true", "y", "yes"].includes(s)),
+    .pipe(z.enum([...FALSE_WORDS, ...TRUE_WORDS].sort() as [string, ...string[]]))
+    .transform((s) => parseBooleanString(s) === true),
 ]);
 
 /** `PUT /v1/nodes/{id}/management/boot_device`. A device the node does not support is a 400 from the conductor. */

@@ -6,6 +6,7 @@
  * `bool_from_string(strict=True)`, conductor groups, bounded strings and dicts.
  */
 import { z } from "zod";
+import { FALSE_WORDS, parseBooleanString, TRUE_WORDS } from "../common/boolean-string.ts";
 
 /** Issues whose message already names the field (describeZodError prints them alone). */
 export const STANDALONE = { standalone: true } as const;
@@ -59,24 +60,32 @@ export function uuidField(field: string) {
   }) as unknown as z.ZodType<string>;
 }
 
-const TRUE = ["1", "t", "true", "on", "y", "yes"];
-const FALSE = ["0", "f", "false", "off", "n", "no"];
+/** oslo's `bool_from_string` words, as its error lists them. */
+const ACCEPTABLE = `'${[...FALSE_WORDS, ...TRUE_WORDS].sort().join("', '")}'`;
 
 /** `field` is a boolean or a string oslo reads as one (`args.boolean`); becomes a boolean. */
 export function booleanField(field: string) {
   return z.unknown().transform((v, ctx) => {
     if (typeof v === "boolean") return v;
-    const s = typeof v === "string" ? v.trim().toLowerCase() : null;
-    if (s !== null && TRUE.includes(s)) return true;
-    if (s !== null && FALSE.includes(s)) return false;
-    ctx.addIssue({
-      code: "custom",
-      message: `Invalid ${field}: Unrecognized value '${shown(v)}', acceptable values are: '${[...FALSE, ...TRUE].sort().join("', '")}'`,
-      params: STANDALONE,
-    });
+    const b = typeof v === "string" ? parseBooleanString(v) : undefined;
+    if (b !== undefined) return b;
+    ctx.addIssue({ code: "custom", message: `Invalid ${field}: Unrecognized value '${shown(v)}', acceptable values are: ${ACCEPTABLE}`, params: STANDALONE });
     return z.NEVER;
   }) as unknown as z.ZodType<boolean>;
 }
+
+/**
+ * A boolean query parameter (`?detail=true`): one of oslo's words, any case, as Ironic's
+ * `args.boolean` reads it.
+ * @example
+ * z.object({ detail: queryBoolean.optional() }).parse({ detail: "True" }); // { detail: true }
+ */
+export const queryBoolean = z.string().transform((s, ctx) => {
+  const b = parseBooleanString(s);
+  if (b !== undefined) return b;
+  ctx.addIssue({ code: "custom", message: `Unrecognized value '${shown(s)}', acceptable values are: ${ACCEPTABLE}` });
+  return z.NEVER;
+});
 
 /** A string of at most `max` characters (Ironic's column sizes and schema maxLength). */
 export function textField(field: string, max = 255) {

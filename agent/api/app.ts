@@ -2,9 +2,11 @@
  * @module agent/api/app
  * The command API (port 9999) on Hono, route for route as ironic-python-agent serves it.
  */
-import { timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
+import { parseBooleanString } from "../../common/boolean-string.ts";
 import type { Logger } from "../../common/logger.ts";
+import { secretsEqual } from "../../common/timing-safe-equal.ts";
+import { describeZodError } from "../../common/zod-issues.ts";
 import { CommandRequestSchema, type AgentStatus } from "../../protocol/agent-commands.ts";
 import type { CommandRunner } from "../commands/command-runner.ts";
 import { AgentErrors } from "../errors.ts";
@@ -28,15 +30,9 @@ export interface AgentAppDeps {
 
 const DEFAULT_BODY_LIMIT = 96 * 1024 * 1024;
 
+/** `?wait=true` (any of oslo's true words); anything else, or no value, is false. */
 function truthy(v: string | undefined): boolean {
-  return v !== undefined && ["1", "true", "yes", "on", "y", "t"].includes(v.toLowerCase());
-}
-
-function tokenMatches(expected: string | null, given: string | undefined): boolean {
-  if (!expected || !given) return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(given);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return v !== undefined && parseBooleanString(v) === true;
 }
 
 
@@ -59,7 +55,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
   app.notFound((c) => renderFault(c, AgentErrors.notFound(c.req.path)));
 
   const requireToken = (c: Context) => {
-    if (!tokenMatches(deps.token(), c.req.query("agent_token"))) throw AgentErrors.tokenInvalid();
+    if (!secretsEqual(deps.token(), c.req.query("agent_token"))) throw AgentErrors.tokenInvalid();
   };
   // IPA's rule for reads: Ironic before 2023 polls GET /v1/commands/ without the token, so
   // reads need it only once some read has carried one (IPA's security_get_token_support).
@@ -106,7 +102,7 @@ export function createAgentApp(deps: AgentAppDeps): Hono {
     const body = await readJsonBody(c.req.raw, limit);
     const parsed = CommandRequestSchema.safeParse(body);
     if (!parsed.success) {
-      throw AgentErrors.badBody(parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; "));
+      throw AgentErrors.badBody(describeZodError(parsed.error, { root: "body", limit: Infinity }));
     }
     const handle = await deps.runner.execute(parsed.data.name, parsed.data.params);
     return c.json(truthy(c.req.query("wait")) ? await handle.wait() : handle.result);

@@ -169,7 +169,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
         } catch (e) {
           if (!(e instanceof ConnectionFailure)) throw e;
           lastError = e.message;
-          log.warn({ node: node.uuid, command: name, url: redactUrl(url), attempt, err: lastError }, "agent command lost; checking");
+          log.warn({ node: node.uuid, command: name, url: redactUrl(url), attempt, err: e }, "agent command lost; checking");
           // The response may have been lost after the agent accepted the command.
           try {
             const last = (await listCommands(node)).at(-1);

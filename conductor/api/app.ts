@@ -3,10 +3,11 @@
  * The conductor's HTTP application: request ids and logging, authentication, microversions,
  * the operator API, the ramdisk API and image serving. Every error leaves in Ironic's body.
  */
-import { randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { Hono, type MiddlewareHandler } from "hono";
 import { isTeethError } from "../../common/branded-error.ts";
 import type { Logger } from "../../common/logger.ts";
+import { secretsEqual } from "../../common/timing-safe-equal.ts";
 import { bodyLimit } from "hono/body-limit";
 import { ironicErrorBody, REQUEST_ID_HEADER, webobErrorBody } from "../../protocol/ironic-api.ts";
 import { allowsNoAuth, authStrategies } from "../config/load.ts";
@@ -49,13 +50,6 @@ const PUBLIC = /^\/(?:v1\/?)?$|^\/v1\/(?:lookup|continue_inspection)\/?$|^\/v1\/
 
 const WEBOB_ERRORS = new Set(["VERSION_INVALID", "VERSION_MAJOR", "VERSION_NOT_ACCEPTABLE"]);
 
-function tokenMatches(given: string | undefined, expected: string): boolean {
-  if (!given) return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /**
  * The request's child logger, made on first use: pino's `child()` serialises (and redacts)
  * the bindings, a cost a heartbeat that logs nothing should not pay.
@@ -95,7 +89,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
     const status = c.res.status;
     if (status < 400 && !ctx.log.isLevelEnabled("debug")) return;
     const line = { method: c.req.method, path: c.req.path, status, ms: Math.round((performance.now() - start) * 10) / 10 };
-    if (status >= 500) c.get("log").error({ ...line, err: c.error?.message }, "request failed");
+    if (status >= 500) c.get("log").error({ ...line, err: c.error }, "request failed");
     else if (status >= 400) c.get("log").info(line, "request refused");
     else c.get("log").debug(line, "request");
   });
@@ -108,7 +102,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
     const auth = c.req.header("authorization");
     if (token) {
       const bearer = auth?.startsWith("Bearer ") ? auth.slice(7) : undefined;
-      if (tokenMatches(bearer ?? c.req.header("x-auth-token"), token)) return next();
+      if (secretsEqual(token, bearer ?? c.req.header("x-auth-token"))) return next();
       if (!basic || (!auth?.toLowerCase().startsWith("basic ") && (bearer || c.req.header("x-auth-token")))) throw conductorError("UNAUTHORIZED");
     }
     // Ironic's basic-auth middleware answers in its own body, `{"error": {"message", "code"}}`.
@@ -176,7 +170,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
     const unavailable = ctx.store.guard.unavailable(err);
     const { status, message, code } = toHttpError(unavailable ?? err);
     if (unavailable) c.header("Retry-After", String((unavailable.details as { retry_after: number }).retry_after));
-    else if (status >= 500) (c.get("log") ?? ctx.log).error({ err: (err as Error).message, stack: (err as Error).stack }, "unhandled error");
+    else if (status >= 500) (c.get("log") ?? ctx.log).error({ err }, "unhandled error");
     // Ironic's version negotiation fails before its controllers, in webob's body shape.
     if (WEBOB_ERRORS.has(code)) return c.json(webobErrorBody(message, status, "Not Acceptable"), status as 406);
     return c.json(ironicErrorBody(message, status), status as 400);

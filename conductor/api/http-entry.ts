@@ -31,7 +31,7 @@ export function createHttpEntry(app: Hono<ApiEnv>, publicUrl: string, log: Logge
       return app.fetch(g.request);
     },
     error(error) {
-      log.error({ err: error.message, stack: error.stack }, "unhandled error");
+      log.error({ err: error }, "unhandled error");
       return Response.json(ironicErrorBody("Internal server error.", 500), { status: 500 });
     },
   };

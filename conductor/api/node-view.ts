@@ -4,12 +4,16 @@
  * instance_info (the configdrive, tenant data, included: Ironic's `show_instance_secrets`
  * defaults to nobody) and driver_internal_info, the agent token never shown, links, and the
  * `fields` selection. Every way a node leaves the conductor (API, lookup, agent commands)
- * goes through the masking here.
+ * goes through the masking of `conductor/views/node-masking.ts`.
  */
-import { MASK, maskSecrets, maskSecretsInText } from "../../common/secrets.ts";
+import { maskSecretsInText } from "../../common/secrets.ts";
 import { isoTime, type Dict, type NodeRecord } from "../store/node-record.ts";
 import { INTERFACE_FIELDS, LEGACY_DEFAULTS } from "../drivers/interfaces.ts";
 import { FEATURE_MINOR, MAX_MINOR, NODE_FIELD_MINOR, hideNewerFields } from "./versions.ts";
+import { maskDriverInfo, maskInstanceInfo, maskStep, publicInternalInfo } from "../views/node-masking.ts";
+
+// Still importable from here by API code; the masking itself lives below the API and orchestration.
+export { maskDriverInfo, maskInstanceInfo, publicInternalInfo };
 
 /** Fields of a node in the non-detailed list, as Ironic. */
 export const LIST_FIELDS = ["uuid", "name", "instance_uuid", "power_state", "provision_state", "maintenance", "links"];
@@ -27,36 +31,6 @@ export const NODE_FIELDS = new Set([
   "target_raid_config", "traits", "shard", "parent_node", "service_step", "links", "ports", "portgroups", "states", "volume", "firmware_interface",
   ...INTERFACES,
 ]);
-
-/** driver_info as every view shows it: secrets masked at any depth. */
-export function maskDriverInfo(info: Dict): Dict {
-  return maskSecrets(info);
-}
-
-/**
- * instance_info as every view (and the lookup) shows it: the configdrive and secrets masked
- * at any depth, and `image_url`, which may be a signed temporary URL, hidden as Ironic does.
- */
-export function maskInstanceInfo(info: Dict): Dict {
-  const out = maskSecrets(info);
-  if (out.image_url) out.image_url = MASK;
-  return out;
-}
-
-/** driver_internal_info with the agent columns merged in, the token and any secret masked. */
-export function publicInternalInfo(node: NodeRecord): Dict {
-  const dii: Dict = maskSecrets(node.driver_internal_info);
-  if (node.agent_url) dii.agent_url = node.agent_url;
-  if (node.agent_version) dii.agent_version = node.agent_version;
-  if (node.agent_last_heartbeat) dii.agent_last_heartbeat = isoTime(node.agent_last_heartbeat);
-  if (node.agent_token) dii.agent_secret_token = MASK;
-  return dii;
-}
-
-/** A step (`clean_step`/`deploy_step`) with secrets in its args masked. */
-function maskStep(step: Dict | null): Dict {
-  return step ? maskSecrets(step) : {};
-}
 
 function link(base: string, path: string) {
   return [

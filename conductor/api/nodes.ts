@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
 import { JsonPatchSchema, MaintenanceSchema, NodeCreateSchema, NodePatchedSchema } from "../../protocol/ironic-api.ts";
+import { queryBoolean } from "../../protocol/ironic-fields.ts";
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { recordHistory } from "../orchestration/node-history.ts";
@@ -22,7 +23,7 @@ import { checkChassisRef } from "./resources/chassis.ts";
 import { checkDetailQuery, checkFields, checkFilters, NODE_FIELD_MINOR, rejectNewerInBody, rejectNewerInPatch } from "./versions.ts";
 import { LimitSchema, describeZodError, parseJson, readBody, readQuery, readText } from "./validate.ts";
 
-const boolString = z.enum(["true", "false", "True", "False", "1", "0"]).transform((s) => s === "true" || s === "True" || s === "1");
+const boolString = queryBoolean;
 
 export const NodeListQuerySchema = z
   .object({

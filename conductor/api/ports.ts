@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
 import { JsonPatchSchema, MacAddressSchema, PortCreateSchema, PortFieldsShape } from "../../protocol/ironic-api.ts";
+import { queryBoolean } from "../../protocol/ironic-fields.ts";
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { PORT_SORT_KEYS, type PortRecord } from "../store/port-store.ts";
@@ -30,7 +31,7 @@ const PortListQuerySchema = z
       .max(1024)
       .transform((s) => s.split(",").map((f) => f.trim()).filter(Boolean))
       .optional(),
-    detail: z.enum(["true", "false", "True", "False"]).transform((s) => s.toLowerCase() === "true").optional(),
+    detail: queryBoolean.optional(),
     limit: LimitSchema.optional(),
     marker: z.string().max(64).optional(),
     sort_key: z.enum(PORT_SORT_KEYS).optional(),

@@ -12,7 +12,9 @@ import { ContinueInspectionSchema, MacAddressSchema, UuidSchema } from "../../pr
 import { HeartbeatBodySchema, LookupQuerySchema } from "../../protocol/ramdisk-api.ts";
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
-import { handleHeartbeat, handleLookup, issueToken, lookupBody, tokensMatch } from "../orchestration/heartbeat.ts";
+import { agentTokenValid, issueToken } from "../orchestration/ramdisk/agent-token.ts";
+import { handleHeartbeat } from "../orchestration/ramdisk/heartbeat.ts";
+import { handleLookup, lookupBody } from "../orchestration/ramdisk/lookup.ts";
 import { InventorySchema } from "../../protocol/inventory.ts";
 import { createDiscovery, type DiscoveryOutcome } from "../orchestration/discovery.ts";
 import { completeInspection, inventoryMacs } from "../orchestration/inspection.ts";
@@ -72,7 +74,7 @@ export function createRamdiskRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     if (!node || (node.provision_state !== S.INSPECTWAIT && node.provision_state !== S.INSPECTING)) {
       throw conductorError("NODE_NOT_FOUND", { node: "matching the inventory" });
     }
-    if (typeof token !== "string" || !node.agent_token || !tokensMatch(token, node.agent_token)) throw conductorError("AGENT_TOKEN_INVALID");
+    if (!agentTokenValid(node, token)) throw conductorError("AGENT_TOKEN_INVALID");
     if (error) throw conductorError("INVALID_PARAMETER", { reason: `Inspection reported an error: ${String(error).slice(0, 500)}` });
     const release = ctx.locks.tryLock(node.uuid, "continue_inspection");
     if (!release) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
@@ -81,7 +83,7 @@ export function createRamdiskRoutes(ctx: ConductorContext): Hono<ApiEnv> {
       try {
         await completeInspection(ctx, ctx.store.nodes.get(node.uuid)!, inventory, pluginData);
       } catch (e) {
-        ctx.log.error({ node: node.uuid, err: (e as Error).message }, "continue_inspection failed");
+        ctx.log.error({ node: node.uuid, err: e }, "continue_inspection failed");
       } finally {
         release();
       }

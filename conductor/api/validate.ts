@@ -7,20 +7,12 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { isTeethError } from "../../common/branded-error.ts";
 import { MAX_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
+import { describeZodError as describeIssues } from "../../common/zod-issues.ts";
 import { conductorError } from "../errors.ts";
 
-/** "field.sub: message; other: message" from a zod error. */
+/** "field.sub: message; other: message" from a zod error (the first five issues). */
 export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => {
-      const path = i.path.map(String).join(".");
-      // Ironic-worded messages name their field already.
-      if (i.code === "custom" && (i.params as { standalone?: boolean } | undefined)?.standalone) return i.message;
-      if (i.code === "unrecognized_keys") return `unknown field(s) ${i.keys.map((k) => `'${k}'`).join(", ")}${path ? ` in ${path}` : ""}`;
-      return path ? `${path}: ${i.message}` : i.message;
-    })
-    .join("; ");
+  return describeIssues(error, { limit: 5 });
 }
 
 /**

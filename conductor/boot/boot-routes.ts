@@ -73,7 +73,7 @@ export function createBootRoutes(deps: BootRoutesDeps): Hono {
     try {
       script = macScript(deps, mac);
     } catch (e) {
-      deps.log.error({ mac, err: (e as Error).message }, "cannot render the boot script");
+      deps.log.error({ mac, err: e }, "cannot render the boot script");
       throw conductorError("INVALID_PARAMETER", { reason: `Cannot build the boot script for ${mac}: ${(e as Error).message}` });
     }
     deps.log.info({ mac, script: script.includes("kernel ") ? "ramdisk" : "local" }, "boot script served");

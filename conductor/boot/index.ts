@@ -111,7 +111,7 @@ export function createNetboot(config: ConductorConfig, deps: NetbootDeps): Netbo
         try {
           syncHosts();
         } catch (e) {
-          log.error({ err: (e as Error).message }, "dnsmasq host entries could not be updated");
+          log.error({ err: e }, "dnsmasq host entries could not be updated");
         }
       }, deps.reconcileIntervalMs ?? 10_000);
       log.info({ mode: config.boot.mode, interface: config.boot.interface, conf: paths.conf, log: paths.log }, "network boot started");

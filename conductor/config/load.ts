@@ -9,6 +9,7 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { z } from "zod";
 import { isLoopbackAddress } from "../../common/ip-address.ts";
+import { describeZodError } from "../../common/zod-issues.ts";
 import { conductorError } from "../errors.ts";
 import { ConductorConfigSchema, type ConductorConfig } from "./schema.ts";
 
@@ -32,14 +33,9 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Every issue, as the API and the agent word them. */
 function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .map((i) => {
-      const path = i.path.join(".") || "(root)";
-      if (i.code === "unrecognized_keys") return `${[path === "(root)" ? "" : `${path}.`].join("")}${i.keys.join(", ")}: unknown key`;
-      return `${path}: ${i.message}`;
-    })
-    .join("; ");
+  return describeZodError(error, { root: "config", limit: Infinity });
 }
 
 function listenHostOf(listen: string): string {

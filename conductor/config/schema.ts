@@ -129,7 +129,7 @@ export const ConductorConfigSchema = z
         min_command_interval_s: z.number().min(0).default(1),
         /** ipmitool `-N`: seconds before it retransmits an unanswered packet (it tries twice, `-R 1`). */
         packet_timeout_s: z.number().int().min(1).max(30).default(2),
-        /** Default wait for a power action to take effect (soft actions: for the OS to power off). */
+        /** Wait for a power action made without a timeout (direct driver use; the conductor always passes its `power.*` bound). */
         power_wait_s: z.number().positive().default(30),
         /** While waiting for a power state, read it this often. */
         power_poll_interval_s: z.number().positive().default(1),
@@ -142,9 +142,9 @@ export const ConductorConfigSchema = z
       .object({
         /** Budget of one read (power state, boot device) or of issuing one write, login and discovery included. */
         request_timeout_s: z.number().positive().default(30),
-        /** Wait for PowerState to reach the target after a reset (Ironic's `[conductor] power_state_change_timeout`). */
+        /** Wait for PowerState after a reset made without a timeout (direct driver use; the conductor always passes its `power.*` bound). */
         power_state_change_timeout_s: z.number().positive().default(60),
-        /** The same for soft power off and soft reboot (Ironic's `[conductor] soft_power_off_timeout`). */
+        /** The same for soft power off and soft reboot. */
         soft_power_off_timeout_s: z.number().positive().default(600),
         /** How often task monitors are polled, and PowerState at most (it starts at 100 ms and doubles up to this). */
         poll_interval_s: z.number().positive().default(1),

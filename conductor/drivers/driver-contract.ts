@@ -1,20 +1,33 @@
 /**
  * @module conductor/drivers/driver-contract
  * The contract a hardware type implements (Ironic's `driver`): power and management through
- * the node's BMC, and network boot. `fake-hardware` records; `ipmi` (ipmitool) and `redfish`
- * (HTTPS) talk to real BMCs; both boot over PXE/iPXE through `conductor/boot/`.
+ * the node's BMC, and network boot. `fake-hardware` records what it is asked (power and boot
+ * device kept in memory, never a timeout); `ipmi` (ipmitool) and `redfish` (HTTPS) talk to
+ * real BMCs and boot over the network through the `BootInterface` the registry
+ * (`drivers/index.ts`) hands them.
  *
  * Rules every implementation keeps, so callers can rely on them:
- * - A method that talks to a BMC either resolves or throws a `DriverError` (below) whose
- *   `code` says what went wrong (authentication, unreachable, timed out, unsupported). It
- *   never throws for a missing credential it could have reported in `validate`.
+ * - A method that talks to a BMC either resolves or throws a catalogued error
+ *   (`conductor/errors.ts`) whose code says what went wrong: `BMC_AUTH_FAILED`,
+ *   `BMC_UNREACHABLE`, `BMC_TIMEOUT`, `BMC_UNSUPPORTED`, else `BMC_ERROR`; the message carries
+ *   the BMC's reason, fit for `last_error`. It never throws for a missing credential it could
+ *   have reported in `validate`.
  * - Reads (`getPowerState`, `getBootDevice`, `getSupportedBootDevices`) change nothing and may
  *   be called at any time, concurrently; the driver serialises what its BMC needs serialised.
- * - Writes are idempotent: asking for the state the node is already in succeeds.
+ * - Writes are idempotent: asking for the state the node is already in succeeds (and sends
+ *   no power command).
  * - Anything may take long (a BMC is slow, a soft power-off waits for the OS): every method
- *   bounds its own time and fails with `BMC_TIMEOUT` rather than hanging.
+ *   bounds its own time and fails with `BMC_TIMEOUT` rather than hanging. Who chooses the
+ *   bound of a power action: the caller, through `PowerOptions.timeoutS`. The conductor always
+ *   passes its `power.action_timeout_s` / `power.soft_power_off_timeout_s` (or the request's
+ *   `timeout`), and guards every call with that bound plus a grace
+ *   (`orchestration/power-timeouts.ts`); a driver's own configured wait (`ipmi.power_wait_s`,
+ *   `redfish.power_state_change_timeout_s` / `soft_power_off_timeout_s`) is only the default
+ *   for a call made without one (tools, tests). Reads are bounded by the driver's per-request
+ *   limits (ipmitool's retransmits, `redfish.request_timeout_s`).
  * - Nothing here writes the store: callers record `power_state`, `last_error` and history.
- * - Secrets in `driver_info` (passwords) never reach argv, logs or error messages.
+ * - Secrets in `driver_info` (passwords) never reach argv, logs or error messages. Which keys
+ *   are secrets: `common/secrets.ts` (`SECRET_KEY`), masked `******` in every view.
  */
 import type { NodeRecord } from "../store/node-record.ts";
 
@@ -22,6 +35,17 @@ export type PowerState = "power on" | "power off";
 /** Ironic's `target` values of `PUT /v1/nodes/{id}/states/power`. */
 export type PowerAction = "power on" | "power off" | "rebooting" | "soft power off" | "soft rebooting";
 export const POWER_ACTIONS: readonly PowerAction[] = ["power on", "power off", "rebooting", "soft power off", "soft rebooting"];
+
+/**
+ * The power state an action ends in (Ironic's `_calculate_target_state`): off for the two
+ * power offs, on for power on and both reboots.
+ * @example
+ * targetOf("soft rebooting"); // "power on"
+ */
+export function targetOf(action: PowerAction): PowerState {
+  return action === "power off" || action === "soft power off" ? "power off" : "power on";
+}
+
 /** Ironic's boot devices (`ironic.common.boot_devices`). */
 export type BootDevice = "pxe" | "disk" | "cdrom" | "bios" | "safe";
 export const BOOT_DEVICES: readonly BootDevice[] = ["pxe", "disk", "cdrom", "bios", "safe"];
@@ -30,7 +54,11 @@ export const BOOT_DEVICES: readonly BootDevice[] = ["pxe", "disk", "cdrom", "bio
 export type BootMode = "uefi" | "bios";
 
 export interface PowerOptions {
-  /** Seconds to wait for the node to reach the target (soft actions wait for the OS). */
+  /**
+   * Seconds to wait for the node to reach the target (soft actions wait for the OS); for a
+   * reboot the bound counts once per phase (off, then on), as in Ironic. The conductor always
+   * gives it; without it the driver uses its own configured default.
+   */
   timeoutS?: number;
 }
 
@@ -38,8 +66,10 @@ export interface PowerInterface {
   /** Reads the power state from the BMC. */
   getPowerState(node: NodeRecord): Promise<PowerState>;
   /**
-   * Performs `action` and resolves once the node has reached it (`power on`/`power off`;
-   * reboots: once the node is on again), or throws `BMC_TIMEOUT` after `timeoutS`.
+   * Performs `action` and resolves once the node has reached `targetOf(action)` (reboots:
+   * once the node is on again; a reboot of a node that is off powers it on), or throws
+   * `BMC_TIMEOUT` once `timeoutS` has passed in a phase. A BMC that cannot do the action
+   * (no soft power off) throws `BMC_UNSUPPORTED`.
    */
   setPowerState(node: NodeRecord, action: PowerAction, options?: PowerOptions): Promise<void>;
 }
@@ -107,12 +137,6 @@ export interface HardwareType {
    */
   validate(node: NodeRecord): string | null;
 }
-
-/**
- * Keys whose values are secrets, shown as `******` in every view, the lookup and what goes to
- * the agent, at any nesting depth (the rules: `common/secrets.ts`).
- */
-export { SECRET_KEY as SECRET_DRIVER_INFO } from "../../common/secrets.ts";
 
 /** The node's firmware boot mode: `properties.capabilities` `boot_mode` (string or dict form), else `uefi`. */
 export function nodeBootMode(node: Pick<NodeRecord, "properties" | "instance_info">): BootMode {

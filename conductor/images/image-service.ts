@@ -6,6 +6,7 @@
  */
 import { realpathSync, statSync } from "node:fs";
 import { join, sep } from "node:path";
+import { toBoolean } from "../../common/boolean-string.ts";
 import type { ImageInfo } from "../../protocol/image-info.ts";
 import { conductorError } from "../errors.ts";
 import type { NodeRecord } from "../store/node-record.ts";
@@ -108,7 +109,7 @@ export function createImageService(options: { dataDir: string; publicUrl: string
       root_mb: rootGb * 1024,
       swap_mb: size("swap_mb", 0),
       ephemeral_mb: ii.ephemeral_mb !== undefined && ii.ephemeral_mb !== null ? size("ephemeral_mb", 0) : size("ephemeral_gb", 0) * 1024,
-      preserve_ephemeral: ii.preserve_ephemeral === true || ii.preserve_ephemeral === "true" || ii.preserve_ephemeral === "True",
+      preserve_ephemeral: toBoolean(ii.preserve_ephemeral) === true,
       deploy_boot_mode: bootMode,
       boot_option: "local",
     };

@@ -3,7 +3,7 @@
  * Booting a node into the agent ramdisk, powering it, and forgetting its agent (token, URL,
  * pinned certificate) when the ramdisk is torn down, so the next boot gets a fresh token.
  */
-import type { PowerAction } from "../drivers/driver-contract.ts";
+import { targetOf, type PowerAction } from "../drivers/driver-contract.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { CLEAN_FAILURE } from "./clean-failure.ts";
 import type { ConductorContext } from "./context.ts";
@@ -21,7 +21,7 @@ export const WIPE_AGENT: Partial<NodeRecord> = Object.freeze({
 /** Powers the node through its driver and records the new power state. */
 export async function setPower(ctx: ConductorContext, node: NodeRecord, action: PowerAction): Promise<NodeRecord> {
   const driver = ctx.drivers.get(node.driver);
-  ctx.store.nodes.update(node.uuid, { target_power_state: action === "power off" || action === "soft power off" ? "power off" : "power on" });
+  ctx.store.nodes.update(node.uuid, { target_power_state: targetOf(action) });
   const timeoutS = powerTimeoutS(ctx, action);
   await bounded(node, action, timeoutS, () => driver.power.setPowerState(node, action, { timeoutS }));
   const state = await bounded(node, "get power state", ctx.config.power.action_timeout_s, () => driver.power.getPowerState(node));

@@ -2,20 +2,17 @@
  * @module conductor/orchestration/agent-params
  * The `node` and `ports` every step command carries (Ironic: node.as_dict(secure=True)).
  */
-import { nodeView } from "../api/node-view.ts";
-import { portView } from "../api/port-view.ts";
-import type { NodeRecord } from "../store/node-record.ts";
+import type { Dict, NodeRecord } from "../store/node-record.ts";
 import type { ConductorContext } from "./context.ts";
 
 /**
  * @example
  * await ctx.agent.execute(node, "clean.get_clean_steps", agentParams(ctx, node), { wait: true });
  */
-export function agentParams(ctx: ConductorContext, node: NodeRecord): { node: Record<string, unknown>; ports: Record<string, unknown>[] } {
-  const base = ctx.config.public_url;
-  const view = nodeView(node, base);
+export function agentParams(ctx: ConductorContext, node: NodeRecord): { node: Dict; ports: Dict[] } {
+  const view = ctx.agentViews.node(node);
   delete view.links;
   delete view.ports;
   delete view.states;
-  return { node: view, ports: ctx.store.ports.list({ node_uuid: node.uuid }).map((p) => portView(p, base)) };
+  return { node: view, ports: ctx.store.ports.list({ node_uuid: node.uuid }).map((p) => ctx.agentViews.port(p)) };
 }

@@ -26,7 +26,7 @@ export async function runConductorStep(ctx: ConductorContext, node: NodeRecord, 
         // The agent may never answer a power_off; a lost response is expected.
         await Promise.race([ctx.agent.execute(node, "standby.power_off", {}), Bun.sleep(5000)]);
       } catch (e) {
-        ctx.log.info({ node: node.uuid, err: (e as Error).message }, "agent power off did not answer; using the BMC");
+        ctx.log.info({ node: node.uuid, err: e }, "agent power off did not answer; using the BMC");
       }
       await setPower(ctx, node, "power off");
       return;

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { isTeethError } from "../../common/branded-error.ts";
+import { MAC_ADDRESS_PATTERN } from "../../common/mac-address.ts";
 import { S } from "../state-machine/states.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { isStoreFault } from "../store/store-fault.ts";
@@ -32,7 +33,8 @@ export function propertiesFromInventory(inv: Record<string, unknown>): Record<st
 /** MACs in an inventory, lowercased. */
 export function inventoryMacs(inv: Record<string, unknown>): string[] {
   const ifs = Array.isArray(inv.interfaces) ? (inv.interfaces as { mac_address?: unknown }[]) : [];
-  return [...new Set(ifs.map((i) => (typeof i.mac_address === "string" ? i.mac_address.toLowerCase() : "")).filter((m) => /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(m) && m !== "00:00:00:00:00:00"))];
+  const macs = ifs.map((i) => (typeof i.mac_address === "string" ? i.mac_address.toLowerCase() : ""));
+  return [...new Set(macs.filter((m) => MAC_ADDRESS_PATTERN.test(m) && m !== "00:00:00:00:00:00"))];
 }
 
 /**
@@ -79,7 +81,7 @@ export async function inspectViaAgent(ctx: ConductorContext, uuid: string): Prom
     if (isStoreFault(e)) {
       // Not the hardware's fault: the node stays as the store has it. The inventory is saved in
       // one transaction, so in inspect wait nothing was kept and the next heartbeat retries.
-      ctx.log.warn({ node: uuid, err: (e as Error).message }, "store unavailable during inspection; will retry on the next heartbeat");
+      ctx.log.warn({ node: uuid, err: e }, "store unavailable during inspection; will retry on the next heartbeat");
       return;
     }
     const cur = ctx.store.nodes.get(uuid);

@@ -35,7 +35,7 @@ export function createPoller(options: {
         if (!release) return schedule(uuid);
         const p = options
           .poll(uuid)
-          .catch((e) => options.log.warn({ node: uuid, err: (e as Error).message }, "poll failed"))
+          .catch((e) => options.log.warn({ node: uuid, err: e }, "poll failed"))
           .finally(release);
         options.track(p);
       }, options.intervalMs),

@@ -7,7 +7,7 @@
  * The caller holds the node's lock.
  */
 import { isTeethError } from "../../common/branded-error.ts";
-import type { PowerAction, PowerState } from "../drivers/driver-contract.ts";
+import { targetOf, type PowerAction, type PowerState } from "../drivers/driver-contract.ts";
 import { S } from "../state-machine/states.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { WIPE_AGENT } from "./agent-lifecycle.ts";
@@ -15,11 +15,6 @@ import type { ConductorContext } from "./context.ts";
 import { bounded, powerTimeoutS } from "./power-timeouts.ts";
 
 const FAILURE_STATES = new Set<string>([S.DEPLOYFAIL, S.CLEANFAIL, S.INSPECTFAIL, S.ERROR]);
-
-/** The state an action ends in (Ironic's `_calculate_target_state`). */
-export function targetOf(action: PowerAction): PowerState {
-  return action === "power off" || action === "soft power off" ? "power off" : "power on";
-}
 
 /** Whether the action stops the OS running on the node (its agent, if any, is gone after it). */
 function stopsTheOs(action: PowerAction): boolean {
@@ -56,7 +51,7 @@ export async function nodePowerAction(
     } catch (e) {
       const error = `Failed to change power state to '${action}': ${errorText(e)}`;
       ctx.store.nodes.update(node.uuid, { target_power_state: null, last_error: error });
-      ctx.log.error({ node: node.uuid, action, err: errorText(e) }, "power action failed");
+      ctx.log.error({ node: node.uuid, action, err: e }, "power action failed");
       throw e;
     }
     if (current === target) {
@@ -75,7 +70,7 @@ export async function nodePowerAction(
   } catch (e) {
     const error = `Failed to change power state to '${target}' by '${action}': ${errorText(e)}`;
     ctx.store.nodes.update(node.uuid, { target_power_state: null, last_error: error });
-    ctx.log.error({ node: node.uuid, action, err: errorText(e) }, "power action failed");
+    ctx.log.error({ node: node.uuid, action, err: e }, "power action failed");
     throw e;
   }
   ctx.log.info({ node: node.uuid, action, power_state: target }, "power action succeeded");

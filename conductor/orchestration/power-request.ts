@@ -9,7 +9,8 @@ import { POWER_ACTIONS, type PowerAction } from "../drivers/driver-contract.ts";
 import { S } from "../state-machine/states.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import type { ConductorContext } from "./context.ts";
-import { nodePowerAction, targetOf } from "./power-action.ts";
+import { targetOf } from "../drivers/driver-contract.ts";
+import { nodePowerAction } from "./power-action.ts";
 
 export interface PowerRequest {
   target: string;

@@ -136,7 +136,7 @@ export function createPowerSync(ctx: ConductorContext, options: PowerSyncOptions
       if ("error" in read) {
         counts.set(node.uuid, count);
         if (count > max) return intoMaintenance(node, null, read.error);
-        ctx.log.warn({ node: node.uuid, attempt: count, retries: max, err: errorText(read.error) }, "During sync_power_state, could not get power state");
+        ctx.log.warn({ node: node.uuid, attempt: count, retries: max, err: read.error }, "During sync_power_state, could not get power state");
         return "failed";
       }
       const actual = read.state;
@@ -161,7 +161,7 @@ export function createPowerSync(ctx: ConductorContext, options: PowerSyncOptions
         try {
           await nodePowerAction(ctx, node, recorded);
         } catch (e) {
-          ctx.log.error({ node: node.uuid, state: recorded, attempt: count, retries: max, err: errorText(e) }, "During sync_power_state, failed to change power state back");
+          ctx.log.error({ node: node.uuid, state: recorded, attempt: count, retries: max, err: e }, "During sync_power_state, failed to change power state back");
         }
         return "forced";
       }
@@ -178,7 +178,7 @@ export function createPowerSync(ctx: ConductorContext, options: PowerSyncOptions
   async function recoverNode(before: NodeRecord): Promise<SyncOutcome> {
     return readThenApply(before, true, async (node, read) => {
       if ("error" in read) {
-        ctx.log.debug({ node: node.uuid, err: errorText(read.error) }, "During power_failure_recovery, could not get power state");
+        ctx.log.debug({ node: node.uuid, err: read.error }, "During power_failure_recovery, could not get power state");
         return "failed";
       }
       counts.delete(node.uuid);
@@ -199,7 +199,7 @@ export function createPowerSync(ctx: ConductorContext, options: PowerSyncOptions
         out.set(node.uuid, await (inMaintenance ? recoverNode(node) : syncNode(node)));
       } catch (e) {
         // A store write failing for one node must not end the pass for the others.
-        ctx.log.error({ node: node.uuid, err: errorText(e) }, "power state sync of a node failed");
+        ctx.log.error({ node: node.uuid, err: e }, "power state sync of a node failed");
         out.set(node.uuid, "failed");
       }
     });

@@ -7,22 +7,16 @@
 import type { ProvisionTarget } from "../../protocol/ironic-api.ts";
 import { isTeethError } from "../../common/branded-error.ts";
 import { conductorError } from "../errors.ts";
-import { S, VERB_ALIASES, VERBS, type ProvisionState } from "../state-machine/states.ts";
+import { S, TRANSIENT_FAILURE, VERB_ALIASES, VERBS, type ProvisionState } from "../state-machine/states.ts";
 import { nodeInterface } from "../drivers/interfaces.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { bootRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import type { ConductorContext } from "./context.ts";
 import { errorText } from "./power-action.ts";
 import { bounded } from "./power-timeouts.ts";
-import { runKeys, withoutRunKeys } from "./step-kinds.ts";
+import { withoutRunKeys, writeRun } from "./run-state.ts";
 
 const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild", "service"]);
-
-function without(d: Record<string, unknown>, keys: string[]) {
-  const o = { ...d };
-  for (const k of keys) delete o[k];
-  return o;
-}
 
 /** Fails whatever the node was doing in the background, with a reason. */
 function failBackground(ctx: ConductorContext, uuid: string, failTo: Partial<Record<string, ProvisionState>>, e: unknown) {
@@ -31,18 +25,9 @@ function failBackground(ctx: ConductorContext, uuid: string, failTo: Partial<Rec
   const to = failTo[node.provision_state];
   e = ctx.store.guard.unavailable(e) ?? e; // a refused store write says so, not "Unexpected error"
   const reason = isTeethError(e) ? e.message : `Unexpected error: ${(e as Error).message}`;
-  ctx.log.error({ node: uuid, state: node.provision_state, err: reason }, "background operation failed");
+  ctx.log.error({ node: uuid, state: node.provision_state, err: e }, "background operation failed");
   if (to) ctx.move(uuid, { from: node.provision_state, to, reason, fields: { last_error: reason, target_provision_state: null, ...WIPE_AGENT } });
 }
-
-const FAIL_FROM: Partial<Record<string, ProvisionState>> = {
-  [S.VERIFYING]: S.ENROLL,
-  [S.ADOPTING]: S.ADOPTFAIL,
-  [S.CLEANING]: S.CLEANFAIL,
-  [S.INSPECTING]: S.INSPECTFAIL,
-  [S.DEPLOYING]: S.DEPLOYFAIL,
-  [S.DELETING]: S.ERROR,
-};
 
 function automatedClean(ctx: ConductorContext, node: NodeRecord): boolean {
   const own = node.attrs.automated_clean;
@@ -202,14 +187,14 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
       case "provide":
         moved = ctx.move(node.uuid, {
           from, to, reason,
-          fields: { target_provision_state: S.AVAILABLE, last_error: null, driver_internal_info: without(node.driver_internal_info, runKeys("clean")) },
+          fields: { target_provision_state: S.AVAILABLE, last_error: null, driver_internal_info: withoutRunKeys(node.driver_internal_info, "clean") },
         });
         bg = (n) => startCleaning(ctx, n, false);
         break;
       case "clean":
         moved = ctx.move(node.uuid, {
           from, to, reason,
-          fields: { target_provision_state: S.MANAGEABLE, last_error: null, driver_internal_info: { ...without(node.driver_internal_info, runKeys("clean")), clean_steps_requested: body.clean_steps } },
+          fields: { target_provision_state: S.MANAGEABLE, last_error: null, driver_internal_info: writeRun(withoutRunKeys(node.driver_internal_info, "clean"), "clean", { requested: body.clean_steps }) },
         });
         bg = (n) => startCleaning(ctx, n, true);
         break;
@@ -221,8 +206,8 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
       case "rebuild": {
         const ii = { ...node.instance_info };
         if (body.configdrive !== undefined) ii.configdrive = body.configdrive;
-        const dii = without(node.driver_internal_info, [...runKeys("deploy"), "deploy_progress"]);
-        if (body.deploy_steps?.length) dii.deploy_steps_requested = body.deploy_steps;
+        const requested = body.deploy_steps?.length ? body.deploy_steps : undefined;
+        const dii = writeRun(withoutRunKeys(node.driver_internal_info, "deploy"), "deploy", { progress: undefined, requested });
         moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.ACTIVE, last_error: null, instance_info: ii, driver_internal_info: dii } });
         bg = (n) => startDeploy(ctx, n);
         break;
@@ -230,11 +215,11 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
       case "service":
         moved = ctx.move(node.uuid, {
           from, to, reason,
-          fields: { target_provision_state: S.ACTIVE, last_error: null, driver_internal_info: { ...without(node.driver_internal_info, runKeys("service")), service_steps_requested: body.service_steps } },
+          fields: { target_provision_state: S.ACTIVE, last_error: null, driver_internal_info: writeRun(withoutRunKeys(node.driver_internal_info, "service"), "service", { requested: body.service_steps }) },
         });
         bg = (n) => startService(ctx, n);
         break;
-            case "adopt":
+      case "adopt":
         moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.ACTIVE, last_error: null } });
         bg = (n) => adopt(ctx, n);
         break;
@@ -273,7 +258,7 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
     try {
       await work(moved);
     } catch (e) {
-      failBackground(ctx, node.uuid, FAIL_FROM, e);
+      failBackground(ctx, node.uuid, TRANSIENT_FAILURE, e);
     } finally {
       release();
     }

@@ -62,7 +62,7 @@ export function createResilientLoop(options: ResilientLoopOptions): ResilientLoo
       } catch (e) {
         failures++;
         const retryInMs = backoffMs(options.intervalMs, failures, max);
-        const line = { loop: options.name, failures, retry_in_ms: retryInMs, err: (e as Error)?.message ?? String(e), code: (e as { code?: unknown })?.code };
+        const line = { loop: options.name, failures, retry_in_ms: retryInMs, err: e, code: (e as { code?: unknown })?.code };
         if (failures === 1) options.log.error(line, `${options.name} failed; retrying`);
         else options.log.warn(line, `${options.name} failed again; retrying`);
         schedule(retryInMs);

@@ -15,7 +15,8 @@ import { isStoreFault } from "../store/store-fault.ts";
 import { agentParams } from "./agent-params.ts";
 import type { ConductorContext } from "./context.ts";
 import { runConductorStep } from "./conductor-steps.ts";
-import { KIND_STATES, kindOf, rebootFlag, runKeys } from "./step-kinds.ts";
+import { readRun, withoutRunKeys, writeRun } from "./run-state.ts";
+import { KIND_STATES, kindOf } from "./step-kinds.ts";
 import { flattenAgentSteps, planClean, planDeploy, type PlannedStep } from "./step-plan.ts";
 import { rebootIntoRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import { cleanFailureFields } from "./clean-failure.ts";
@@ -23,12 +24,6 @@ import { S } from "../state-machine/states.ts";
 
 type Kind = StepKind;
 export type StepOutcome = "running" | "done" | "failed" | "idle";
-
-function withoutKeys(d: Record<string, unknown>, keys: string[]): Record<string, unknown> {
-  const out = { ...d };
-  for (const k of keys) delete out[k];
-  return out;
-}
 
 function describeError(r: CommandResult): string {
   const e = r.command_error;
@@ -62,7 +57,7 @@ export async function failRun(ctx: ConductorContext, node: NodeRecord, kind: Kin
       last_error: reason,
       target_provision_state: null,
       [`${kind}_step`]: null,
-      driver_internal_info: withoutKeys(node.driver_internal_info, runKeys(kind)),
+      driver_internal_info: withoutRunKeys(node.driver_internal_info, kind),
       ...WIPE_AGENT,
       ...(kind === "clean" ? cleanFailureFields(node, reason) : {}),
     },
@@ -72,7 +67,7 @@ export async function failRun(ctx: ConductorContext, node: NodeRecord, kind: Kin
     try {
       return await tearDownRamdisk(ctx, failed);
     } catch (e) {
-      ctx.log.warn({ node: node.uuid, err: (e as Error).message }, "power off after clean failure failed");
+      ctx.log.warn({ node: node.uuid, err: e }, "power off after clean failure failed");
     }
   }
   return ctx.store.nodes.get(node.uuid) ?? failed;
@@ -81,7 +76,7 @@ export async function failRun(ctx: ConductorContext, node: NodeRecord, kind: Kin
 async function finishRun(ctx: ConductorContext, node: NodeRecord, kind: Kind): Promise<StepOutcome> {
   const k = KIND_STATES[kind];
   node = ensureActive(ctx, node, kind, `all ${kind} steps done`);
-  const dii = withoutKeys(node.driver_internal_info, runKeys(kind));
+  const dii = withoutRunKeys(node.driver_internal_info, kind);
   if (kind === "clean") {
     node = await tearDownRamdisk(ctx, node);
     const to = node.target_provision_state === S.MANAGEABLE ? S.MANAGEABLE : S.AVAILABLE;
@@ -120,7 +115,14 @@ async function stepRequest(ctx: ConductorContext, node: NodeRecord, step: Planne
     args.image_info = await ctx.images.imageInfo(node);
     args.configdrive = node.instance_info.configdrive ?? null;
   }
-  return { interface: step.interface, step: step.step, args, priority: step.priority, reboot_requested: step.reboot_requested ?? false, abortable: step.abortable ?? false };
+  return {
+    interface: step.interface,
+    step: step.step,
+    args,
+    priority: step.priority,
+    reboot_requested: step.reboot_requested ?? false,
+    abortable: step.abortable ?? false,
+  };
 }
 
 /** Starts steps from index+1 until one runs asynchronously on the agent or the run ends. */
@@ -129,12 +131,13 @@ async function advance(ctx: ConductorContext, node: NodeRecord, kind: Kind): Pro
   node = ensureActive(ctx, node, kind, `continuing ${kind} steps`);
   for (;;) {
     const dii = node.driver_internal_info;
-    const plan = (dii[`${kind}_steps`] as PlannedStep[] | undefined) ?? [];
-    const idx = Number(dii[`${kind}_step_index`] ?? -1) + 1;
+    const run = readRun(dii, kind);
+    const plan = run.plan ?? [];
+    const idx = run.index + 1;
     if (idx >= plan.length) return finishRun(ctx, node, kind);
     const step = plan[idx]!;
     node = ctx.store.nodes.update(node.uuid, {
-      driver_internal_info: { ...dii, [`${kind}_step_index`]: idx, [`${kind}_progress`]: undefined },
+      driver_internal_info: writeRun(dii, kind, { index: idx, progress: undefined }),
       [`${kind}_step`]: { interface: step.interface, step: step.step, args: step.args, priority: step.priority },
     });
     ctx.log.info({ node: node.uuid, kind, step: step.step, index: idx, agent: step.agent }, "starting step");
@@ -146,7 +149,7 @@ async function advance(ctx: ConductorContext, node: NodeRecord, kind: Kind): Pro
     const params = {
       step: await stepRequest(ctx, node, step),
       ...agentParams(ctx, node),
-      [`${kind}_version`]: dii.hardware_manager_version ?? null,
+      [`${kind}_version`]: run.hardwareManagerVersion ?? null,
     };
     let r: CommandResult;
     try {
@@ -164,11 +167,19 @@ async function advance(ctx: ConductorContext, node: NodeRecord, kind: Kind): Pro
   }
 }
 
-async function onResult(ctx: ConductorContext, node: NodeRecord, kind: Kind, step: PlannedStep, r: CommandResult): Promise<StepOutcome | "next"> {
+async function onResult(
+  ctx: ConductorContext,
+  node: NodeRecord,
+  kind: Kind,
+  step: PlannedStep,
+  r: CommandResult,
+): Promise<StepOutcome | "next"> {
   const k = KIND_STATES[kind];
   switch (r.command_status) {
     case "RUNNING":
-      if (node.provision_state === k.active) ctx.move(node.uuid, { from: k.active, to: k.wait, reason: `waiting for agent step ${step.step}` });
+      if (node.provision_state === k.active) {
+        ctx.move(node.uuid, { from: k.active, to: k.wait, reason: `waiting for agent step ${step.step}` });
+      }
       saveProgress(ctx, node.uuid, kind, step, r);
       ctx.schedulePoll(node.uuid);
       return "running";
@@ -179,11 +190,13 @@ async function onResult(ctx: ConductorContext, node: NodeRecord, kind: Kind, ste
     case "CLEAN_VERSION_MISMATCH": {
       // The agent's hardware managers changed: re-plan from its current steps, as Ironic.
       node = ensureActive(ctx, node, kind, "hardware manager version mismatch; re-planning steps");
-      ctx.store.nodes.update(node.uuid, { driver_internal_info: withoutKeys(node.driver_internal_info, [`${kind}_steps`, `${kind}_step_index`]) });
+      const forgotten = writeRun(node.driver_internal_info, kind, { plan: undefined, index: undefined });
+      ctx.store.nodes.update(node.uuid, { driver_internal_info: forgotten });
       return planAndStart(ctx, ctx.store.nodes.get(node.uuid)!, kind);
     }
     default:
-      await failRun(ctx, ctx.store.nodes.get(node.uuid)!, kind, `Agent returned error for ${kind} step ${step.step}: ${describeError(r)}`);
+      const reason = `Agent returned error for ${kind} step ${step.step}: ${describeError(r)}`;
+      await failRun(ctx, ctx.store.nodes.get(node.uuid)!, kind, reason);
       return "failed";
   }
 }
@@ -197,8 +210,8 @@ async function onResult(ctx: ConductorContext, node: NodeRecord, kind: Kind, ste
 async function rebootAfterStep(ctx: ConductorContext, uuid: string, kind: Kind, step: PlannedStep): Promise<StepOutcome> {
   const k = KIND_STATES[kind];
   let node = ctx.store.nodes.get(uuid)!;
-  const dii = withoutKeys(node.driver_internal_info, [`agent_cached_${kind}_steps`, `${kind}_progress`]);
-  const fields: Partial<NodeRecord> = { ...WIPE_AGENT, driver_internal_info: { ...dii, [rebootFlag(kind)]: true } };
+  const dii = writeRun(node.driver_internal_info, kind, { agentSteps: undefined, progress: undefined, rebooting: true });
+  const fields: Partial<NodeRecord> = { ...WIPE_AGENT, driver_internal_info: dii };
   const reason = `${kind} step ${step.step} requested a reboot`;
   node = node.provision_state === k.active
     ? ctx.move(uuid, { from: k.active, to: k.wait, reason, fields })
@@ -222,7 +235,10 @@ async function rebootAfterStep(ctx: ConductorContext, uuid: string, kind: Kind, 
 async function resumeAfterReboot(ctx: ConductorContext, node: NodeRecord, kind: Kind): Promise<StepOutcome> {
   const commands = await ctx.agent.listCommands(node);
   const fresh = commands.every((c) => c.command_name === `get_${kind}_steps`);
-  if (!fresh) ctx.log.warn({ node: node.uuid, kind, commands: commands.length }, "the agent after the reboot is not freshly booted; continuing with the next step");
+  if (!fresh) {
+    const msg = "the agent after the reboot is not freshly booted; continuing with the next step";
+    ctx.log.warn({ node: node.uuid, kind, commands: commands.length }, msg);
+  }
   node = ensureActive(ctx, node, kind, `agent is back after the reboot; continuing ${kind} steps`);
   const r = await ctx.agent.execute(node, `${kind}.get_${kind}_steps`, agentParams(ctx, node), { wait: true });
   if (r.command_status !== "SUCCEEDED") {
@@ -230,9 +246,12 @@ async function resumeAfterReboot(ctx: ConductorContext, node: NodeRecord, kind: 
     return "failed";
   }
   const hwm = (r.command_result as Record<string, unknown> | null)?.hardware_manager_version ?? null;
-  const dii = withoutKeys(node.driver_internal_info, [rebootFlag(kind)]);
   node = ctx.store.nodes.update(node.uuid, {
-    driver_internal_info: { ...dii, [`agent_cached_${kind}_steps`]: flattenAgentSteps(r.command_result, kind), hardware_manager_version: hwm },
+    driver_internal_info: writeRun(node.driver_internal_info, kind, {
+      rebooting: false,
+      agentSteps: flattenAgentSteps(r.command_result, kind),
+      hardwareManagerVersion: hwm,
+    }),
   });
   return advance(ctx, node, kind);
 }
@@ -241,8 +260,9 @@ function saveProgress(ctx: ConductorContext, uuid: string, kind: Kind, step: Pla
   const result = r.command_result && typeof r.command_result === "object" ? (r.command_result as Record<string, unknown>) : {};
   const node = ctx.store.nodes.get(uuid);
   if (!node) return;
-  const progress = { step: step.step, ...(result.progress && typeof result.progress === "object" ? (result.progress as object) : result), updated_at: new Date().toISOString() };
-  ctx.store.nodes.update(uuid, { driver_internal_info: { ...node.driver_internal_info, [`${kind}_progress`]: progress } });
+  const reported = result.progress && typeof result.progress === "object" ? (result.progress as object) : result;
+  const progress = { step: step.step, ...reported, updated_at: new Date().toISOString() };
+  ctx.store.nodes.update(uuid, { driver_internal_info: writeRun(node.driver_internal_info, kind, { progress }) });
 }
 
 async function planAndStart(ctx: ConductorContext, node: NodeRecord, kind: Kind): Promise<StepOutcome> {
@@ -253,8 +273,7 @@ async function planAndStart(ctx: ConductorContext, node: NodeRecord, kind: Kind)
     return "failed";
   }
   const agentSteps = flattenAgentSteps(r.command_result, kind);
-  const dii = node.driver_internal_info;
-  const requested = dii[`${kind}_steps_requested`] as { interface: string; step: string; args?: Record<string, unknown> }[] | undefined;
+  const { requested } = readRun(node.driver_internal_info, kind);
   // Service runs exactly the operator's steps, checked against the agent's, as a manual clean.
   const plan = kind === "deploy" ? planDeploy(agentSteps, requested ?? []) : planClean(agentSteps, ctx.config.cleaning, kind === "service" ? (requested ?? []) : requested);
   if (!plan.ok && kind === "service") plan.reason = plan.reason.replace(/^Clean step/, "Service step");
@@ -264,13 +283,12 @@ async function planAndStart(ctx: ConductorContext, node: NodeRecord, kind: Kind)
   }
   const hwm = (r.command_result as Record<string, unknown> | null)?.hardware_manager_version ?? null;
   node = ctx.store.nodes.update(node.uuid, {
-    driver_internal_info: {
-      ...dii,
-      [`agent_cached_${kind}_steps`]: agentSteps,
-      [`${kind}_steps`]: plan.steps,
-      [`${kind}_step_index`]: -1,
-      hardware_manager_version: hwm,
-    },
+    driver_internal_info: writeRun(node.driver_internal_info, kind, {
+      agentSteps,
+      plan: plan.steps,
+      index: -1,
+      hardwareManagerVersion: hwm,
+    }),
   });
   ctx.log.info({ node: node.uuid, kind, steps: plan.steps.map((s) => s.step) }, "steps planned");
   return advance(ctx, node, kind);
@@ -287,18 +305,17 @@ export async function processAgentSteps(ctx: ConductorContext, uuid: string): Pr
   const kind = kindOf(node.provision_state);
   if (!kind || !node.agent_url) return "idle";
   try {
-    const dii = node.driver_internal_info;
-    const plan = dii[`${kind}_steps`] as PlannedStep[] | undefined;
-    if (!plan) return await planAndStart(ctx, node, kind);
-    if (dii[rebootFlag(kind)]) return await resumeAfterReboot(ctx, node, kind);
-    const current = plan[Number(dii[`${kind}_step_index`] ?? -1)];
+    const run = readRun(node.driver_internal_info, kind);
+    if (!run.plan) return await planAndStart(ctx, node, kind);
+    if (run.rebooting) return await resumeAfterReboot(ctx, node, kind);
+    const current = run.plan[run.index];
     if (!current || !current.agent) return await advance(ctx, node, kind);
     const last = (await ctx.agent.listCommands(node)).filter((c) => c.command_name === `execute_${kind}_step`).at(-1);
     const resultStep = (last?.command_result as Record<string, { step?: string } | undefined> | null)?.[`${kind}_step`]?.step;
     if (!last || (last.command_status === "SUCCEEDED" && resultStep !== undefined && resultStep !== current.step)) {
       // The agent does not hold the current step's result (restarted agent, or the command was
       // refused as busy): send the step again.
-      ctx.store.nodes.update(uuid, { driver_internal_info: { ...dii, [`${kind}_step_index`]: Number(dii[`${kind}_step_index`]) - 1 } });
+      ctx.store.nodes.update(uuid, { driver_internal_info: writeRun(node.driver_internal_info, kind, { index: run.index - 1 }) });
       return await advance(ctx, ctx.store.nodes.get(uuid)!, kind);
     }
     const outcome = await onResult(ctx, node, kind, current, last);
@@ -308,7 +325,7 @@ export async function processAgentSteps(ctx: ConductorContext, uuid: string): Pr
     if (isStoreFault(e)) {
       // A locked or full store is not a failed step: the run resumes from what the store
       // holds (as after a restart), on the next poll.
-      ctx.log.warn({ node: uuid, kind, err: (e as Error).message }, "store unavailable while processing steps; will retry");
+      ctx.log.warn({ node: uuid, kind, err: e }, "store unavailable while processing steps; will retry");
       ctx.schedulePoll(uuid);
       return "idle";
     }
@@ -316,11 +333,11 @@ export async function processAgentSteps(ctx: ConductorContext, uuid: string): Pr
     if (!node) return "failed";
     if (isTeethError(e) && e.code === "AGENT_UNREACHABLE" && node.provision_state === KIND_STATES[kind].wait) {
       // A lost poll is not a failed step: the next heartbeat retries, the callback timeout bounds it.
-      ctx.log.warn({ node: uuid, kind, err: e.message }, "agent unreachable while waiting; will retry");
+      ctx.log.warn({ node: uuid, kind, err: e }, "agent unreachable while waiting; will retry");
       return "idle";
     }
     const reason = isTeethError(e) ? e.message : `Unexpected error: ${(e as Error).message}`;
-    ctx.log.error({ node: uuid, kind, err: reason }, "step processing failed");
+    ctx.log.error({ node: uuid, kind, err: e }, "step processing failed");
     await failRun(ctx, node, kind, reason);
     return "failed";
   }

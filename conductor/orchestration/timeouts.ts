@@ -9,10 +9,10 @@ import { WIPE_AGENT } from "./agent-lifecycle.ts";
 import { cleanFailureFields } from "./clean-failure.ts";
 import type { ConductorContext } from "./context.ts";
 import { failOrphans } from "./recovery.ts";
+import { withoutRunKeys } from "./run-state.ts";
 
 /** How long an unlocked node may sit in a transient state before the sweep fails it. */
 export const ORPHAN_AFTER_MS = 60_000;
-import { withoutRunKeys } from "./step-kinds.ts";
 
 /**
  * Runs one sweep; returns the UUIDs it failed.
@@ -51,7 +51,7 @@ export function sweepTimeouts(ctx: ConductorContext, now = Date.now()): string[]
       });
       failed.push(node.uuid);
     } catch (e) {
-      ctx.log.warn({ node: node.uuid, err: (e as Error).message }, "timeout sweep could not fail node");
+      ctx.log.warn({ node: node.uuid, err: e }, "timeout sweep could not fail node");
     } finally {
       release();
     }

@@ -59,8 +59,3 @@ export function createStore(path: string): Store {
     },
   };
 }
-
-export type { NodeRecord, Dict } from "./node-record.ts";
-export type { PortRecord } from "./port-store.ts";
-export { isoTime } from "./node-record.ts";
-export { isStoreFault } from "./store-fault.ts";

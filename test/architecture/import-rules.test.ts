@@ -1,26 +1,42 @@
 /**
  * @module test/architecture/import-rules.test
  * Dependencies run one way: `agent/` -> `hardware-managers/` -> `machine/` -> `common/`,
- * `protocol/`; `agent/` and `conductor/` never import each other; `common/` and `protocol/`
- * import no face. Every import (type-only ones too, since they tie the code just the same) of
- * every `.ts` file is read with a regex, comments removed first, and resolved to its folder.
+ * `protocol/`; `agent/`, `conductor/` and `cli/` never import each other, and the CLI, a
+ * client of the API, imports only `protocol/` and `common/`; `common/` and `protocol/` import
+ * no face. Inside the conductor, the API is the top room: orchestration, the state machine,
+ * drivers, network boot, views and the store never import it, and the store imports nothing
+ * above it.
+ * Every import (type-only ones too, since they tie the code just the same) of every `.ts`
+ * file is read with a regex, comments removed first, and resolved to its path.
  */
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.resolve(import.meta.dir, "../..");
-const FOLDERS = ["agent", "conductor", "hardware-managers", "machine", "protocol", "common"] as const;
-type Folder = (typeof FOLDERS)[number];
+const FOLDERS = ["agent", "conductor", "cli", "hardware-managers", "machine", "protocol", "common"] as const;
 
-/** Folders each folder must not import. */
-export const FORBIDDEN: Record<Folder, readonly Folder[]> = {
-  agent: ["conductor"],
-  conductor: ["agent"],
-  "hardware-managers": ["agent", "conductor"],
-  machine: ["agent", "hardware-managers", "conductor"],
-  protocol: ["agent", "conductor", "hardware-managers", "machine"],
-  common: ["agent", "conductor", "hardware-managers", "machine"],
+/** A room either names what it must not import, or the only places it may import. */
+export type Rule = { forbid: readonly string[] } | { only: readonly string[] };
+
+/**
+ * Rules by room (a folder or file path from the repository root). A file obeys the rule of
+ * every room it lies in, so `conductor/store/x.ts` obeys `conductor`'s and `conductor/store`'s.
+ */
+export const RULES: Readonly<Record<string, Rule>> = {
+  agent: { forbid: ["conductor", "cli"] },
+  conductor: { forbid: ["agent", "cli"] },
+  cli: { only: ["cli", "protocol", "common"] },
+  "hardware-managers": { forbid: ["agent", "conductor", "cli"] },
+  machine: { forbid: ["agent", "hardware-managers", "conductor", "cli"] },
+  protocol: { forbid: ["agent", "conductor", "cli", "hardware-managers", "machine"] },
+  common: { forbid: ["agent", "conductor", "cli", "hardware-managers", "machine"] },
+  "conductor/orchestration": { forbid: ["conductor/api"] },
+  "conductor/state-machine": { forbid: ["conductor/api", "conductor/orchestration"] },
+  "conductor/drivers": { forbid: ["conductor/api", "conductor/orchestration"] },
+  "conductor/views": { forbid: ["conductor/api", "conductor/orchestration"] },
+  "conductor/boot": { forbid: ["conductor/api", "conductor/orchestration"] },
+  "conductor/store": { only: ["conductor/store", "conductor/errors.ts", "common", "protocol"] },
 };
 
 /** Relative import specifiers of a source text: `from "..."`, `import "..."`, `import("...")`. */
@@ -31,18 +47,26 @@ export function importsOf(source: string): string[] {
   return found;
 }
 
-const folderOf = (abs: string): string => path.relative(ROOT, abs).split(path.sep)[0]!;
+/** Whether the repository path `rel` lies in `room` (the room itself or below it). */
+const within = (rel: string, room: string): boolean => rel === room || rel.startsWith(`${room}/`);
 
-/** Every import that breaks a rule, as "file -> specifier (folder)". */
+/** Every import that breaks a rule, as "file -> specifier (reason)". */
 export function violations(files: ReadonlyArray<{ file: string; source: string }>): string[] {
   const out: string[] = [];
   for (const { file, source } of files) {
-    const from = folderOf(file) as Folder;
-    const forbidden = FORBIDDEN[from];
-    if (!forbidden) continue;
+    const from = path.relative(ROOT, file).split(path.sep).join("/");
+    const rooms = Object.keys(RULES).filter((room) => within(from, room));
     for (const spec of importsOf(source)) {
-      const to = folderOf(path.resolve(path.dirname(file), spec));
-      if ((forbidden as readonly string[]).includes(to)) out.push(`${path.relative(ROOT, file)} -> ${spec} (${from} must not import ${to})`);
+      const to = path.relative(ROOT, path.resolve(path.dirname(file), spec)).split(path.sep).join("/");
+      for (const room of rooms) {
+        const rule = RULES[room]!;
+        if ("forbid" in rule) {
+          const hit = rule.forbid.find((f) => within(to, f));
+          if (hit) out.push(`${from} -> ${spec} (${room} must not import ${hit})`);
+        } else if (!rule.only.some((f) => within(to, f))) {
+          out.push(`${from} -> ${spec} (${room} may import only ${rule.only.join(", ")})`);
+        }
+      }
     }
   }
   return out;
@@ -59,6 +83,26 @@ describe("import rules", () => {
     expect(violations([bad])).toEqual([
       "machine/image/x.ts -> ../../agent/agent.ts (machine must not import agent)",
       "machine/image/x.ts -> ../../hardware-managers/registry/index.ts (machine must not import hardware-managers)",
+    ]);
+  });
+
+  test("inside the conductor, rooms below the API do not import it, and the store imports nothing above it", () => {
+    const files = [
+      { file: path.join(ROOT, "conductor/orchestration/x.ts"), source: 'import { nodeView } from "../api/node-view.ts";\nimport { S } from "../state-machine/states.ts";' },
+      { file: path.join(ROOT, "conductor/drivers/ipmi/x.ts"), source: 'import type { ConductorContext } from "../../orchestration/context.ts";' },
+      { file: path.join(ROOT, "conductor/store/x.ts"), source: 'import { S } from "../state-machine/states.ts";\nimport { conductorError } from "../errors.ts";' },
+    ];
+    expect(violations(files)).toEqual([
+      "conductor/orchestration/x.ts -> ../api/node-view.ts (conductor/orchestration must not import conductor/api)",
+      "conductor/drivers/ipmi/x.ts -> ../../orchestration/context.ts (conductor/drivers must not import conductor/orchestration)",
+      "conductor/store/x.ts -> ../state-machine/states.ts (conductor/store may import only conductor/store, conductor/errors.ts, common, protocol)",
+    ]);
+  });
+
+  test("the CLI imports only protocol/ and common/", () => {
+    const cli = { file: path.join(ROOT, "cli/x.ts"), source: 'import { a } from "../protocol/ironic-api.ts";\nimport { b } from "../conductor/drivers/driver-contract.ts";\nimport { c } from "./io.ts";' };
+    expect(violations([cli])).toEqual([
+      "cli/x.ts -> ../conductor/drivers/driver-contract.ts (cli may import only cli, protocol, common)",
     ]);
   });
 

@@ -186,7 +186,7 @@ describe("the periodic loop", () => {
     const deadline = Date.now() + 5000;
     const failedLine = () => logs.find((l) => l.loop === "power state sync" && l.msg === "power state sync failed; retrying");
     while (!failedLine() && Date.now() < deadline) await Bun.sleep(20);
-    expect(failedLine()).toMatchObject({ err: "SQLITE_IOERR: disk I/O error", failures: 1 });
+    expect(failedLine()).toMatchObject({ err: { type: "Error", message: "SQLITE_IOERR: disk I/O error" }, failures: 1 });
     failing = false;
     bmc.state.set(uuid, "power off");
     while (get(uuid).power_state !== "power off" && Date.now() < deadline + 5000) await Bun.sleep(20);

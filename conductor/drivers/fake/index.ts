@@ -7,7 +7,7 @@
 import type { Exec } from "../../../common/exec.ts";
 import type { Logger } from "../../../common/logger.ts";
 import type { NodeRecord } from "../../store/node-record.ts";
-import { BOOT_DEVICES, type BootDevice, type BootInterface, type HardwareType, type PowerAction, type PowerState } from "../driver-contract.ts";
+import { BOOT_DEVICES, targetOf, type BootDevice, type BootInterface, type HardwareType, type PowerAction, type PowerState } from "../driver-contract.ts";
 
 export interface FakeAction {
   node: string;
@@ -74,8 +74,8 @@ export function createFakeHardware(options: FakeHardwareOptions): FakeHardware {
         return power.get(node.uuid) ?? (node.power_state === "power on" ? "power on" : "power off");
       },
       async setPowerState(node, action: PowerAction) {
-        const off = action === "power off" || action === "soft power off";
-        power.set(node.uuid, off ? "power off" : "power on");
+        const off = targetOf(action) === "power off";
+        power.set(node.uuid, targetOf(action));
         await record(node, "power", action, ["power", action === "power on" ? "on" : off ? "off" : "reboot"]);
       },
     },

@@ -103,7 +103,7 @@ export function createConnection(
         const retryable = !isTlsVerifyFailure(cause) && (method === "GET" || method === "DELETE" || isConnectRefused(cause));
         const err = transportError(cause, { bmc: target.origin, action: budget.action, seconds: budget.seconds, secrets });
         if (!retryable || attempt >= attempts) throw err;
-        log.warn({ bmc: target.origin, method, path: new URL(url).pathname, attempt, err: err.message }, "redfish request failed; retrying");
+        log.warn({ bmc: target.origin, method, path: new URL(url).pathname, attempt, err }, "redfish request failed; retrying");
         await sleepWithin(budget, deps.settings.connectionRetryIntervalS * 1000);
         if (budget.remainingMs() <= 0) throw budget.timeout();
       }
@@ -197,7 +197,7 @@ export function createConnection(
         await send("DELETE", state.sessionUrl, { "X-Auth-Token": state.token }, undefined, createBudget("log out", target.origin, 5));
         log.info({ bmc: target.origin, user: target.username }, "redfish session deleted");
       } catch (e) {
-        log.warn({ bmc: target.origin, err: (e as Error).message }, "redfish session could not be deleted");
+        log.warn({ bmc: target.origin, err: e }, "redfish session could not be deleted");
       }
     },
   };

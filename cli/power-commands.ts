@@ -1,5 +1,5 @@
 /**
- * @module conductor/cli/power-commands
+ * @module cli/power-commands
  * `teeth node power on|off|reboot`, `teeth node boot-device set|show`, `teeth node validate`:
  * the BMC side of a node, through Ironic's power, management and validate endpoints.
  */

@@ -1,11 +1,11 @@
 /**
- * @module conductor/cli/secret-input
+ * @module cli/secret-input
  * Secrets the CLI sends (BMC passwords in `--driver-info`, a configdrive) without putting
  * them on its command line, where every user on the host can read them (`ps`, /proc/PID/cmdline):
  * `KEY=@FILE` reads the value from a file, `KEY=-` from standard input, or, when standard
  * input is a terminal, from a prompt that does not echo.
  */
-import { SECRET_DRIVER_INFO } from "../drivers/driver-contract.ts";
+import { SECRET_KEY as SECRET_DRIVER_INFO } from "../common/secrets.ts";
 import { keyValues } from "./args.ts";
 
 export interface SecretSource {

@@ -1,5 +1,5 @@
 /**
- * @module conductor/cli/port-commands
+ * @module cli/port-commands
  * `teeth port <verb>`: create, list, show, delete.
  */
 import { one, parse, some } from "./args.ts";

@@ -1,9 +1,9 @@
 /**
- * @module conductor/cli/client
+ * @module cli/client
  * The CLI's HTTP client of the conductor API: sends the microversion, the bearer token or the
  * HTTP basic credentials when configured, and turns Ironic error bodies into one-line messages.
  */
-import { parseIronicError } from "../../protocol/ironic-api.ts";
+import { parseIronicError } from "../protocol/ironic-api.ts";
 
 export class ApiError extends Error {
   constructor(

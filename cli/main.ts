@@ -1,5 +1,5 @@
 /**
- * @module conductor/cli/main
+ * @module cli/main
  * `teeth node ...`, `teeth port ...`: the operators' CLI, a client of the conductor's API.
  * Reads `--url`/`TEETH_URL` (default http://127.0.0.1:6385) and the token from `--token-file`,
  * `TEETH_TOKEN` or `--token`, or HTTP basic credentials from `--user`/`TEETH_USER` with

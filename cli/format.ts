@@ -1,5 +1,5 @@
 /**
- * @module conductor/cli/format
+ * @module cli/format
  * Human output: aligned tables, key/value listings, byte and duration formatting.
  */
 

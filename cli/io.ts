@@ -1,5 +1,5 @@
 /**
- * @module conductor/cli/io
+ * @module cli/io
  * What a CLI command gets: the API client, output streams, and the global flags.
  */
 import type { ApiClient } from "./client.ts";

@@ -1,5 +1,5 @@
 /**
- * @module conductor/cli/node-commands
+ * @module cli/node-commands
  * `teeth node <verb>`: create, list, show, set, delete, the provision verbs (with `--wait`),
  * deploy with a live progress bar, power, inventory, erase, flash-firmware, maintenance.
  */

@@ -1,5 +1,5 @@
 /**
- * @module conductor/cli/args
+ * @module cli/args
  * Argument parsing for `teeth <noun> <verb>`: global options, repeated `key=value` options.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";

@@ -1,5 +1,5 @@
 /**
- * @module conductor/cli/wait
+ * @module cli/wait
  * Waits for a node to reach a state, drawing progress (current step, bytes written, rate,
  * ETA) and failing with the node's `last_error` when it lands in a failure state. A conductor
  * that is restarting (connection refused, 502/503/504) does not end the wait: the work goes on
