@@ -46,7 +46,7 @@ export function handleHeartbeat(ctx: ConductorContext, ident: string, body: Hear
   ctx.store.nodes.recordHeartbeat(node, { url: callback.url, version: body.agent_version ?? null, verifyCa: ca, at: Date.now() });
   const state = node.provision_state;
   if (node.maintenance) return abortInMaintenance(ctx, node.uuid, state);
-  if (state !== S.INSPECTWAIT && state !== S.CLEANWAIT && state !== S.DEPLOYWAIT) return;
+  if (state !== S.INSPECTWAIT && state !== S.CLEANWAIT && state !== S.DEPLOYWAIT && state !== S.SERVICEWAIT) return;
   const release = ctx.locks.tryLock(node.uuid, "heartbeat");
   if (!release) return; // already being worked on; this heartbeat only refreshed the agent
   ctx.background(`heartbeat ${node.uuid}`, async () => {

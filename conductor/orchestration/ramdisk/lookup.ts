@@ -48,6 +48,9 @@ export function lookupBody(ctx: ConductorContext, node: NodeRecord, token: strin
   };
 }
 
+/** Lock holders that do not power-cycle the node: a lookup meanwhile is the agent it will talk to. */
+const LOOKUP_TOLERATES = new Set(["poll", "heartbeat", "timeout", "continue_inspection"]);
+
 /**
  * `GET /v1/lookup`: finds the node by MAC (or UUID) in a state that waits for an agent.
  * @example
@@ -62,6 +65,11 @@ export function handleLookup(ctx: ConductorContext, macs: string[], nodeUuid: st
   }
   const what = nodeUuid ?? macs.join(",");
   if (!node || !lookupAllowed(ctx, node.provision_state)) throw conductorError("NODE_NOT_FOUND", { node: what });
+  // While an operation powers the node into a fresh ramdisk, the agent still answering is the
+  // old one, about to be killed: it must not take the token meant for the next (the agent
+  // retries a 409 after 5-30 s, by when the operation is done).
+  const holder = ctx.locks.holder(node.uuid);
+  if (!node.agent_token && holder && !LOOKUP_TOLERATES.has(holder)) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
   const issued = issueToken(ctx, node);
   return lookupBody(ctx, issued.node, issued.token);
 }
