@@ -1,5 +1,5 @@
 /**
- * @module test/netboot/netns-lab
+ * @module test/lab/netns
  * A network namespace (`nb-...`) holding a bridge and one tap per guest: everything the
  * network-boot tests send (DHCP, TFTP, HTTP, the agent's API) stays inside it. Cleanup kills
  * the processes started in it (by pid, as listed by `ip netns pids`) and deletes it.
