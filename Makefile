@@ -8,7 +8,7 @@ DEBS := util-linux fdisk gdisk nvme-cli hdparm e2fsprogs dosfstools parted opens
         pciutils dmidecode ipmitool kmod iproute2 procps qemu-utils qemu-system-x86 nginx time jq \
         ironic-api ironic-conductor python3-ironicclient openipmi dnsmasq-base ovmf ipxe
 
-.PHONY: all deps npm-deps debs build test demo bench-image bench-conductor bench-agent typecheck clean plugins ramdisk
+.PHONY: all deps npm-deps debs build test demo demo-host lab-up lab-down bench-image bench-conductor bench-agent typecheck clean plugins ramdisk
 
 all: build
 
@@ -64,6 +64,14 @@ test: deps build plugins typecheck
 
 demo: deps build plugins
 	bash test/demo.sh
+
+# The virtual rack (test/lab/README.md): QEMU servers behind ipmi_sim BMCs and the conductor,
+# all inside the network namespace lab-rack. SERVERS=N (default 2).
+lab-up: deps build ramdisk
+	$(BUN) test/lab/lab-cli.ts up --servers $(or $(SERVERS),2)
+
+lab-down:
+	$(BUN) test/lab/lab-cli.ts down
 
 bench-image: deps build
 	bash bench/image-write/run.sh
