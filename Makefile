@@ -63,7 +63,11 @@ test: deps build plugins typecheck
 	bash test/run-all.sh
 
 demo: deps build plugins
-	bash test/demo.sh
+	bash test/demo-host.sh
+
+# The host-only demo: the agent runs on this machine against a loop device (no QEMU).
+demo-host: deps build plugins
+	bash test/demo-host.sh
 
 # The virtual rack (test/lab/README.md): QEMU servers behind ipmi_sim BMCs and the conductor,
 # all inside the network namespace lab-rack. SERVERS=N (default 2).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make demo`: the main job on one machine. The conductor enrolls a "server" whose fake BMC
+# `make demo-host`: the main job on one machine, without QEMU. The conductor enrolls a "server" whose fake BMC
 # boots the real agent (confined to a loop-device disk), inspects it, cleans it, deploys a
 # zstd-compressed disk image with a live progress bar, checks the bytes on disk, undeploys.
 set -euo pipefail
