@@ -62,8 +62,9 @@ typecheck: npm-deps
 test: deps build plugins typecheck
 	bash test/run-all.sh
 
+# The lab demo (test/demo.sh): QEMU servers provisioned through their BMCs and the network.
 demo: deps build plugins
-	bash test/demo-host.sh
+	bash test/demo.sh
 
 # The host-only demo: the agent runs on this machine against a loop device (no QEMU).
 demo-host: deps build plugins
