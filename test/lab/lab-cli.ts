@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { labDir, readLabState, startLab, stopLab, type LabState } from "./lab.ts";
+import { labNamespaces } from "./netns.ts";
 
 function describe(s: LabState): string {
   const lines = [
@@ -43,8 +44,10 @@ async function main(argv: string[]): Promise<number> {
     }
     case "down": {
       const had = readLabState(labDir(name));
+      const namespace = labNamespaces("lab-").includes(had?.netns ?? name);
       await stopLab(labDir(name), name);
-      console.log(had ? `lab ${name} removed (processes, namespace ${had.netns}, ${had.dir})` : `lab ${name}: nothing left to remove`);
+      if (had) console.log(`lab ${name} removed (processes, namespace ${had.netns}, ${had.dir})`);
+      else console.log(namespace ? `lab ${name}: no state file (a crash?); removed what ran in namespace ${name} and the namespace` : `lab ${name}: nothing left to remove`);
       return 0;
     }
     case "status": {
