@@ -9,7 +9,7 @@
  * are merged over these.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface LabConductorPlan {
@@ -77,13 +77,13 @@ function tail(path: string): string {
 
 /** Starts the conductor in `netns`, detached (it outlives `lab-up`); resolves its pid once the API answers. */
 export async function startConductor(plan: LabConductorPlan, o: { netns: string; binary: string; cwd: string; timeoutMs?: number }): Promise<number> {
-  const proc = Bun.spawn(["ip", "netns", "exec", o.netns, o.binary, "conductor", "--config", plan.configFile], {
-    cwd: o.cwd,
-    stdin: "ignore",
-    stdout: Bun.file(plan.log),
-    stderr: Bun.file(`${plan.log}.stderr`),
-  });
+  // Appended to, not truncated: a conductor restarted after a crash keeps the log of the first.
+  const out = openSync(plan.log, "a");
+  const err = openSync(`${plan.log}.stderr`, "a");
+  const proc = Bun.spawn(["ip", "netns", "exec", o.netns, o.binary, "conductor", "--config", plan.configFile], { cwd: o.cwd, stdin: "ignore", stdout: out, stderr: err });
   proc.unref();
+  closeSync(out);
+  closeSync(err);
   const end = Date.now() + (o.timeoutMs ?? 60_000);
   while (Date.now() < end) {
     if (proc.exitCode !== null) throw new Error(`the conductor exited (${proc.exitCode}):\n${tail(`${plan.log}.stderr`)}${tail(plan.log)}`);
