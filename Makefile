@@ -8,7 +8,7 @@ DEBS := util-linux fdisk gdisk nvme-cli hdparm e2fsprogs dosfstools parted opens
         pciutils dmidecode ipmitool kmod iproute2 procps qemu-utils qemu-system-x86 nginx time jq \
         ironic-api ironic-conductor python3-ironicclient openipmi dnsmasq-base ovmf ipxe mtools cpio
 
-.PHONY: all deps npm-deps debs build test demo bench-image bench-conductor bench-agent typecheck clean plugins ramdisk os-image
+.PHONY: all deps npm-deps debs build test demo demo-host lab-up lab-down bench-image bench-conductor bench-agent typecheck clean plugins ramdisk os-image
 
 all: build
 
@@ -67,8 +67,21 @@ typecheck: npm-deps
 test: deps build plugins typecheck
 	bash test/run-all.sh
 
+# The lab demo (test/demo.sh): QEMU servers provisioned through their BMCs and the network.
 demo: deps build plugins
 	bash test/demo.sh
+
+# The host-only demo: the agent runs on this machine against a loop device (no QEMU).
+demo-host: deps build plugins
+	bash test/demo-host.sh
+
+# The virtual rack (test/lab/README.md): QEMU servers behind ipmi_sim BMCs and the conductor,
+# all inside the network namespace lab-rack. SERVERS=N (default 2).
+lab-up: deps build ramdisk
+	$(BUN) test/lab/lab-cli.ts up --servers $(or $(SERVERS),2)
+
+lab-down:
+	$(BUN) test/lab/lab-cli.ts down
 
 bench-image: deps build
 	bash bench/image-write/run.sh

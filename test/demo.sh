@@ -1,96 +1,133 @@
 #!/usr/bin/env bash
-# `make demo`: the main job on one machine. The conductor enrolls a "server" whose fake BMC
-# boots the real agent (confined to a loop-device disk), inspects it, cleans it, deploys a
-# zstd-compressed disk image with a live progress bar, checks the bytes on disk, undeploys.
+# `make demo`: Teeth provisions servers end to end through their BMCs and the network. The
+# virtual rack (test/lab/: QEMU servers, one SeaBIOS and one OVMF, each behind an ipmi_sim
+# BMC, and the conductor with its dnsmasq, all in the namespace lab-rack) comes up; the
+# servers are enrolled with their IPMI credentials (from files, never argv), managed,
+# inspected (the agent in the RAM disk reports both disks and its BMC's address, read
+# in-band), cleaned (metadata erase and the NVMe drive's secure erase), deployed (live
+# progress bar), and shown booted from their disk. A table of each phase's time ends it.
+# The lab is removed on exit, also on failure or Ctrl-C.
+#
+# The OS image: build/os-image/teeth-os.raw.zst when the Makefile has `os-image` (its serial
+# console prints TEETH-OS-BOOTED ...), else TEETH_DEMO_IMAGE=FILE, else a GPT test image made
+# here; one without the marker is checked by comparing the disk's bytes after power-off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TEETH=$PWD/dist/teeth
-W=$(mktemp -d /tmp/teeth-demo.XXXXXX)
-PORT=${TEETH_DEMO_PORT:-6385}
-URL=http://127.0.0.1:$PORT
-AGENT_PORT=$((PORT + 3614))   # 9999 when the conductor is on 6385
+REPO=$PWD
+TEETH=$REPO/dist/teeth
+BUN=$REPO/node_modules/.bin/bun
+SERVERS=${TEETH_DEMO_SERVERS:-2}
+LAB=$REPO/build/lab/lab-rack
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+if [ "$(id -u)" != 0 ]; then echo "make demo needs root (network namespaces, taps, QEMU): run it as root" >&2; exit 1; fi
+
 cleanup() {
-  [ -f "$W/agent.pid" ] && kill "$(cat "$W/agent.pid")" 2>/dev/null || true
-  [ -n "${CONDUCTOR_PID:-}" ] && kill "$CONDUCTOR_PID" 2>/dev/null || true
-  [ -n "${LOOP:-}" ] && losetup -d "$LOOP" 2>/dev/null || true
-  echo "logs kept in $W (conductor.log, agent.log)"
+  rc=$?
+  say "cleaning up: make lab-down"
+  [ "$rc" != 0 ] && [ -d "$LAB" ] && { mkdir -p "$REPO/build/demo-logs"; cp -r "$LAB"/conductor.log "$LAB"/server-*/serial.log "$REPO/build/demo-logs/" 2>/dev/null || true;
+    for s in "$LAB"/server-*; do cp "$s/serial.log" "$REPO/build/demo-logs/$(basename "$s").serial.log" 2>/dev/null || true; done
+    echo "logs of the failed run kept in build/demo-logs/"; }
+  "$BUN" test/lab/lab-cli.ts down || true
+  exit "$rc"
 }
 trap cleanup EXIT
 
-say "a 6 GiB disk for the server: a loop device"
-truncate -s 6G "$W/disk.img"
-LOOP=$(losetup -f --show "$W/disk.img")
-echo "$LOOP"
+say "the RAM disk (make ramdisk)"
+make -s ramdisk | tail -3
+ls -l build/ramdisk/vmlinuz build/ramdisk/initramfs.img | awk '{printf "%s  %.1f MiB\n", $9, $5/1048576}'
 
-say "a disk image: GPT, one Linux partition, 1 GiB of which 60% zeros, zstd-compressed"
-mkdir -p "$W/data/images"
-truncate -s 1G "$W/os.raw"
-sgdisk -n 1:2048:0 -t 1:8300 -c 1:teeth-demo-root "$W/os.raw" > /dev/null
-head -c 400M /dev/urandom | dd of="$W/os.raw" bs=1M seek=8 conv=notrunc status=none
-zstd -q -T0 -3 "$W/os.raw" -o "$W/data/images/demo-os.raw.zst"
-ls -l "$W/os.raw" "$W/data/images/demo-os.raw.zst" | awk '{print $5, $9}'
+say "the OS image"
+IMAGE=${TEETH_DEMO_IMAGE:-}
+if [ -z "$IMAGE" ] && grep -q '^os-image:' Makefile; then
+  make -s os-image && IMAGE=$REPO/build/os-image/teeth-os.raw.zst
+fi
+WORK=$(mktemp -d /tmp/teeth-demo.XXXXXX)
+if [ -z "$IMAGE" ]; then
+  echo "no make os-image in this tree yet: deploying a GPT test image (no OS: the disk's bytes are checked instead of a boot marker)"
+  truncate -s 1G "$WORK/os.raw"
+  sgdisk -n 1:2048:0 -t 1:8300 -c 1:teeth-demo-root "$WORK/os.raw" > /dev/null
+  head -c 300M /dev/urandom | dd of="$WORK/os.raw" bs=1M seek=8 conv=notrunc status=none
+  zstd -q -T0 -3 "$WORK/os.raw" -o "$WORK/demo-os.raw.zst"
+  IMAGE=$WORK/demo-os.raw.zst
+fi
+ls -l "$IMAGE" | awk '{printf "%s  %.1f MiB\n", $9, $5/1048576}'
 
-say "the conductor (fake-hardware: its power script plays the BMC and PXE-boots the agent)"
-cat > "$W/power.sh" <<SCRIPT
-#!/bin/bash
-st=$W; shift
-kill_agent() { [ -f \$st/agent.pid ] && kill \$(cat \$st/agent.pid) 2>/dev/null; rm -f \$st/agent.pid; sleep 0.2; }
-case "\$1 \$2" in
-  "boot pxe"|"boot disk") echo \$2 > \$st/bootdev ;;
-  "power off") kill_agent ;;
-  "power on"|"power reboot")
-    kill_agent
-    if [ "\$(cat \$st/bootdev 2>/dev/null)" = pxe ]; then
-      setsid $TEETH agent --ipa-api-url=$URL --teeth-cmdline-file=/dev/null \
-        --teeth-allow-loop-devices=1 --teeth-only-disks=$LOOP --teeth-simulate-power=1 --teeth-tls-dir=\$st/tls \
-        --ipa-listen-host=127.0.0.1 --ipa-listen-port=$AGENT_PORT --ipa-advertise-host=127.0.0.1 \
-        >> \$st/agent.log 2>&1 < /dev/null &
-      echo \$! > \$st/agent.pid
-    fi ;;
-esac
-SCRIPT
-chmod +x "$W/power.sh"
-cat > "$W/conductor.json" <<JSON
-{ "agent": { "poll_interval_s": 0.5, "heartbeat_timeout_s": 20 },
-  "cleaning": { "erase_devices_priority": 0 },
-  "fake_hardware": { "power_script": "$W/power.sh" } }
-JSON
-"$TEETH" conductor --config "$W/conductor.json" --data-dir "$W/data" --listen "127.0.0.1:$PORT" > "$W/conductor.log" 2>&1 &
-CONDUCTOR_PID=$!
-for _ in $(seq 100); do curl -fs "$URL/" > /dev/null && break; sleep 0.1; done
-curl -fs "$URL/" | head -c 300; echo
+say "the virtual rack (make lab-up)"
+"$BUN" test/lab/lab-cli.ts up --servers "$SERVERS"
+STATE=$LAB/lab.json
+NS=$(jq -r .netns "$STATE")
+URL=$(jq -r .conductor.url "$STATE")
+mkdir -p "$LAB/conductor-data/images"
+cp "$IMAGE" "$LAB/conductor-data/images/"
+IMAGE_NAME=$(basename "$IMAGE")
+t() { echo "\$ teeth $*"; ip netns exec "$NS" "$TEETH" "$@" --url "$URL" --token-file "$LAB/operator-token"; }
+tq() { ip netns exec "$NS" "$TEETH" "$@" --url "$URL" --token-file "$LAB/operator-token"; }
+names=$(jq -r '.servers[].name' "$STATE")
 
-t() { echo "\$ teeth $*"; "$TEETH" "$@" --url "$URL"; }
-
-say "enroll the server and its NICs"
-t node create --name demo-01 --driver fake-hardware --property "root_device={\"name\":\"$LOOP\"}" \
-  | grep -E '^(name|uuid|driver|provision_state) '
-for mac in $(cat /sys/class/net/*/address | grep -v '^00:00:00:00:00:00$' | sort -u); do
-  t port create "$mac" --node demo-01 | grep -E '^address '
+say "enroll: driver ipmi, the BMC's address and credentials (password from its file), the NIC's MAC"
+for i in $(seq 0 $((SERVERS - 1))); do
+  s() { jq -r ".servers[$i].$1" "$STATE"; }
+  name=$(s name) fw=$(s firmware)
+  t node create --name "$name" --driver ipmi --driver-info "ipmi_address=$(s bmc.address)" --driver-info "ipmi_port=$(s bmc.port)" \
+    --driver-info "ipmi_username=$(s bmc.user)" --driver-info "ipmi_password=@$(s bmc.passwordFile)" \
+    --property 'root_device={"name":"/dev/vda"}' --property "capabilities=boot_mode:$fw" | grep -E '^(name|uuid|driver|provision_state) '
+  t port create "$(s mac)" --node "$name" | grep -E '^address '
 done
 
-say "manage, inspect (the agent boots, reports its hardware), provide (metadata cleaning)"
-t node manage demo-01 --wait
-t node inspect demo-01 --wait --timeout 180
-t node show demo-01 | grep -E '^properties '
-t node inventory demo-01
-t node provide demo-01 --wait --timeout 300
+# Runs "$@" for every server at once (one output file each), then prints them in order.
+each() {
+  local pids=() n
+  for n in $names; do ("$@" "$n" > "$WORK/$n.out" 2>&1; echo $? > "$WORK/$n.rc") & pids+=($!); done
+  wait "${pids[@]}"
+  for n in $names; do cat "$WORK/$n.out"; [ "$(cat "$WORK/$n.rc")" = 0 ] || { echo "$n failed"; return 1; }; done
+}
 
-say "deploy: the agent streams, decompresses, verifies and writes the image"
-t node deploy demo-01 --image demo-os.raw.zst --timeout 600
+say "manage: the conductor checks each BMC (power status over IPMI)"
+each tq node manage --wait
+say "inspect: each server PXE-boots the RAM disk; the agent reports its hardware (both servers at once)"
+each tq node inspect --wait --timeout 900
+for n in $names; do
+  t node inventory "$n"
+  tq node inventory "$n" --json | jq -c '{bmc_address: .inventory.bmc_address, bmc_mac: .inventory.bmc_mac, disks: [.inventory.disks[] | {name, size, serial}]}'
+done
+
+say "provide: automated cleaning (erase_devices_metadata, then erase_devices_express: the NVMe drive's secure erase)"
+each tq node provide --wait --timeout 900
+for n in $names; do
+  grep -h "\"erase finished\"" "$LAB/$n/serial.log" | sed 's/^[0-9.]* //' | jq -r --arg n "$n" '"\($n): \(.device) erased by \(.method) in \(.duration_s) s"' || true
+done
+
+say "deploy: the agent streams, decompresses, verifies and writes the image (live progress on the first server)"
+first=$(echo "$names" | head -1)
+for n in $names; do [ "$n" = "$first" ] || (tq node deploy "$n" --image "$IMAGE_NAME" --wait --timeout 1200 > "$WORK/$n.deploy" 2>&1; echo $? > "$WORK/$n.deploy.rc") & done
+t node deploy "$first" --image "$IMAGE_NAME" --timeout 1200
+wait
+for n in $names; do [ "$n" = "$first" ] || { cat "$WORK/$n.deploy"; [ "$(cat "$WORK/$n.deploy.rc")" = 0 ]; }; done
 t node list
 
-say "check: the disk holds exactly the image"
-want=$(sha256sum < "$W/os.raw" | cut -d' ' -f1)
-got=$(head -c "$(stat -c %s "$W/os.raw")" "$LOOP" | sha256sum | cut -d' ' -f1)
-echo "image sha256 $want"
-echo "disk  sha256 $got"
-[ "$want" = "$got" ] && echo "bytes on $LOOP match the image" || { echo "MISMATCH"; exit 1; }
-sgdisk -p "$LOOP" | tail -3
+say "boot from disk"
+# The OS image prints the marker; a TEETH_DEMO_IMAGE that does too says so with TEETH_DEMO_EXPECT_MARKER=1.
+if [ -n "${TEETH_DEMO_EXPECT_MARKER:-}" ] || [[ "$IMAGE" == */os-image/* ]]; then
+  for n in $names; do
+    printf '%s' "$n: waiting for the OS's marker on the serial console... "
+    for _ in $(seq 600); do grep -aq TEETH-OS-BOOTED "$LAB/$n/serial.log" && break; sleep 1; done
+    grep -a -m1 -o 'TEETH-OS-BOOTED.*' "$LAB/$n/serial.log" || { echo "not seen in 10 minutes"; exit 1; }
+  done
+else
+  want=$(zstdcat -f "$IMAGE" | sha256sum | cut -d' ' -f1)
+  size=$(zstdcat -f "$IMAGE" | wc -c)
+  for n in $names; do
+    t node power "$n" off > /dev/null
+    got=$(head -c "$size" "$LAB/$n/disk.img" | sha256sum | cut -d' ' -f1)
+    echo "$n: image sha256 $want, first $size bytes of its virtio disk $got: $([ "$want" = "$got" ] && echo match || echo MISMATCH)"
+    [ "$want" = "$got" ]
+    sgdisk -p "$LAB/$n/disk.img" | tail -1
+  done
+fi
 
-say "undeploy (cleaning again), then the node is available for the next tenant"
-t node undeploy demo-01 --wait --timeout 300
-t node list
+say "where the time went (from the conductor's log, the BMC hooks' power log and the serial consoles)"
+args=$(for n in $names; do echo "$(tq node show "$n" --json | jq -r .uuid)=$n"; done)
+"$BUN" test/lab/phase-times.ts "$LAB" $args
+rm -rf "$WORK"
 say "demo done"

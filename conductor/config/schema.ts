@@ -95,6 +95,8 @@ export const ConductorConfigSchema = z
         /** Override of the agent's `erase_devices` priority (null: keep the agent's; 0: disable). */
         erase_devices_priority: z.number().int().min(0).nullable().default(null),
         erase_devices_metadata_priority: z.number().int().min(0).nullable().default(99),
+        /** Ironic's `[conductor] clean_step_priority_override`: `{"deploy.erase_devices_express": 95}` (0 disables a step); wins over the two above. */
+        step_priority_override: z.record(z.string().regex(/^\w+\.\w+$/, "must be interface.step"), z.number().int().min(0)).default({}),
       })
       .strict()
       .prefault({}),

@@ -13,7 +13,7 @@ const agentClean = flattenAgentSteps(
   },
   "clean",
 );
-const cleaning = { automated_clean: true, erase_devices_priority: null, erase_devices_metadata_priority: 99 };
+const cleaning = { automated_clean: true, erase_devices_priority: null, erase_devices_metadata_priority: 99, step_priority_override: {} };
 
 describe("planClean", () => {
   test("automated: priority > 0, highest first", () => {
@@ -23,6 +23,10 @@ describe("planClean", () => {
   test("overrides disable erase_devices", () => {
     const r = planClean(agentClean, { ...cleaning, erase_devices_priority: 0 });
     expect(r.ok && r.steps.map((s) => s.step)).toEqual(["erase_devices_metadata"]);
+  });
+  test("step_priority_override enables a priority-0 step and wins over the named overrides", () => {
+    const r = planClean(agentClean, { ...cleaning, erase_devices_priority: 0, step_priority_override: { "deploy.burnin_cpu": 95, "deploy.erase_devices_metadata": 0 } });
+    expect(r.ok && r.steps.map((s) => `${s.step}:${s.priority}`)).toEqual(["burnin_cpu:95"]);
   });
   test("manual keeps the operator's order and refuses unknown steps", () => {
     const r = planClean(agentClean, cleaning, [

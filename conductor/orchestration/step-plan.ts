@@ -87,7 +87,7 @@ export function planClean(
     erase_devices_metadata: cleaning.erase_devices_metadata_priority,
   };
   const steps = agentSteps
-    .map((s) => ({ ...s, priority: overrides[s.step] ?? s.priority }))
+    .map((s) => ({ ...s, priority: cleaning.step_priority_override[`${s.interface}.${s.step}`] ?? overrides[s.step] ?? s.priority }))
     .filter((s) => s.priority > 0)
     .map((s) => ({ interface: s.interface, step: s.step, args: {}, priority: s.priority, agent: true, reboot_requested: s.reboot_requested, abortable: s.abortable }));
   return { ok: true, steps: sortByPriority(steps) };

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { buildRamdisk, ensureQemu, INITRD, KERNEL, REPO } from "../ramdisk/ensure-ramdisk.ts";
 import { bootTimeline, dnsmasqLines, formatTimeline, powerOnTime } from "./boot-timeline.ts";
-import { createNetnsLab, labNamespaces, type NetnsLab } from "./netns-lab.ts";
+import { createNetnsLab, labNamespaces, type NetnsLab } from "../lab/netns.ts";
 import { writeGuest, writePowerScript } from "./power-script.ts";
 
 const MINUTES = 60_000;

@@ -7,7 +7,9 @@
 # `chassis.log` (one line per call: time, operation, arguments), which tests read as "the BMC's
 # chassis log". A lab plugs a real machine in through executable hooks in STATE_DIR/hooks:
 # `power-on`, `power-off`, `reset`, `boot DEV` (e.g. start, stop or reset a QEMU guest, choose
-# `-boot n` or `-boot c`); the state files are updated after a hook succeeds.
+# `-boot n` or `-boot c`); the state files are updated after a hook succeeds. A `power-state`
+# hook, when present, answers `get power` instead of the state file (printing 1 or 0): a
+# machine that can power itself off (a guest's OS shutting down) is read, not remembered.
 # `shutdown 1` is the ACPI soft-off request: like an OS, the machine powers off after
 # STATE_DIR/soft-off-delay seconds (default 0.3), unless STATE_DIR/soft-off-ignored exists
 # (an OS that ignores the button).
@@ -34,7 +36,15 @@ case $op in
   get)
     for parm in "$@"; do
       case $parm in
-        power) echo "power:$(cat "$dir/power" 2>/dev/null || echo 0)" ;;
+        power)
+          if [ -x "$dir/hooks/power-state" ]; then
+            state=$("$dir/hooks/power-state" 2>> "$dir/hooks.log") || { echo "hook power-state failed"; exit 1; }
+            echo "$state" > "$dir/power"
+            echo "power:$state"
+          else
+            echo "power:$(cat "$dir/power" 2>/dev/null || echo 0)"
+          fi
+          ;;
         boot) echo "boot:$(cat "$dir/boot" 2>/dev/null || echo default)" ;;
         *) echo "Invalid parameter: $parm"; exit 1 ;;
       esac

@@ -5,6 +5,11 @@
  * that keeps power and boot device in files and logs every call. `freeze()` stops the
  * process (SIGSTOP): a BMC that never answers. Hooks let a lab put a real machine (QEMU)
  * behind the chassis. Everything lives in one temp dir, removed by `stop()`.
+ *
+ * For a lab (`test/lab/`): `netns` runs the sim inside a network namespace on `address`,
+ * `serialPort` adds the system-interface channel a QEMU guest's `ipmi-bmc-extern` connects to
+ * (in-band IPMI: the guest's `ipmitool lan print`), `dir` keeps everything in a given directory
+ * and `detached` lets the sim outlive this process (output to `dir/ipmi_sim.log`).
  */
 import { spawn, type Subprocess } from "bun";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -30,14 +35,27 @@ export interface IpmiSimOptions {
   /**
    * Shell commands run by the chassis before it records the change (a lab's QEMU start/stop):
    * `powerOn`, `powerOff`, `reset`, `boot` (gets the device: none|pxe|default|cdrom|bios as $1).
-   * A failing hook makes the BMC answer the IPMI command with an error.
+   * A failing hook makes the BMC answer the IPMI command with an error. `powerState` (prints
+   * 1 or 0) answers power reads, for a machine that may power itself off.
    */
-  hooks?: { powerOn?: string; powerOff?: string; reset?: string; boot?: string };
+  hooks?: { powerOn?: string; powerOff?: string; reset?: string; boot?: string; powerState?: string };
+  /** Run inside this network namespace (`ip netns exec`); readiness is then checked with ipmitool inside it. */
+  netns?: string;
+  /** The LAN channel's address (default 127.0.0.1); inside a namespace e.g. an address on its bridge. */
+  address?: string;
+  /** TCP port on 127.0.0.1 of the system interface (`serial 15 ... codec VM`) for QEMU's `ipmi-bmc-extern`. */
+  serialPort?: number;
+  /** Use (and on `stop()` remove) this directory instead of a new temp dir. */
+  dir?: string;
+  /** The sim survives this process: output to `<dir>/ipmi_sim.log`, not piped; stop it by `pid`. */
+  detached?: boolean;
 }
 
 export interface IpmiSim {
-  readonly address: "127.0.0.1";
+  readonly address: string;
   readonly port: number;
+  /** ipmi_sim's process id (inside a namespace too: `ip netns exec` execs it). */
+  readonly pid: number;
   readonly user: string;
   readonly password: string;
   /** The sim's temp dir (config, state files, chassis log). */
@@ -88,6 +106,16 @@ async function answersPing(port: number, ms: number): Promise<boolean> {
   });
 }
 
+/** Inside a namespace: an authenticated `mc info` answers (the password through the environment). */
+async function answersIpmitool(netns: string, address: string, port: number, user: string, password: string): Promise<boolean> {
+  const p = Bun.spawn(["ip", "netns", "exec", netns, "ipmitool", "-I", "lanplus", "-C", "3", "-H", address, "-p", String(port), "-U", user, "-E", "-N", "1", "-R", "1", "mc", "info"], {
+    env: { ...process.env, IPMI_PASSWORD: password },
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  return (await p.exited) === 0;
+}
+
 function q(s: string): string {
   return `"${s.replace(/["\\]/g, "\\$&")}"`;
 }
@@ -103,7 +131,9 @@ function q(s: string): string {
 export async function startIpmiSim(options: IpmiSimOptions): Promise<IpmiSim> {
   const user = options.user ?? "admin";
   const port = options.port ?? (await freeUdpPort());
-  const dir = mkdtempSync(join(tmpdir(), "teeth-ipmi-sim-"));
+  const address = options.address ?? "127.0.0.1";
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), "teeth-ipmi-sim-"));
+  mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o700);
   const state = join(dir, "chassis");
   mkdirSync(join(state, "hooks"), { recursive: true });
@@ -118,6 +148,7 @@ export async function startIpmiSim(options: IpmiSimOptions): Promise<IpmiSim> {
     "power-off": options.hooks?.powerOff,
     reset: options.hooks?.reset,
     boot: options.hooks?.boot,
+    "power-state": options.hooks?.powerState,
   };
   for (const [name, command] of Object.entries(hooks)) {
     if (command) writeFileSync(join(state, "hooks", name), `#!/bin/sh\n${command}\n`, { mode: 0o755 });
@@ -128,7 +159,7 @@ export async function startIpmiSim(options: IpmiSimOptions): Promise<IpmiSim> {
     `name "teeth-sim-${port}"`,
     "set_working_mc 0x20",
     "  startlan 1",
-    `    addr 127.0.0.1 ${port}`,
+    `    addr ${address} ${port}`,
     "    priv_limit admin",
     "    allowed_auths_callback none md2 md5 straight",
     "    allowed_auths_user none md2 md5 straight",
@@ -136,6 +167,7 @@ export async function startIpmiSim(options: IpmiSimOptions): Promise<IpmiSim> {
     "    allowed_auths_admin none md2 md5 straight",
     "    guid a123456789abcdefa123456789abcdef",
     "  endlan",
+    ...(options.serialPort ? [`  serial 15 127.0.0.1 ${options.serialPort} codec VM`] : []),
     `  chassis_control ${q(`${CHASSIS_SCRIPT} ${state}`)}`,
     `user 2 true ${q(user)} ${q(options.password)} admin 10 none md2 md5 straight`,
     "",
@@ -146,9 +178,11 @@ export async function startIpmiSim(options: IpmiSimOptions): Promise<IpmiSim> {
     ["mc_setbmc 0x20", "mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr", "mc_enable 0x20", ""].join("\n"),
   );
 
-  const proc: Subprocess = spawn(["ipmi_sim", "-c", join(dir, "lan.conf"), "-f", join(dir, "sim.emu"), "-s", join(dir, "sim-state"), "-n"], {
-    stdout: "pipe",
-    stderr: "pipe",
+  const argv = ["ipmi_sim", "-c", join(dir, "lan.conf"), "-f", join(dir, "sim.emu"), "-s", join(dir, "sim-state"), "-n"];
+  const logFile = join(dir, "ipmi_sim.log");
+  const proc: Subprocess = spawn(options.netns ? ["ip", "netns", "exec", options.netns, ...argv] : argv, {
+    stdout: options.detached ? Bun.file(logFile) : "pipe",
+    stderr: options.detached ? Bun.file(logFile) : "pipe",
     stdin: "ignore",
     cwd: dir,
   });
@@ -157,8 +191,13 @@ export async function startIpmiSim(options: IpmiSimOptions): Promise<IpmiSim> {
     const dec = new TextDecoder();
     for await (const chunk of stream) out += dec.decode(chunk);
   };
-  void pump(proc.stdout as ReadableStream<Uint8Array>);
-  void pump(proc.stderr as ReadableStream<Uint8Array>);
+  if (options.detached) proc.unref();
+  else {
+    void pump(proc.stdout as ReadableStream<Uint8Array>);
+    void pump(proc.stderr as ReadableStream<Uint8Array>);
+  }
+  const output = () => (options.detached ? (existsSync(logFile) ? readFileSync(logFile, "utf8") : "") : out);
+  const answers = () => (options.netns ? answersIpmitool(options.netns, address, port, user, options.password) : answersPing(port, 200));
 
   let frozen = false;
   const stop = async () => {
@@ -173,27 +212,28 @@ export async function startIpmiSim(options: IpmiSimOptions): Promise<IpmiSim> {
   };
 
   const deadline = Date.now() + 10_000;
-  while (!(await answersPing(port, 200))) {
+  while (!(await answers())) {
     if (proc.exitCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`ipmi_sim did not start on udp/${port}: ${out}`);
+      throw new Error(`ipmi_sim did not start on udp/${address}:${port}: ${output()}`);
     }
   }
 
   const chassisLog = () => (existsSync(join(state, "chassis.log")) ? readFileSync(join(state, "chassis.log"), "utf8").split("\n").filter(Boolean) : []);
   return {
-    address: "127.0.0.1",
+    address,
     port,
+    pid: proc.pid,
     user,
     password: options.password,
     dir,
-    driverInfo: (extra = {}) => ({ ipmi_address: "127.0.0.1", ipmi_port: port, ipmi_username: user, ipmi_password: options.password, ...extra }),
+    driverInfo: (extra = {}) => ({ ipmi_address: address, ipmi_port: port, ipmi_username: user, ipmi_password: options.password, ...extra }),
     power: () => (readFileSync(join(state, "power"), "utf8").trim() === "1" ? "on" : "off"),
     bootDevice: () => readFileSync(join(state, "boot"), "utf8").trim(),
     setPower: (on) => writeFileSync(join(state, "power"), on ? "1\n" : "0\n"),
     log: chassisLog,
     actions: (since = 0) => chassisLog().slice(since).map((l) => l.slice(l.indexOf(" ") + 1)),
-    output: () => out,
+    output,
     freeze() {
       proc.kill("SIGSTOP");
       frozen = true;
