@@ -48,8 +48,11 @@ export function lookupBody(ctx: ConductorContext, node: NodeRecord, token: strin
   };
 }
 
-/** Lock holders that do not power-cycle the node: a lookup meanwhile is the agent it will talk to. */
-const LOOKUP_TOLERATES = new Set(["poll", "heartbeat", "timeout", "continue_inspection"]);
+/**
+ * Tasks that power-cycle a node into a fresh ramdisk (the provision verbs, by the names they
+ * lock with, and power actions): an agent looking up meanwhile is the old one.
+ */
+const POWER_CYCLING = new Set(["inspect", "provide", "clean", "active", "rebuild", "deleted", "service", "changing node power state"]);
 
 /**
  * `GET /v1/lookup`: finds the node by MAC (or UUID) in a state that waits for an agent.
@@ -69,7 +72,7 @@ export function handleLookup(ctx: ConductorContext, macs: string[], nodeUuid: st
   // old one, about to be killed: it must not take the token meant for the next (the agent
   // retries a 409 after 5-30 s, by when the operation is done).
   const holder = ctx.locks.holder(node.uuid);
-  if (!node.agent_token && holder && !LOOKUP_TOLERATES.has(holder)) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
+  if (!node.agent_token && holder && POWER_CYCLING.has(holder)) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
   const issued = issueToken(ctx, node);
   return lookupBody(ctx, issued.node, issued.token);
 }
