@@ -13,7 +13,7 @@ import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { recordHistory } from "../orchestration/node-history.ts";
 import { DELETE_ALLOWED, S, TRANSIENT_FAILURE, type ProvisionState } from "../state-machine/states.ts";
-import type { NodeRecord } from "../store/node-record.ts";
+import { newNodeRecord, type NodeRecord } from "../store/node-record.ts";
 import { NODE_SORT_KEYS } from "../store/node-store.ts";
 import { baseUrl, page, type ApiEnv } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
@@ -168,38 +168,23 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     if (attrs.retired === false) delete attrs.retired;
     // Before 1.11 Ironic put new nodes straight into "available".
     const initial: ProvisionState = c.get("minor") >= 11 ? S.ENROLL : S.AVAILABLE;
-    const node: NodeRecord = {
-      uuid: body.uuid ?? randomUUID(),
-      name: body.name ?? null,
-      driver: body.driver,
-      provision_state: initial,
-      target_provision_state: null,
-      power_state: null,
-      target_power_state: null,
-      maintenance: body.maintenance ?? false,
-      maintenance_reason: body.maintenance ? (body.maintenance_reason ?? null) : null,
-      fault: null,
-      last_error: null,
-      instance_uuid: body.instance_uuid ?? null,
-      driver_info: body.driver_info ?? {},
-      driver_internal_info: {},
-      properties: body.properties ?? {},
-      instance_info: body.instance_info ?? {},
-      extra: body.extra ?? {},
-      attrs,
-      clean_step: null,
-      deploy_step: null,
-      agent_url: null,
-      agent_token: null,
-      agent_verify_ca: null,
-      agent_version: null,
-      agent_last_heartbeat: null,
-      provision_updated_at: now,
-      inspection_started_at: null,
-      inspection_finished_at: null,
-      created_at: now,
-      updated_at: null,
-    };
+    const node = newNodeRecord(
+      {
+        uuid: body.uuid ?? randomUUID(),
+        name: body.name ?? null,
+        driver: body.driver,
+        provision_state: initial,
+        maintenance: body.maintenance ?? false,
+        maintenance_reason: body.maintenance ? (body.maintenance_reason ?? null) : null,
+        instance_uuid: body.instance_uuid ?? null,
+        driver_info: body.driver_info ?? {},
+        properties: body.properties ?? {},
+        instance_info: body.instance_info ?? {},
+        extra: body.extra ?? {},
+        attrs,
+      },
+      now,
+    );
     if (node.name && ctx.store.nodes.find(node.name)) throw conductorError("DUPLICATE_NAME", { name: node.name });
     ctx.store.nodes.insert(node);
     c.get("log").info({ node: node.uuid, name: node.name, driver: node.driver }, "node created");

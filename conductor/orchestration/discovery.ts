@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import type { Inventory } from "../../protocol/inventory.ts";
 import { S } from "../state-machine/states.ts";
-import type { NodeRecord } from "../store/node-record.ts";
+import { newNodeRecord, type NodeRecord } from "../store/node-record.ts";
 import type { ConductorContext } from "./context.ts";
 import { createRateWindow } from "./discovery-rate.ts";
 import { bmcAddress, discoveredProperties, ignoredBy, nameFromHostname } from "./discovery-rules.ts";
@@ -95,36 +95,18 @@ function newDiscoveredNode(ctx: ConductorContext, inv: Inventory): NodeRecord {
   const bmc = bmcAddress(inv);
   const wanted = cfg.name_from_hostname ? nameFromHostname(inv) : null;
   const name = wanted && !ctx.store.nodes.find(wanted) ? wanted : null;
-  return {
-    uuid: randomUUID(),
-    name,
-    driver: cfg.driver,
-    provision_state: S.ENROLL,
-    target_provision_state: null,
-    power_state: null,
-    target_power_state: null,
-    maintenance: false,
-    maintenance_reason: null,
-    fault: null,
-    last_error: null,
-    instance_uuid: null,
-    driver_info: bmc ? { ipmi_address: bmc } : {},
-    driver_internal_info: {},
-    properties: discoveredProperties(inv),
-    instance_info: {},
-    extra: { discovered: true, auto_discovered: true },
-    attrs: { description: `Discovered ${new Date(now).toISOString()}: an unenrolled server booted the RAM disk` },
-    clean_step: null,
-    deploy_step: null,
-    agent_url: null,
-    agent_token: null,
-    agent_verify_ca: null,
-    agent_version: null,
-    agent_last_heartbeat: null,
-    provision_updated_at: now,
-    inspection_started_at: null,
-    inspection_finished_at: now,
-    created_at: now,
-    updated_at: null,
-  };
+  return newNodeRecord(
+    {
+      uuid: randomUUID(),
+      name,
+      driver: cfg.driver,
+      provision_state: S.ENROLL,
+      driver_info: bmc ? { ipmi_address: bmc } : {},
+      properties: discoveredProperties(inv),
+      extra: { discovered: true, auto_discovered: true },
+      attrs: { description: `Discovered ${new Date(now).toISOString()}: an unenrolled server booted the RAM disk` },
+      inspection_finished_at: now,
+    },
+    now,
+  );
 }

@@ -87,3 +87,43 @@ export function isoTime(ms: number | null | undefined): string | null {
   if (ms === null || ms === undefined) return null;
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "+00:00");
 }
+
+/** What a new node must be given; everything else starts empty. */
+export type NewNode = Pick<NodeRecord, "uuid" | "name" | "driver" | "provision_state"> & Partial<NodeRecord>;
+
+/**
+ * A node as it is first stored (API create, discovery): no agent, no steps, no errors.
+ * @example
+ * store.nodes.insert(newNodeRecord({ uuid, name: null, driver: "ipmi", provision_state: "enroll" }));
+ */
+export function newNodeRecord(init: NewNode, now = Date.now()): NodeRecord {
+  return {
+    target_provision_state: null,
+    power_state: null,
+    target_power_state: null,
+    maintenance: false,
+    maintenance_reason: null,
+    fault: null,
+    last_error: null,
+    instance_uuid: null,
+    driver_info: {},
+    driver_internal_info: {},
+    properties: {},
+    instance_info: {},
+    extra: {},
+    attrs: {},
+    clean_step: null,
+    deploy_step: null,
+    agent_url: null,
+    agent_token: null,
+    agent_verify_ca: null,
+    agent_version: null,
+    agent_last_heartbeat: null,
+    provision_updated_at: now,
+    inspection_started_at: null,
+    inspection_finished_at: null,
+    created_at: now,
+    updated_at: null,
+    ...init,
+  };
+}
