@@ -94,6 +94,10 @@ describe("netboot service", () => {
     const stale = Bun.spawn([join(dir, "fake-dnsmasq"), "--keep-in-foreground", `--conf-file=${join(boot, "dnsmasq.conf")}`], { stdio: ["ignore", "ignore", "ignore"] });
     const again = createNetboot(config, { store: store!, log: createSilentLogger() });
     try {
+      // A killed conductor's dnsmasq has long run its own program; this one may still be between
+      // fork and exec on a loaded machine, with the test runner's command line.
+      const confArg = `--conf-file=${join(boot, "dnsmasq.conf")}`;
+      for (let i = 0; i < 200 && !readFileSync(`/proc/${stale.pid}/cmdline`, "utf8").includes(confArg); i++) await Bun.sleep(25);
       writeFileSync(join(boot, "dnsmasq.pid"), `${stale.pid}\n`);
       again.start();
       expect(await Promise.race([stale.exited, Bun.sleep(15_000).then(() => "still running")])).not.toBe("still running");
