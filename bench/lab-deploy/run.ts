@@ -74,10 +74,14 @@ async function node(api: Api, uuid: string): Promise<any> {
   return (await api("GET", `/v1/nodes/${uuid}`)).json;
 }
 
-/** Fast track's precondition: `available`, powered on, an agent heartbeat within the last 2 minutes. */
+/**
+ * Fast track's precondition: `available`, powered on, an agent heartbeat within 4 minutes (it
+ * beats every 30-60% of the conductor's 300 s heartbeat timeout, which is what the conductor
+ * itself checks).
+ */
 function agentReady(n: any): boolean {
   const hb = n?.driver_internal_info?.agent_last_heartbeat;
-  return n?.provision_state === "available" && n.power_state === "power on" && typeof hb === "string" && Date.now() - Date.parse(hb) < 2 * MINUTES;
+  return n?.provision_state === "available" && n.power_state === "power on" && typeof hb === "string" && Date.now() - Date.parse(hb) < 4 * MINUTES;
 }
 
 /** The node's pre-staged image as the conductor records it (any `prestage...` field naming the image). */

@@ -50,8 +50,9 @@ function spread(xs: number[]): string {
   return lo === hi ? String(lo) : `${lo}-${hi}`;
 }
 
+/** A row shorter than the header (a case that did not run: its name and why) sets no column width but the first. */
 function table(header: string[], rows: string[][]): string {
-  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => (r[i] ?? "").length)));
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].filter((r) => i === 0 || r.length === header.length).map((r) => (r[i] ?? "").length)));
   const line = (r: string[]) => r.map((c, i) => (i <= 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ").trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
