@@ -106,6 +106,23 @@ async function prepare(api: Api, uuid: string, c: BenchCase): Promise<void> {
   if (c.needsPrestage) await waitFor(`the pre-staged image recorded on the node`, async () => prestaged(await node(api, uuid)), 15 * MINUTES);
 }
 
+/**
+ * The node's history entries since `t0` that say how the deploy went (fast track, kexec or
+ * its fallback, a power cycle), oldest first; the history is paged, oldest first.
+ */
+async function historySince(api: Api, uuid: string, t0: number): Promise<string[]> {
+  const out: string[] = [];
+  let marker = "";
+  for (let page = 0; page < 50; page++) {
+    const r = await api("GET", `/v1/nodes/${uuid}/history?limit=1000${marker ? `&marker=${marker}` : ""}`);
+    const items: any[] = r.json?.history ?? [];
+    for (const e of items) if (Date.parse(e.created_at) / 1000 >= Math.floor(t0) - 1) out.push(String(e.event));
+    if (items.length < 1000) break;
+    marker = items.at(-1).uuid;
+  }
+  return out.filter((e) => /kexec|fast.track|agent|firmware|fall/i.test(e));
+}
+
 async function deployOnce(api: Api, s: ServerState, uuid: string, c: BenchCase, drive: string): Promise<RunResult> {
   const patch = Object.entries({ image_source: IMAGE, ...c.instanceInfo }).map(([k, v]) => ({ op: "add", path: `/instance_info/${k}`, value: v }));
   const r = await api("PATCH", `/v1/nodes/${uuid}`, patch);
@@ -128,7 +145,14 @@ async function deployOnce(api: Api, s: ServerState, uuid: string, c: BenchCase, 
     },
     20 * MINUTES,
   );
-  return { seconds: w.markerAt! - t0, toActive: activeAt !== null ? activeAt - t0 : null, posts: w.posts, bytesWritten: w.bytesWritten, powerActions: powerActions(s, t0, w.markerAt!) };
+  return {
+    seconds: w.markerAt! - t0,
+    toActive: activeAt !== null ? activeAt - t0 : null,
+    posts: w.posts,
+    bytesWritten: w.bytesWritten,
+    powerActions: powerActions(s, t0, w.markerAt!),
+    events: await historySince(api, uuid, t0),
+  };
 }
 
 async function runCase(lab: LabState, s: ServerState, uuid: string, c: BenchCase, drive: string): Promise<{ lab: LabState; result: CaseResult }> {
@@ -146,7 +170,7 @@ async function runCase(lab: LabState, s: ServerState, uuid: string, c: BenchCase
       await prepare(api, uuid, c);
       const run = await deployOnce(api, s, uuid, c, drive);
       result.runs.push(run);
-      log(`case ${c.id} run ${i}/${RUNS}: ${run.seconds.toFixed(1)} s to the marker (active at ${run.toActive?.toFixed(1) ?? "?"} s), ${run.posts} POSTs, ${run.powerActions} BMC power actions, ${run.bytesWritten ?? "?"} bytes written`);
+      log(`case ${c.id} run ${i}/${RUNS}: ${run.seconds.toFixed(1)} s to the marker (active at ${run.toActive?.toFixed(1) ?? "?"} s), ${run.posts} POSTs, ${run.powerActions} BMC power actions, ${run.bytesWritten ?? "?"} bytes written${run.events.length ? `; history: ${run.events.join(" | ")}` : ""}`);
     } catch (e) {
       result.unavailable = `run ${i} failed: ${e instanceof Error ? e.message : String(e)}`;
       log(`case ${c.id}: ${result.unavailable}`);

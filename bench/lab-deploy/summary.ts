@@ -15,6 +15,8 @@ export interface RunResult {
   bytesWritten: number | null;
   /** BMC chassis actions (power on/off/reset) during the deploy. */
   powerActions: number;
+  /** What the node's history says of the deploy (kexec used or not, fast track). */
+  events: string[];
 }
 
 export interface CaseResult {
@@ -95,7 +97,13 @@ export function formatSummary(cases: readonly CaseResult[]): string {
     "written: bytes the agent reported writing during the deploy (image + config drive).",
   ];
   const notes = cases.filter((c) => c.runs.length && c.unavailable).map((c) => `case ${c.id}: ${c.unavailable}`);
-  if (notes.length) out.push(...notes);
+  // The node's history, per case: e.g. that every run really booted with kexec.
+  for (const c of cases) {
+    const counts = new Map<string, number>();
+    for (const r of c.runs) for (const e of new Set(r.events.map((x) => x.replace(/: .*/, "")))) counts.set(e, (counts.get(e) ?? 0) + 1);
+    for (const [e, n] of counts) notes.push(`case ${c.id}: ${n}/${c.runs.length} runs: ${e}`);
+  }
+  if (notes.length) out.push("", ...notes);
 
   // What the POSTs mean on real servers.
   out.push("", `on real servers (a POST of ~${REAL_POST_S / 60} minutes per power cycle):`);
