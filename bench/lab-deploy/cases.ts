@@ -31,7 +31,7 @@ const TIMEOUTS = { timeouts: { deploy_callback_s: 900, clean_callback_s: 900, in
 
 /**
  * @example
- * benchCases("os-image.raw.zst").find((c) => c.id === 4)!.conductor; // { ..., deploy: { prestage_image: "os-image.raw.zst" } }
+ * benchCases("os-image.raw.zst").find((c) => c.id === 4)!.conductor; // { ..., deploy: { prestage_image: { image_source: "os-image.raw.zst" } } }
  */
 export function benchCases(image: string): BenchCase[] {
   const fastTrack = { ...TIMEOUTS, agent: { fast_track: true } };
@@ -41,7 +41,7 @@ export function benchCases(image: string): BenchCase[] {
     { id: 1, title: "classic (no fast track)", conductor: { ...TIMEOUTS, agent: { fast_track: false }, cleaning: { automated_clean: false } }, instanceInfo: {}, needsAgent: false, needsPrestage: false },
     { id: 2, title: "fast track", conductor: fastTrack, instanceInfo: {}, needsAgent: true, needsPrestage: false },
     { id: 3, title: "fast track + kexec", conductor: fastTrack, instanceInfo: kexec, needsAgent: true, needsPrestage: false },
-    { id: 4, title: "pre-staged + kexec", conductor: { ...fastTrack, deploy: { prestage_image: image } }, instanceInfo: kexec, needsAgent: true, needsPrestage: true },
+    { id: 4, title: "pre-staged + kexec", conductor: { ...fastTrack, deploy: { prestage_image: { image_source: image } } }, instanceInfo: kexec, needsAgent: true, needsPrestage: true },
   ];
 }
 

@@ -84,10 +84,11 @@ function agentReady(n: any): boolean {
   return n?.provision_state === "available" && n.power_state === "power on" && typeof hb === "string" && Date.now() - Date.parse(hb) < 4 * MINUTES;
 }
 
-/** The node's pre-staged image as the conductor records it (any `prestage...` field naming the image). */
+/** The node's pre-staged image as the conductor records it (`driver_internal_info.prestaged_image`); a recorded failure throws. */
 function prestaged(n: any): boolean {
-  const where = { ...n?.driver_internal_info, ...n?.instance_info, ...n?.extra };
-  return Object.entries(where).some(([k, v]) => /prestag/i.test(k) && JSON.stringify(v).includes(IMAGE.split(".")[0]!));
+  const dii = n?.driver_internal_info ?? {};
+  if (dii.prestage_failed) throw new Error(`pre-staging failed: ${dii.prestage_failed.reason}`);
+  return dii.prestaged_image?.source === IMAGE;
 }
 
 /** Brings the node to the state the case starts from (untimed). */

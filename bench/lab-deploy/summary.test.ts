@@ -39,7 +39,7 @@ describe("formatSummary", () => {
     // The history, counted per case and cut before the detail.
     expect(out).toContain("case 3: 2/3 runs: booted the deployed OS with kexec (no firmware reboot)\n");
     expect(out).toContain("case 3: 1/3 runs: kexec into the deployed OS not used, rebooting through the firmware instead\n");
-    expect(out).toContain("case 4 <= 0.2 x case 1 in time: not measured (case 4 the conductor has no deploy.prestage_image)");
+    expect(out).toContain("case 4 <= 0.2 x case 1 in time: not measured (case 4: the conductor has no deploy.prestage_image)");
   });
 
   test("goal met when case 4 is fast and POST-free", () => {

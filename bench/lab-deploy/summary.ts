@@ -123,7 +123,7 @@ export function formatSummary(cases: readonly CaseResult[]): string {
   out.push(
     fourS !== null && baseS
       ? `  case 4 <= 0.2 x case 1 in time: ${(fourS / baseS).toFixed(2)} x -> ${fourS / baseS <= 0.2 ? "met" : "NOT met"}`
-      : `  case 4 <= 0.2 x case 1 in time: not measured (${fourS === null ? `case 4 ${four?.unavailable ?? "not run"}` : "case 1 not run"})`,
+      : `  case 4 <= 0.2 x case 1 in time: not measured (${fourS === null ? `case 4: ${four?.unavailable ?? "not run"}` : "case 1 not run"})`,
   );
   for (const id of [3, 4]) {
     const c = cases.find((x) => x.id === id);
