@@ -121,7 +121,8 @@ async function historySince(api: Api, uuid: string, t0: number): Promise<string[
     if (items.length < 1000) break;
     marker = items.at(-1).uuid;
   }
-  return out.filter((e) => /kexec|fast.track|agent|firmware|fall/i.test(e));
+  // Not the state transitions: what the conductor chose (fast track, kexec or its fallback).
+  return out.filter((e) => !e.includes(" -> ") && /kexec|fast.track|firmware|fall/i.test(e));
 }
 
 async function deployOnce(api: Api, s: ServerState, uuid: string, c: BenchCase, drive: string): Promise<RunResult> {
@@ -146,6 +147,14 @@ async function deployOnce(api: Api, s: ServerState, uuid: string, c: BenchCase, 
     },
     20 * MINUTES,
   );
+  // After a kexec the OS may be up before the conductor has confirmed it (the agent stopped answering).
+  if (activeAt === null) {
+    await waitFor("the node active", async () => {
+      const n = await node(api, uuid);
+      if (n?.provision_state === "deploy failed") throw new Error(`deploy failed: ${n.last_error}`);
+      return n?.provision_state === "active" && !n.target_provision_state ? (activeAt = now()) : null;
+    }, 10 * MINUTES);
+  }
   return {
     seconds: w.markerAt! - t0,
     toActive: activeAt !== null ? activeAt - t0 : null,

@@ -6,7 +6,10 @@
 import { describe, expect, test } from "bun:test";
 import { formatSummary, median, type RunResult } from "./summary.ts";
 
-const run = (seconds: number, posts: number, bytesWritten: number | null = 1 << 20): RunResult => ({ seconds, toActive: seconds - 10, posts, bytesWritten, powerActions: posts, events: posts ? ["kexec into the deployed OS not used, rebooting through the firmware instead: no kernel"] : ["booted the deployed OS with kexec (no firmware reboot): /boot/vmlinuz"] });
+const run = (seconds: number, posts: number, bytesWritten: number | null = 1 << 20): RunResult => ({ seconds, toActive: seconds - 10, posts, bytesWritten, powerActions: posts, events: [
+    "Fast track: deploy reuses the running agent (last heartbeat 3.8 s ago); no power cycle, no network boot.",
+    posts ? "kexec into the deployed OS not used, rebooting through the firmware instead: no kernel" : "booted the deployed OS with kexec (no firmware reboot): /boot/vmlinuz",
+  ] });
 
 describe("formatSummary", () => {
   test("median of odd and even counts", () => {
@@ -37,8 +40,9 @@ describe("formatSummary", () => {
     expect(real).toMatch(/3\. fast track \+ kexec\s+0\s+0 min\s+4 min/);
     expect(out).toContain("zero POSTs in case 3: NOT met (up to 1 per deploy)");
     // The history, counted per case and cut before the detail.
-    expect(out).toContain("case 3: 2/3 runs: booted the deployed OS with kexec (no firmware reboot)\n");
+    expect(out).toContain("case 3: 2/3 runs: booted the deployed OS with kexec\n");
     expect(out).toContain("case 3: 1/3 runs: kexec into the deployed OS not used, rebooting through the firmware instead\n");
+    expect(out).toContain("case 2: 3/3 runs: Fast track: deploy reuses the running agent\n");
     expect(out).toContain("case 4 <= 0.2 x case 1 in time: not measured (case 4: the conductor has no deploy.prestage_image)");
   });
 

@@ -59,6 +59,14 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
+/** A history event without its detail (times, paths, reasons), so runs can be counted together. */
+function gist(event: string): string {
+  let e = event.replace(/ \(.*$|;.*$/, "");
+  const colon = e.indexOf(": ", 20);
+  if (colon > 0) e = e.slice(0, colon);
+  return e.replace(/\.$/, "");
+}
+
 const medianOf = (c: CaseResult | undefined): number | null => (c && c.runs.length ? median(c.runs.map((r) => r.seconds)) : null);
 const postsOf = (c: CaseResult | undefined): number | null => (c && c.runs.length ? median(c.runs.map((r) => r.posts)) : null);
 
@@ -100,7 +108,7 @@ export function formatSummary(cases: readonly CaseResult[]): string {
   // The node's history, per case: e.g. that every run really booted with kexec.
   for (const c of cases) {
     const counts = new Map<string, number>();
-    for (const r of c.runs) for (const e of new Set(r.events.map((x) => x.replace(/: .*/, "")))) counts.set(e, (counts.get(e) ?? 0) + 1);
+    for (const r of c.runs) for (const e of new Set(r.events.map(gist))) counts.set(e, (counts.get(e) ?? 0) + 1);
     for (const [e, n] of counts) notes.push(`case ${c.id}: ${n}/${c.runs.length} runs: ${e}`);
   }
   if (notes.length) out.push("", ...notes);
