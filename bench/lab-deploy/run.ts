@@ -122,7 +122,7 @@ async function historySince(api: Api, uuid: string, t0: number): Promise<string[
     marker = items.at(-1).uuid;
   }
   // Not the state transitions: what the conductor chose (fast track, kexec or its fallback).
-  return out.filter((e) => !e.includes(" -> ") && /kexec|fast.track|firmware|fall/i.test(e));
+  return out.filter((e) => !e.includes(" -> ") && /kexec|fast.track|firmware|fall|^Deploy of the pre-staged/i.test(e));
 }
 
 async function deployOnce(api: Api, s: ServerState, uuid: string, c: BenchCase, drive: string): Promise<RunResult> {
