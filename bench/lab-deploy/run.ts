@@ -165,9 +165,8 @@ async function deployOnce(api: Api, s: ServerState, uuid: string, c: BenchCase, 
   };
 }
 
-async function runCase(lab: LabState, s: ServerState, uuid: string, c: BenchCase, drive: string): Promise<{ lab: LabState; result: CaseResult }> {
+async function runCase(lab: LabState, s: ServerState, uuid: string, c: BenchCase, drive: string, why: string | null): Promise<{ lab: LabState; result: CaseResult }> {
   const result: CaseResult = { id: c.id, title: c.title, runs: [] };
-  const why = unavailable(c);
   if (why) {
     log(`case ${c.id} (${c.title}): not available: ${why}`);
     return { lab, result: { ...result, unavailable: why } };
@@ -202,6 +201,8 @@ async function main(): Promise<void> {
   console.log(`runs per case: ${RUNS}; firmware: ${FIRMWARE}; cases: ${CASES.join(",")}`);
   console.log(machineInfo());
   const all = benchCases(IMAGE).filter((c) => CASES.includes(c.id));
+  // Judged once, before anything runs: the binary and the RAM disk do not change during the run.
+  const why = new Map(all.map((c) => [c.id, unavailable(c)]));
   // A UEFI server is the lab's even one: two servers, the first stays off.
   let lab = await startLab({ name: NAME, subnet: 87, servers: FIRMWARE === "uefi" ? 2 : 1, conductorConfig: all[0]!.conductor });
   const stop = async () => {
@@ -222,7 +223,7 @@ async function main(): Promise<void> {
     const drive = makeConfigDrive(s.name);
     const results: CaseResult[] = [];
     for (const c of all) {
-      const r = await runCase(lab, s, uuid, c, drive.text);
+      const r = await runCase(lab, s, uuid, c, drive.text, why.get(c.id) ?? null);
       lab = r.lab;
       results.push(r.result);
     }
