@@ -37,7 +37,10 @@ export function createKexecBootCommand(services: AgentServices) {
       return { ...os, result: `kexec_boot: kernel ${os.kernel} loaded from ${os.source}; booting it` };
     },
     async after({ succeeded }) {
-      if (succeeded) await services.power.kexec();
+      if (!succeeded) return;
+      // Let the answer reach the conductor first: after kexec -e nothing of this agent is left.
+      await Bun.sleep(1000);
+      await services.power.kexec();
     },
   });
 }
