@@ -36,6 +36,28 @@ export function parseLsblk(stdout: string): Array<Omit<ImagePartition, "dir" | "
     .map((r) => ({ device: r.path!, fsUuid: lower(r.uuid), partUuid: lower(r.partuuid), partType: lower(r.parttype), fsType: lower(r.fstype) }));
 }
 
+/** `blkid -p -o export` output as a map (`UUID`, `TYPE`, `PART_ENTRY_TYPE`, `PART_ENTRY_NUMBER`...). */
+export function parseBlkidExport(stdout: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of stdout.split("\n")) {
+    const eq = line.indexOf("=");
+    if (eq > 0) out.set(line.slice(0, eq), line.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+/** The lsblk row completed by a low-level probe of the partition itself. */
+async function probe(exec: Exec, row: Omit<ImagePartition, "dir" | "number">): Promise<{ row: Omit<ImagePartition, "dir" | "number">; number: number | null }> {
+  const r = await exec("blkid", ["-p", "-o", "export", row.device]);
+  // blkid exits 2 when it finds no file system: the partition table entry is still there.
+  const b = parseBlkidExport(r.stdout);
+  const get = (k: string) => lower(b.get(k));
+  return {
+    row: { device: row.device, fsUuid: get("UUID") ?? row.fsUuid, partUuid: get("PART_ENTRY_UUID") ?? row.partUuid, partType: get("PART_ENTRY_TYPE") ?? row.partType, fsType: get("TYPE") ?? row.fsType },
+    number: Number(b.get("PART_ENTRY_NUMBER")) || null,
+  };
+}
+
 export interface MountDeps {
   exec: Exec;
   logger: Logger;
@@ -63,8 +85,10 @@ export async function withMountedPartitions<T>(disk: string, deps: MountDeps, fn
   const mounted: string[] = [];
   const partitions: ImagePartition[] = [];
   try {
-    for (const [i, row] of rows.entries()) {
-      const number = await deps.partitionNumber(row.device);
+    for (const [i, listed] of rows.entries()) {
+      const probed = await probe(deps.exec, listed);
+      const row = probed.row;
+      const number = probed.number ?? (await deps.partitionNumber(row.device));
       let dir: string | null = null;
       if (row.fsType && MOUNTABLE.has(row.fsType)) {
         const target = join(base, `p${number ?? `x${i}`}`);

@@ -48,6 +48,11 @@ export function fakeDisk(parts: FakePartition[], o: { secureBoot?: boolean; mbrC
       const children = parts.map((p) => ({ path: dev(p.number), type: "part", parttype: p.parttype ?? "0fc63daf-8483-4772-8e79-3d69d8477de4", partuuid: `pu-${p.number}`, uuid: p.uuid, fstype: p.fstype }));
       return ok(command, JSON.stringify({ blockdevices: [{ path: "/dev/vda", type: "disk", children }] }));
     }
+    if (file === "blkid") {
+      // Only the partition entry, as blkid -p prints it; the file system fields come from lsblk here.
+      const p = parts.find((x) => dev(x.number) === args.at(-1));
+      return p ? ok(command, `DEVNAME=${dev(p.number)}\nPART_ENTRY_NUMBER=${p.number}\n`) : fail(command, "");
+    }
     if (file === "mount") {
       const device = args.at(-2)!;
       const target = args.at(-1)!;
