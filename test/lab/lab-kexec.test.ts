@@ -11,6 +11,7 @@
  * one), so the agent refuses, the conductor reboots through the BMC, writes why into the
  * node's history, and the deploy still ends `active` with the OS booted. Times from the deploy
  * call to the marker are printed, never asserted. Lab `lab-kx`, subnet 10.87.0.0/24. Skipped, saying why, where the lab cannot run.
+ * `TEETH_LAB_KEXEC_FIRMWARE=uefi` runs the same on an OVMF server (banner: `BdsDxe: starting Boot`).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -26,7 +27,11 @@ import { preflight } from "./preflight.ts";
 
 const MINUTES = 60_000;
 const NAME = "lab-kx";
-const BANNER = /SeaBIOS \(version/;
+// TEETH_LAB_KEXEC_FIRMWARE=uefi runs the same on an OVMF server (server-2 of a two-server lab;
+// server-1 stays off). OVMF prints one "BdsDxe: starting Boot####" per POST, for the entry it boots.
+const FIRMWARE = process.env.TEETH_LAB_KEXEC_FIRMWARE === "uefi" ? "uefi" : "bios";
+const BANNER = FIRMWARE === "uefi" ? /BdsDxe: starting Boot/ : /SeaBIOS \(version/;
+const SERVER = FIRMWARE === "uefi" ? 1 : 0;
 
 const isRoot = process.getuid?.() === 0;
 const osImage = isRoot ? await buildOsImage() : null;
@@ -66,12 +71,12 @@ function makeStaleBootImage(out: string): void {
 
 /** The serial console's lines from byte `from` on, each "<epoch seconds> <text>". */
 function serialSince(lab: LabState, from: number): Array<{ t: number; text: string }> {
-  const log = lab.servers[0]!.serialLog;
+  const log = lab.servers[SERVER]!.serialLog;
   const text = existsSync(log) ? readFileSync(log).subarray(from).toString("utf8") : "";
   return text.split("\n").filter(Boolean).map((l) => ({ t: Number(l.slice(0, l.indexOf(" "))), text: l.slice(l.indexOf(" ") + 1) }));
 }
 const readSafe = (path: string) => (existsSync(path) ? readFileSync(path, "utf8") : "");
-const serialSize = (lab: LabState) => (existsSync(lab.servers[0]!.serialLog) ? readFileSync(lab.servers[0]!.serialLog).length : 0);
+const serialSize = (lab: LabState) => (existsSync(lab.servers[SERVER]!.serialLog) ? readFileSync(lab.servers[SERVER]!.serialLog).length : 0);
 
 describe.skipIf(skip !== null)("kexec into the deployed OS, in the lab", () => {
   let lab: LabState;
@@ -96,14 +101,14 @@ describe.skipIf(skip !== null)("kexec into the deployed OS, in the lab", () => {
     lab = await startLab({
       name: NAME,
       subnet: 87,
-      servers: 1,
+      servers: SERVER + 1,
       conductorConfig: { cleaning: { automated_clean: false }, timeouts: { deploy_callback_s: 900, check_interval_s: 5 } },
     });
     api = labApi(lab);
     const images = join(lab.conductor.dataDir, "images");
     mkdirSync(images, { recursive: true });
     copyFileSync(ZST, join(images, "os-image.raw.zst"));
-    uuid = await enroll(api, lab.servers[0]!);
+    uuid = await enroll(api, lab.servers[SERVER]!);
     await provision(api, uuid, "manage", ["manageable"], 2 * MINUTES);
     await provision(api, uuid, "provide", ["available"], 5 * MINUTES);
   }, 10 * MINUTES);
@@ -125,14 +130,14 @@ describe.skipIf(skip !== null)("kexec into the deployed OS, in the lab", () => {
     ];
     expect((await api("PATCH", `/v1/nodes/${uuid}`, patch)).status).toBe(200);
     const from = serialSize(lab);
-    const powerFrom = readSafe(lab.servers[0]!.powerLog).length;
+    const powerFrom = readSafe(lab.servers[SERVER]!.powerLog).length;
     const started = Date.now() / 1000;
     const node = await provision(api, uuid, "active", ["active"], 25 * MINUTES);
     const marker = await waitFor("the OS marker", async () => serialSince(lab, from).find((l) => OS_MARKER.test(l.text)), 10 * MINUTES);
     const done = writeDoneAt(started);
     times[image === "os-image.raw.zst" ? method : `${method} (refused: ${image})`] = { total: marker.t - started, afterWrite: done === null ? null : marker.t - done };
     const lines = serialSince(lab, from);
-    const power = readSafe(lab.servers[0]!.powerLog).slice(powerFrom);
+    const power = readSafe(lab.servers[SERVER]!.powerLog).slice(powerFrom);
     const history = (await api("GET", `/v1/nodes/${uuid}/history?detail=true`)).json.history as Array<{ event: string }>;
     return { lines, marker, node, power, history };
   }
@@ -143,13 +148,13 @@ describe.skipIf(skip !== null)("kexec into the deployed OS, in the lab", () => {
     // One POST: the PXE boot into the RAM disk. None between the RAM disk and the OS.
     expect(banners).toHaveLength(1);
     expect(banners[0]!.t).toBeLessThan(r.marker.t);
-    expect(OS_MARKER.exec(r.marker.text)![1]).toBe("bios");
+    expect(OS_MARKER.exec(r.marker.text)![1]).toBe(FIRMWARE);
     expect(r.lines.some((l) => l.text.includes("kexec -e now"))).toBe(true);
     expect(r.node.power_state).toBe("power on");
     // The BMC started QEMU once (the deploy's boot into the RAM disk) and never stopped it.
     expect(r.power.match(/ start/g)?.length).toBe(1);
     expect(r.power).not.toMatch(/ stop/);
-    expect(readFileSync(lab.servers[0]!.dir + "/bmc/chassis/boot", "utf8").trim()).toBe("default");
+    expect(readFileSync(lab.servers[SERVER]!.dir + "/bmc/chassis/boot", "utf8").trim()).toBe("default");
     expect(r.history.some((h) => h.event.startsWith("booted the deployed OS with kexec"))).toBe(true);
   }, 40 * MINUTES);
 
