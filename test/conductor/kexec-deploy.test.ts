@@ -74,6 +74,13 @@ describe("deploy_reboot_method", () => {
     expect(r.history.some((x) => x.event.includes("the agent still answers 1 s after standby.kexec_boot"))).toBe(true);
   }, 30_000);
 
+  test("kexec's answer lost (the agent vanished without answering): firmware reboot, recorded, still active", async () => {
+    const r = await deploy("kx7", "52:54:00:4b:00:07", [{ path: "/instance_info/deploy_reboot_method", value: "kexec" }], "vanish");
+    expect(afterWrite(r.actions)).toEqual(["instance:boot from disk", "boot:disk", "power:power off", "power:power on", "ramdisk:cleaned up"]);
+    expect(r.node.power_state).toBe("power on");
+    expect(r.history.some((x) => x.event.includes("the agent's standby.kexec_boot did not answer"))).toBe(true);
+  }, 60_000);
+
   test("power (instance_info wins over driver_info's kexec) and the default: no kexec_boot is sent", async () => {
     const r = await deploy("kx4", "52:54:00:4b:00:04", [{ path: "/instance_info/deploy_reboot_method", value: "power" }, { path: "/driver_info/deploy_reboot_method", value: "kexec" }], "boot");
     expect(r.agent.commands.some((c) => c.name === "standby.kexec_boot")).toBe(false);

@@ -24,9 +24,10 @@ export interface StandInOptions {
   /**
    * `standby.kexec_boot`: "boot" answers SUCCEEDED and then goes silent (the deployed OS replaced
    * the RAM disk); "stay" answers SUCCEEDED and keeps running (kexec -e did not happen);
-   * { fail } answers FAILED with that type and details (a refusal). Default: "stay".
+   * "vanish" goes silent without answering (the answer lost); { fail } answers FAILED with that
+   * type and details (a refusal). Default: "stay".
    */
-  kexec?: "boot" | "stay" | { fail: { type: string; details: string } };
+  kexec?: "boot" | "stay" | "vanish" | { fail: { type: string; details: string } };
   /** Look up again when a heartbeat is refused (400/404), as a torn-down ramdisk would. Default true. */
   relookupOnReject?: boolean;
 }
@@ -111,6 +112,10 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
       const body = (await req.json()) as { name: string; params: Record<string, unknown> };
       commands.push(body);
       const [ext, cmd] = body.name.split(".");
+      if (body.name === "standby.kexec_boot" && o.kexec === "vanish") {
+        state.stop();
+        return new Promise<Response>(() => {});
+      }
       const r: CommandResult = { id: randomUUID(), command_name: cmd!, command_status: "SUCCEEDED", command_error: null, command_result: null };
       results.push(r);
       const hwm = { generic_hardware_manager: "1.2" };
