@@ -11,10 +11,14 @@ import { fakeDisk, type FakePartition } from "./testing/fake-disk.ts";
 const ESP = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b";
 const BIOS = "21686148-6449-6e6f-744e-656564454649";
 let tmp: string;
-afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+const tmps: string[] = [];
+afterEach(() => {
+  for (const d of tmps.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 async function run(parts: FakePartition[], o: Parameters<typeof fakeDisk>[1] & { imageType?: "whole-disk" | "partition"; realLoader?: boolean } = {}) {
   tmp = mkdtempSync(join(tmpdir(), "kx-unit-"));
+  tmps.push(tmp);
   const disk = fakeDisk(parts, o);
   const loaded: Array<KernelToLoad & { kernelText: string; initrdText: string | null }> = [];
   const load = o.realLoader
