@@ -76,6 +76,8 @@ export const ConductorConfigSchema = z
         fast_track: z.boolean().default(false),
         /** Sent to agents as `config.permitted_image_formats` (Ironic's `[conductor] permitted_image_formats`). */
         permitted_image_formats: z.array(z.enum(["raw", "gpt", "qcow2", "iso"])).min(1).default(["raw", "gpt", "qcow2", "iso"]),
+        /** After `standby.kexec_boot` answered, the agent must stop answering within this many seconds, else the firmware reboot is used. */
+        kexec_confirm_s: z.number().positive().default(30),
       })
       .strict()
       .prefault({}),

@@ -15,6 +15,7 @@ import type { ConductorContext } from "./context.ts";
 import { errorText } from "./power-action.ts";
 import { bounded } from "./power-timeouts.ts";
 import { withoutRunKeys, writeRun } from "./run-state.ts";
+import { validateRebootMethod } from "./reboot-method.ts";
 
 const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild", "service"]);
 
@@ -171,7 +172,10 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
   if (verb === "inspect" && nodeInterface(node, "inspect") === "no-inspect") {
     throw conductorError("UNSUPPORTED_DRIVER_EXTENSION", { driver: node.driver, extension: "inspect" });
   }
-  if ((verb === "active" || verb === "rebuild") && nodeInterface(node, "deploy") !== "fake") ctx.images.validate(node);
+  if ((verb === "active" || verb === "rebuild") && nodeInterface(node, "deploy") !== "fake") {
+    ctx.images.validate(node);
+    validateRebootMethod(node);
+  }
   const release = ctx.locks.tryLock(node.uuid, verb);
   if (!release) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
   const from = node.provision_state;

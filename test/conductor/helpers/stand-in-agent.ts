@@ -21,6 +21,13 @@ export interface StandInOptions {
   failSteps?: Record<string, string>;
   /** Clean steps (by name) that stay RUNNING for this many polls before they end. */
   slowSteps?: Record<string, number>;
+  /**
+   * `standby.kexec_boot`: "boot" answers SUCCEEDED and then goes silent (the deployed OS replaced
+   * the RAM disk); "stay" answers SUCCEEDED and keeps running (kexec -e did not happen);
+   * "vanish" goes silent without answering (the answer lost); { fail } answers FAILED with that
+   * type and details (a refusal). Default: "stay".
+   */
+  kexec?: "boot" | "stay" | "vanish" | { fail: { type: string; details: string } };
   /** Look up again when a heartbeat is refused (400/404), as a torn-down ramdisk would. Default true. */
   relookupOnReject?: boolean;
 }
@@ -105,6 +112,10 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
       const body = (await req.json()) as { name: string; params: Record<string, unknown> };
       commands.push(body);
       const [ext, cmd] = body.name.split(".");
+      if (body.name === "standby.kexec_boot" && o.kexec === "vanish") {
+        state.stop();
+        return new Promise<Response>(() => {});
+      }
       const r: CommandResult = { id: randomUUID(), command_name: cmd!, command_status: "SUCCEEDED", command_error: null, command_result: null };
       results.push(r);
       const hwm = { generic_hardware_manager: "1.2" };
@@ -144,6 +155,12 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
         } else step(r, "deploy", s.step);
       } else if (body.name === "poll.get_hardware_info") {
         r.command_result = INVENTORY(o.macs);
+      } else if (body.name === "standby.kexec_boot" && typeof o.kexec === "object") {
+        r.command_status = "FAILED";
+        r.command_error = { type: o.kexec.fail.type, code: 409, message: "Command execution failed", details: o.kexec.fail.details };
+      } else if (body.name === "standby.kexec_boot") {
+        r.command_result = { result: "kexec_boot: kernel /boot/vmlinuz on /dev/vda3 loaded from grub /boot/grub/grub.cfg on /dev/vda3; booting it" };
+        if (o.kexec === "boot") setTimeout(() => state.stop(), 50);
       } else if (ext === "standby") {
         r.command_result = { result: `${cmd}: done` };
       }
