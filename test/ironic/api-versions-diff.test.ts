@@ -12,6 +12,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startTestConductor, type TestConductor } from "../conductor/helpers/harness.ts";
+import { createDiff, type Answer, type Side } from "./differential.ts";
 import { ironicMissing, startIronic, type IronicServer } from "./ironic-server.ts";
 
 const SKIP = ironicMissing();
@@ -19,7 +20,6 @@ if (SKIP) console.warn(`test/ironic api-versions-diff skipped: ${SKIP}`);
 
 let ironic: IronicServer;
 let teeth: TestConductor;
-type Side = "ironic" | "teeth";
 const uuids: Record<Side, Record<string, string>> = { ironic: {}, teeth: {} };
 const VERSIONS = ["1.1", "1.31", "1.50", "1.65", "1.82"];
 
@@ -35,39 +35,12 @@ const SAME_AS_IRONIC = {
   },
 };
 
-interface Answer {
-  status: number;
-  body: any;
-  fault: string | null;
-}
-
-async function call(side: Side, method: string, path: string, body?: unknown, version = "1.82"): Promise<Answer> {
-  const base = side === "ironic" ? ironic.url : teeth.url;
-  for (const [name, uuid] of Object.entries(uuids[side])) path = path.replaceAll(`{${name}}`, uuid);
-  const headers: Record<string, string> = { "Content-Type": "application/json" };
-  if (version) headers["X-OpenStack-Ironic-API-Version"] = version;
-  const r = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  let text = await r.text();
-  for (const [name, uuid] of Object.entries(uuids[side])) text = text.replaceAll(uuid, `<${name}>`);
-  let json: any = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {}
-  let fault: string | null = null;
-  // Ironic's controllers answer `faultstring`; its version checks (webob) `description`.
-  if (json?.error_message) {
-    const inner = JSON.parse(json.error_message);
-    fault = inner.faultstring ?? (inner.description !== undefined ? `webob: ${inner.description}` : null);
-    // Each side's maximum (1.82 / 1.89) is the one intended difference in these texts.
-    fault = fault?.replace(/, 1\.(82|89)\]/, ", <max>]") ?? null;
-  }
-  return { status: r.status, body: json, fault };
-}
-
-async function both(method: string, path: string, body?: unknown, version?: string) {
-  const [i, t] = await Promise.all([call("ironic", method, path, body, version), call("teeth", method, path, body, version)]);
-  return { ironic: i, teeth: t };
-}
+const diff = createDiff({
+  bases: () => ({ ironic: ironic.url, teeth: teeth.url }),
+  path: (side, path) => Object.entries(uuids[side]).reduce((p, [name, uuid]) => p.replaceAll(`{${name}}`, uuid), path),
+  text: (side, text) => Object.entries(uuids[side]).reduce((t, [name, uuid]) => t.replaceAll(uuid, `<${name}>`), text),
+});
+const { call, both } = diff;
 
 const keys = (o: unknown) => (o && typeof o === "object" ? Object.keys(o).sort() : o);
 

@@ -19,6 +19,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startTestConductor, type TestConductor } from "../conductor/helpers/harness.ts";
+import { createDiff, type Answer } from "./differential.ts";
 import { ironicMissing, startIronic, type IronicServer } from "./ironic-server.ts";
 
 const SKIP = ironicMissing();
@@ -28,34 +29,10 @@ let ironic: IronicServer;
 let teeth: TestConductor;
 const uuids: Record<string, string[]> = { ironic: [], teeth: [] };
 
-interface Answer {
-  status: number;
-  location: string | null;
-  body: any;
-  fault: string | null;
-}
-
-async function call(side: "ironic" | "teeth", method: string, path: string, body?: unknown, version = "1.82"): Promise<Answer> {
-  const base = side === "ironic" ? ironic.url : teeth.url;
-  const r = await fetch(base + path, {
-    method,
-    headers: { "X-OpenStack-Ironic-API-Version": version, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  let text = (await r.text()).replaceAll(base, "BASE");
-  uuids[side]!.forEach((u, i) => (text = text.replaceAll(u, `<uuid${i}>`)));
-  let json: any = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {}
-  let fault: string | null = null;
-  if (json?.error_message) fault = JSON.parse(json.error_message).faultstring ?? null;
-  return { status: r.status, location: r.headers.get("location")?.replace(base, "BASE") ?? null, body: json, fault };
-}
-
-async function both(method: string, path: string, body?: unknown, version?: string) {
-  return { ironic: await call("ironic", method, path, body, version), teeth: await call("teeth", method, path, body, version) };
-}
+const { call, both } = createDiff({
+  bases: () => ({ ironic: ironic.url, teeth: teeth.url }),
+  text: (side, text) => uuids[side]!.reduce((t, u, i) => t.replaceAll(u, `<uuid${i}>`), text),
+});
 
 /** Same status, Location, fault and (for successes) body on both sides. */
 async function same(method: string, path: string, body?: unknown, version?: string): Promise<Answer> {
