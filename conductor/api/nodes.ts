@@ -8,44 +8,29 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
 import { JsonPatchSchema, MaintenanceSchema, NodeCreateSchema, NodePatchedSchema } from "../../protocol/ironic-api.ts";
-import { queryBoolean } from "../../protocol/ironic-fields.ts";
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { recordHistory } from "../orchestration/node-history.ts";
 import { DELETE_ALLOWED, S, TRANSIENT_FAILURE, type ProvisionState } from "../state-machine/states.ts";
 import { newNodeRecord, type NodeRecord } from "../store/node-record.ts";
-import { NODE_SORT_KEYS } from "../store/node-store.ts";
 import { baseUrl, page, type ApiEnv } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
 import { INTERFACE_FIELDS, resolveInterfaces } from "../drivers/interfaces.ts";
 import { ATTR_FIELDS, LIST_FIELDS, NODE_FIELDS, nodeView } from "./node-view.ts";
 import { checkChassisRef } from "./resources/chassis.ts";
-import { checkDetailQuery, checkFields, checkFilters, NODE_FIELD_MINOR, rejectNewerInBody, rejectNewerInPatch } from "./versions.ts";
-import { LimitSchema, describeZodError, parseJson, readBody, readQuery, readText } from "./validate.ts";
+import { readNodeListQuery } from "./node-list-query.ts";
+import { checkFields, NODE_FIELD_MINOR, rejectNewerInBody, rejectNewerInPatch } from "./versions.ts";
+import { describeZodError, parseJson, readBody, readQuery, readText } from "./validate.ts";
 
-const boolString = queryBoolean;
-
-export const NodeListQuerySchema = z
+const ShowQuerySchema = z
   .object({
     fields: z
       .string()
       .max(2048)
       .transform((s) => s.split(",").map((f) => f.trim()).filter(Boolean))
       .optional(),
-    detail: boolString.optional(),
-    provision_state: z.string().max(64).optional(),
-    maintenance: boolString.optional(),
-    associated: boolString.optional(),
-    driver: z.string().max(255).optional(),
-    resource_class: z.string().max(255).optional(),
-    limit: LimitSchema.optional(),
-    marker: z.string().max(64).optional(),
-    sort_key: z.enum(NODE_SORT_KEYS).optional(),
-    sort_dir: z.enum(["asc", "desc"]).optional(),
   })
   .loose();
-
-const ShowQuerySchema = z.object({ fields: NodeListQuerySchema.shape.fields }).loose();
 
 const MAX_PAGE = 1000;
 
@@ -137,18 +122,19 @@ function checkDriverInfo(ctx: ConductorContext, driver: string, info: Record<str
 export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
-  const list = (detail: boolean) => async (c: import("hono").Context<ApiEnv>) => {
+  const list = (detailPath: boolean) => async (c: import("hono").Context<ApiEnv>) => {
     const minor = c.get("minor");
-    checkDetailQuery(c.req.query("detail"), minor);
-    checkFilters(c.req.query(), minor);
-    const q = readQuery(c, NodeListQuerySchema);
+    const q = readNodeListQuery(c.req.query(), minor, detailPath);
     checkFields(q.fields, NODE_FIELDS, NODE_FIELD_MINOR, minor);
-    if (q.fields && (q.detail || detail)) throw conductorError("INVALID_PARAMETER", { reason: "Can not specify ?detail=True and fields in the same request." });
+    if (q.filters.chassis_uuid && !ctx.store.chassis.get(q.filters.chassis_uuid)) throw conductorError("CHASSIS_NOT_FOUND", { chassis: q.filters.chassis_uuid });
     const limit = !q.limit || q.limit > MAX_PAGE ? MAX_PAGE : q.limit;
-    const nodes = ctx.store.nodes.list({ ...q, limit });
+    // Every node is this conductor's: `?conductor=` of another name lists none.
+    const nodes = q.conductor !== undefined && q.conductor !== ctx.hostname ? [] : ctx.store.nodes.list({ ...q.filters, limit, marker: q.marker, sort_key: q.sort_key, sort_dir: q.sort_dir });
     const base = baseUrl(c);
-    const fields = q.fields ?? (detail || q.detail ? undefined : LIST_FIELDS);
-    return c.json(page(c, "nodes", nodes.map((n) => nodeView(n, base, fields, ctx.hostname, reservation(ctx, n), minor)), limit, nodes.at(-1)?.uuid));
+    const fields = q.fields ?? (q.detail ? undefined : LIST_FIELDS);
+    // instance_uuid is unique: Ironic never offers a next page for it.
+    const pageLimit = q.filters.instance_uuid ? 0 : limit;
+    return c.json(page(c, "nodes", nodes.map((n) => nodeView(n, base, fields, ctx.hostname, reservation(ctx, n), minor)), pageLimit, nodes.at(-1)?.uuid));
   };
   app.get("/", list(false));
   app.get("/detail", list(true));

@@ -185,28 +185,6 @@ export function checkDetailQuery(detail: string | undefined, minor: number): voi
   }
 }
 
-/**
- * Query filters newer than the version: 406, with Ironic's "minimal required API version"
- * message where Ironic gives one (`provision_state` has none).
- */
-const FILTER_FEATURE: Readonly<Record<string, [Feature, boolean]>> = {
-  provision_state: ["provision_state_filter", false],
-  driver: ["driver_filter", true],
-  resource_class: ["resource_class_filter", true],
-  shard: ["shard_filter", true],
-  sharded: ["shard_filter", true],
-  parent_node: ["children", true],
-  include_children: ["children", true],
-};
-
-export function checkFilters(query: Record<string, string | undefined>, minor: number): void {
-  for (const [param, [feature, says]] of Object.entries(FILTER_FEATURE)) {
-    if (query[param] === undefined || allows(feature, minor)) continue;
-    if (!says) throw conductorError("NOT_ACCEPTABLE");
-    throw conductorError("INVALID_PARAMETER_406", { reason: `Request not acceptable. The minimal required API version should be 1.${FEATURE_MINOR[feature]}` });
-  }
-}
-
 /** A JSON patch touching a field newer than the version is 406 (Ironic's `reject_patch_in_newer_versions`). */
 export function rejectNewerInPatch(patch: readonly { path: string; value?: unknown }[], gates: Gates, minor: number): void {
   const newer = new Set(newerFields(gates, minor));
