@@ -194,10 +194,19 @@ export function rejectNewerInPatch(patch: readonly { path: string; value?: unkno
   }
 }
 
-/** A provision verb newer than the version is 406, as Ironic's `check_allow_management_verbs`. */
-export function checkVerb(verb: string, minor: number): void {
+/**
+ * Verbs whose version Ironic checks only once the state machine accepted them (`unhold`,
+ * `service`): below their version a verb the node's state refuses is still the state's 400.
+ */
+const LATE_VERBS = new Set(["unhold", "service"]);
+
+/**
+ * A provision verb newer than the version is 406, as Ironic's `check_allow_management_verbs`
+ * (`late`: false) and its later `allow_unhold_verb`/`allow_service_verb` checks (`late`: true).
+ */
+export function checkVerb(verb: string, minor: number, late = false): void {
   const min = VERB_MINOR[verb];
-  if (min !== undefined && minor < min) throw conductorError("NOT_ACCEPTABLE");
+  if (min !== undefined && LATE_VERBS.has(verb) === late && minor < min) throw conductorError("NOT_ACCEPTABLE");
 }
 
 /**

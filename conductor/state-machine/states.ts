@@ -91,7 +91,15 @@ export const VERBS: Readonly<Record<string, Partial<Record<ProvisionState, Provi
   adopt: { [S.MANAGEABLE]: S.ADOPTING, [S.ADOPTFAIL]: S.ADOPTING },
   rescue: { [S.ACTIVE]: S.RESCUING, [S.RESCUE]: S.RESCUING, [S.RESCUEFAIL]: S.RESCUING, [S.UNRESCUEFAIL]: S.RESCUING },
   unrescue: { [S.RESCUE]: S.UNRESCUING, [S.RESCUEFAIL]: S.UNRESCUING, [S.UNRESCUEFAIL]: S.UNRESCUING },
+  // Ironic's unhold (1.85) leaves `clean hold`/`deploy hold`/`service hold`, which only its
+  // `hold` step enters; Teeth has no such step, so no state accepts unhold.
+  unhold: {},
 });
+
+/** The state `verb` (or its alias) moves a node in `state` to, or undefined when the state refuses it. */
+export function verbTarget(verb: string, state: string): ProvisionState | undefined {
+  return VERBS[VERB_ALIASES[verb] ?? verb]?.[state as ProvisionState];
+}
 
 /** Verb aliases the API accepts (Ironic's `deploy`/`undeploy` are CLI words for these). */
 export const VERB_ALIASES: Readonly<Record<string, string>> = Object.freeze({ deploy: "active", undeploy: "deleted" });

@@ -195,3 +195,23 @@ test.skipIf(!!SKIP)("adopt, rescue, unrescue, abort: the same states and refusal
   expect(h.ironic.body).toEqual({ history: [] });
   expect(h.teeth.body.history.map((e: any) => e.event_type)).toEqual(["verify", "verify", "adoption", "adoption"]);
 });
+
+test.skipIf(!!SKIP)("unknown verbs, unhold and the verbs' version gates: Ironic's status, in Ironic's order", async () => {
+  // ds2 is in enroll, ds1 active (the test above adopted it).
+  // From 1.5: below it Ironic finds nodes by UUID only (Teeth by name too, not compared here).
+  for (const v of ["1.5", "1.12", "1.82"]) {
+    await same("PUT", "/v1/nodes/ds2/states/provision", { target: "bogus" }, v);
+    await same("PUT", "/v1/nodes/ds2/states/provision", { target: "unhold" }, v);
+    await same("PUT", "/v1/nodes/ds1/states/provision", { target: "unhold" }, v);
+    await same("PUT", "/v1/nodes/ds2/states/provision", { target: "service" }, v);
+    await same("PUT", "/v1/nodes/nosuchnode/states/provision", { target: "inspect" }, v);
+    await same("PUT", "/v1/nodes/nosuchnode/states/provision", { target: "bogus" }, v);
+  }
+  // A verb older clients can't use, on a node whose state would refuse it: 406 first.
+  await same("PUT", "/v1/nodes/ds2/states/provision", { target: "abort" }, "1.12");
+  await same("PUT", "/v1/nodes/ds2/states/provision", { target: "clean", clean_steps: [] }, "1.14");
+  // service (1.87) on an active node at 1.82: Ironic 21.4 does not know the verb (400); Teeth,
+  // like Ironic 1.87+, refuses the version once the state accepted the verb (406).
+  const svc = await both("PUT", "/v1/nodes/ds1/states/provision", { target: "service" });
+  expect([svc.ironic.status, svc.ironic.fault, svc.teeth.status]).toEqual([400, 'The requested action "service" can not be performed on node "<uuid0>" while it is in state "active".', 406]);
+});
