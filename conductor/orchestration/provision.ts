@@ -14,7 +14,8 @@ import { bootRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-life
 import type { ConductorContext } from "./context.ts";
 import { errorText } from "./power-action.ts";
 import { bounded } from "./power-timeouts.ts";
-import { withoutRunKeys, writeRun } from "./run-state.ts";
+import { readRun, withoutRunKeys, writeRun } from "./run-state.ts";
+import { pythonRepr } from "../../common/python-repr.ts";
 
 const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild", "service"]);
 
@@ -39,10 +40,16 @@ async function startCleaning(ctx: ConductorContext, node: NodeRecord, manual: bo
     ctx.move(node.uuid, { from: S.CLEANING, to: S.AVAILABLE, reason: "automated cleaning is disabled", fields: { target_provision_state: null } });
     return;
   }
-  // Ironic's fake deploy has no clean steps: cleaning ends at once, without a ramdisk.
+  // Ironic's fake deploy has no clean steps: cleaning ends at once, without a ramdisk, and a
+  // manual clean fails (before any step ran) naming each step it asked for, as Ironic does.
   if (nodeInterface(node, "deploy") === "fake") {
-    const to = manual ? S.MANAGEABLE : S.AVAILABLE;
-    ctx.move(node.uuid, { from: S.CLEANING, to, reason: "fake deploy interface: no clean steps", fields: { target_provision_state: null, clean_step: null } });
+    if (manual) {
+      const steps = (readRun(node.driver_internal_info, "clean").requested ?? []) as unknown[];
+      const reason = `Cannot clean node ${node.uuid}: ${steps.map((s) => `node does not support this clean step: ${pythonRepr(s)}`).join("; ")}`;
+      ctx.move(node.uuid, { from: S.CLEANING, to: S.CLEANFAIL, reason, fields: { target_provision_state: S.MANAGEABLE, clean_step: null, last_error: reason } });
+      return;
+    }
+    ctx.move(node.uuid, { from: S.CLEANING, to: S.AVAILABLE, reason: "fake deploy interface: no clean steps", fields: { target_provision_state: null, clean_step: null } });
     return;
   }
   node = await bootRamdisk(ctx, node);

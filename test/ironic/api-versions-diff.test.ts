@@ -230,3 +230,27 @@ test.skipIf(!!SKIP)("version documents and unknown resources under known prefixe
   const port = await both("GET", "/v1/ports/nope");
   expect([port.ironic.status, port.ironic.fault, port.teeth.status]).toEqual([400, "Expected UUID for port_uuid: nope", 404]);
 });
+
+test.skipIf(!!SKIP)("fake deploy: a manual clean ends as Ironic's does (state, last_error)", async () => {
+  await create("av4", { deploy_interface: "fake" });
+  let r = await both("PUT", "/v1/nodes/{av4}/states/provision", { target: "manage" });
+  await waitState("av4", "manageable");
+  for (const steps of [[{ interface: "deploy", step: "erase_devices" }], [{ interface: "raid", step: "delete_configuration" }], [{ interface: "deploy", step: "nope", args: { a: 1, b: [true, null] } }], [{ interface: "deploy", step: "erase_devices" }, { interface: "bios", step: "apply_configuration", args: { settings: [{ name: "it's", value: "x" }] } }]]) {
+    r = await both("PUT", "/v1/nodes/{av4}/states/provision", { target: "clean", clean_steps: steps });
+    expect({ steps, status: [r.ironic.status, r.teeth.status], fault: r.teeth.fault }).toEqual({ steps, status: [r.ironic.status, r.ironic.status], fault: r.ironic.fault });
+    const settled: Record<string, any> = {};
+    for (const side of ["ironic", "teeth"] as const) {
+      for (let i = 0; i < 200; i++) {
+        const n = (await call(side, "GET", "/v1/nodes/{av4}")).body;
+        settled[side] = { state: n.provision_state, target: n.target_provision_state, last_error: n.last_error, clean_step: n.clean_step, maintenance: n.maintenance, fault: n.fault };
+        if (!["cleaning", "clean wait"].includes(n.provision_state)) break;
+        await Bun.sleep(50);
+      }
+    }
+    expect({ steps, teeth: settled.teeth }).toEqual({ steps, teeth: settled.ironic });
+    if (settled.ironic.state === "clean failed") {
+      r = await both("PUT", "/v1/nodes/{av4}/states/provision", { target: "manage" });
+      await waitState("av4", "manageable");
+    }
+  }
+}, 60_000);
