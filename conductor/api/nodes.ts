@@ -116,6 +116,18 @@ function checkDriverInfo(ctx: ConductorContext, driver: string, info: Record<str
 }
 
 /**
+ * A node's conductor group must be the one this conductor serves (Ironic's hash ring has no
+ * conductor for another: "No valid host was found"); it is stored lower-cased, as Ironic does.
+ */
+function checkConductorGroup(ctx: ConductorContext, driver: string, attrs: Record<string, unknown>, patching: boolean): void {
+  const group = typeof attrs.conductor_group === "string" ? attrs.conductor_group : "";
+  // Ironic names the group as sent on create, lower-cased on PATCH (it lowers it first there).
+  if (group.toLowerCase() !== ctx.config.conductor_group) throw conductorError("NO_VALID_GROUP", { driver, group: patching ? group.toLowerCase() : group });
+  if (group) attrs.conductor_group = group.toLowerCase();
+  else delete attrs.conductor_group;
+}
+
+/**
  * @example
  * app.route("/v1/nodes", createNodeRoutes(ctx));
  */
@@ -148,6 +160,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     const now = Date.now();
     const attrs: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(body)) if (ATTR_FIELDS.has(k) && v !== undefined && v !== null) attrs[k] = v;
+    checkConductorGroup(ctx, body.driver, attrs, false);
     if (body.parent_node) attrs.parent_node = resolveParent(ctx, body.parent_node, body.uuid ?? null);
     // Every interface is stored with the node, the defaults of today's config included (Ironic).
     Object.assign(attrs, resolveInterfaces(ctx.config.interfaces, body.driver, body, body.uuid));
@@ -228,6 +241,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     const attrs: Record<string, unknown> = Object.fromEntries(Object.entries(node.attrs).filter(([k]) => !ATTR_FIELDS.has(k)));
     for (const k of ATTR_FIELDS) if (out[k] !== undefined && out[k] !== null && out[k] !== false) attrs[k] = out[k];
     if (out.automated_clean === false) attrs.automated_clean = false;
+    if (out.conductor_group !== before.conductor_group || out.driver !== node.driver) checkConductorGroup(ctx, out.driver as string, attrs, true);
     const maintenance = Boolean(out.maintenance);
     const updated = ctx.store.nodes.update(node.uuid, {
       maintenance,

@@ -74,3 +74,23 @@ test("the chassis node list leaves children out too", async () => {
   expect((r.json.nodes as { uuid: string }[]).map((n) => n.uuid)).toEqual([parent]);
   expect(await names(`/v1/nodes?fields=name&chassis_uuid=${ch.json.uuid}&include_children=1`)).toEqual(["p", "p-child"]);
 });
+
+test("a conductor serving a group takes nodes of that group only, stores it lower-cased, lists by it", async () => {
+  const grouped = await startTestConductor({ conductor_group: "Rack-A.1" });
+  try {
+    const made = await grouped.api("POST", "/v1/nodes", { driver: "fake-hardware", conductor_group: "RACK-a.1" }, V83);
+    expect([made.status, made.json.conductor_group]).toEqual([201, "rack-a.1"]);
+    // Ironic's hash ring has no conductor for the default group here either.
+    for (const group of [undefined, "", "rack-b"]) {
+      const r = await grouped.api("POST", "/v1/nodes", { driver: "fake-hardware", ...(group === undefined ? {} : { conductor_group: group }) }, V83);
+      expect([group, r.status, parseIronicError(r.text)]).toEqual([group, 400, `No valid host was found. Reason: No conductor service registered which supports driver fake-hardware for conductor group "${group ?? ""}".`]);
+    }
+    const p = await grouped.api("PATCH", `/v1/nodes/${made.json.uuid}`, [{ op: "replace", path: "/conductor_group", value: "Rack-B" }], V83);
+    expect([p.status, parseIronicError(p.text)]).toEqual([400, 'No valid host was found. Reason: No conductor service registered which supports driver fake-hardware for conductor group "rack-b".']);
+    const list = await grouped.api("GET", "/v1/nodes?fields=uuid,conductor_group&conductor_group=rack-a.1", undefined, V83);
+    expect(list.json.nodes).toEqual([{ uuid: made.json.uuid, conductor_group: "rack-a.1", links: list.json.nodes[0].links }]);
+    expect((await grouped.api("GET", "/v1/conductors?fields=conductor_group", undefined, V83)).json.conductors[0].conductor_group).toBe("rack-a.1");
+  } finally {
+    await grouped.destroy();
+  }
+});

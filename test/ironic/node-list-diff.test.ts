@@ -177,3 +177,16 @@ test.skipIf(!!SKIP)("bad values, unknown parameters and version gates: Ironic's 
     ]);
   }
 });
+
+test.skipIf(!!SKIP)("a conductor group no conductor serves is refused on create and PATCH; the default group is fine", async () => {
+  for (const group of ["Rack-A", "rack-b"]) {
+    const r = await both("POST", "/v1/nodes", { driver: "fake-hardware", conductor_group: group });
+    expect({ group, status: r.teeth.status, fault: r.teeth.fault }).toEqual({ group, status: r.ironic.status, fault: r.ironic.fault });
+    const p = await both("PATCH", `/v1/nodes/${id(3)}`, [{ op: "add", path: "/conductor_group", value: group }]);
+    expect({ group, status: p.teeth.status, fault: p.teeth.fault }).toEqual({ group, status: p.ironic.status, fault: p.ironic.fault });
+  }
+  const p = await both("PATCH", `/v1/nodes/${id(3)}`, [{ op: "add", path: "/conductor_group", value: "" }]);
+  expect([p.ironic.status, p.teeth.status, p.teeth.body.conductor_group]).toEqual([200, 200, p.ironic.body.conductor_group]);
+  const conductors = await both("GET", "/v1/conductors?fields=conductor_group");
+  expect(conductors.teeth.body.conductors.map((x: any) => x.conductor_group)).toEqual(conductors.ironic.body.conductors.map((x: any) => x.conductor_group));
+});

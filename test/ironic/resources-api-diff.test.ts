@@ -261,6 +261,33 @@ test.skipIf(!!SKIP)("allocations: gate, errors, a failed and a successful alloca
   ]);
 }, 180_000);
 
+test.skipIf(!!SKIP)("allocations with an owner take only nodes the project owns or leases", async () => {
+  // dn2 is available with a power state (the test above), free again.
+  const A = (n: number) => `d1d1d1d1-0000-4000-8000-00000000001${n}`;
+  const allocate = async (n: number, body: Record<string, unknown>) => {
+    await check([{ m: "POST", p: "/v1/allocations", body: { uuid: A(n), resource_class: "gold", ...body }, status: 201, compare: "keys" }]);
+    await waitBoth(`/v1/allocations/${A(n)}`, (b) => b.state !== "allocating");
+    await check([{ m: "GET", p: `/v1/allocations/${A(n)}`, status: 200 }]);
+  };
+  await both("PATCH", "/v1/nodes/dn2", [{ op: "add", path: "/owner", value: "acme" }]);
+  await allocate(1, { owner: "other" });
+  await allocate(2, { owner: "acme" });
+  await check([
+    { m: "GET", p: "/v1/allocations?owner=acme&fields=uuid,owner,state", status: 200 },
+    { m: "GET", p: "/v1/allocations?owner=acme", v: "1.59", status: 406 },
+    { m: "POST", p: "/v1/allocations", body: { resource_class: "gold", owner: "acme" }, v: "1.59", status: 406 },
+    { m: "DELETE", p: `/v1/allocations/${A(2)}`, status: 204 },
+  ]);
+  await both("PATCH", "/v1/nodes/dn2", [{ op: "remove", path: "/owner" }, { op: "add", path: "/lessee", value: "acme" }]);
+  await allocate(3, { owner: "acme" });
+  await check([{ m: "DELETE", p: `/v1/allocations/${A(3)}`, status: 204 }]);
+  // No owner: any node, whoever owns it.
+  await allocate(4, {});
+  await check([{ m: "DELETE", p: `/v1/allocations/${A(4)}`, status: 204 }]);
+  for (const n of [1]) await check([{ m: "DELETE", p: `/v1/allocations/${A(n)}`, status: 204 }]);
+  await both("PATCH", "/v1/nodes/dn2", [{ op: "remove", path: "/lessee" }]);
+}, 120_000);
+
 const STEP = { interface: "bios", step: "apply_configuration", args: { settings: [] }, priority: 150 };
 
 test.skipIf(!!SKIP)("deploy templates", async () => {
