@@ -16,6 +16,7 @@ import { errorText } from "./power-action.ts";
 import { bounded } from "./power-timeouts.ts";
 import { readRun, withoutRunKeys, writeRun } from "./run-state.ts";
 import { pythonRepr } from "../../common/python-repr.ts";
+import { instanceTraitsProblem } from "./deploy-templates.ts";
 
 const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild", "service"]);
 
@@ -178,7 +179,11 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
   if (verb === "inspect" && nodeInterface(node, "inspect") === "no-inspect") {
     throw conductorError("UNSUPPORTED_DRIVER_EXTENSION", { driver: node.driver, extension: "inspect" });
   }
-  if ((verb === "active" || verb === "rebuild") && nodeInterface(node, "deploy") !== "fake") ctx.images.validate(node);
+  if (verb === "active" || verb === "rebuild") {
+    if (nodeInterface(node, "deploy") !== "fake") ctx.images.validate(node);
+    const traits = instanceTraitsProblem(node);
+    if (traits) throw conductorError("INVALID_PARAMETER", { reason: `Failed to validate deploy or power info for node ${node.uuid}: ${traits}` });
+  }
   const release = ctx.locks.tryLock(node.uuid, verb);
   if (!release) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
   const from = node.provision_state;

@@ -254,3 +254,37 @@ test.skipIf(!!SKIP)("fake deploy: a manual clean ends as Ironic's does (state, l
     }
   }
 }, 60_000);
+
+test.skipIf(!!SKIP)("deploy templates and instance traits: traits not on the node refused at the request; a fake deploy ignores template steps, as Ironic", async () => {
+  await create("av5", { deploy_interface: "fake" });
+  for (const [target, state] of [["manage", "manageable"], ["provide", "available"]] as const) {
+    await both("PUT", "/v1/nodes/{av5}/states/provision", { target });
+    await waitState("av5", state);
+  }
+  const step = { interface: "bios", step: "apply_configuration", args: { settings: [{ name: "LogicalProc", value: "Enabled" }] }, priority: 150 };
+  for (const [path, body] of [["/v1/deploy_templates", { name: "CUSTOM_GOLD", steps: [step] }], ["/v1/nodes/{av5}/traits", { traits: ["CUSTOM_GOLD", "CUSTOM_PLAIN"] }]] as const) {
+    const r = await both(path.includes("traits") ? "PUT" : "POST", path, body);
+    expect({ path, status: [r.ironic.status, r.teeth.status] }).toEqual({ path, status: [r.ironic.status, r.ironic.status] });
+  }
+  const deploy = async (traits: unknown) => {
+    await both("PATCH", "/v1/nodes/{av5}", [{ op: "add", path: "/instance_info/traits", value: traits }]);
+    const r = await both("PUT", "/v1/nodes/{av5}/states/provision", { target: "active" });
+    expect({ traits, status: r.teeth.status, fault: r.teeth.fault }).toEqual({ traits, status: r.ironic.status, fault: r.ironic.fault });
+    const settled: Record<string, any> = {};
+    for (const side of ["ironic", "teeth"] as const) {
+      for (let i = 0; i < 200; i++) {
+        const n = (await call(side, "GET", "/v1/nodes/{av5}")).body;
+        settled[side] = { state: n.provision_state, target: n.target_provision_state, last_error: n.last_error };
+        if (!["deploying", "wait call-back"].includes(n.provision_state)) break;
+        await Bun.sleep(50);
+      }
+    }
+    expect({ traits, teeth: settled.teeth }).toEqual({ traits, teeth: settled.ironic });
+  };
+  await deploy(["CUSTOM_SILVER"]);
+  await deploy("CUSTOM_GOLD");
+  await deploy(["CUSTOM_PLAIN"]);
+  await both("PUT", "/v1/nodes/{av5}/states/provision", { target: "deleted" });
+  await waitState("av5", "available");
+  await deploy(["CUSTOM_GOLD"]);
+}, 60_000);
