@@ -9,7 +9,8 @@
  * - 1.83 `parent_node` on nodes (child nodes), `GET /v1/nodes/{id}/children`, the
  *   `parent_node`/`include_children` list filters.
  * - 1.84 `POST /v1/continue_inspection` (the ramdisk's inspection callback).
- * - 1.85 the `unhold` provision verb.
+ * - 1.85 the `unhold` provision verb (leaves `clean hold`/`deploy hold`/`service hold`, where a
+ *   run's reserved `hold` step put it).
  * - 1.86 `firmware_interface` on nodes and `/v1/nodes/{id}/firmware`.
  * - 1.87 the `service` provision verb (with `service_steps`) and the node's `service_step`.
  * - 1.88 `name` on ports.

@@ -239,6 +239,10 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
         moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.AVAILABLE, last_error: null } });
         bg = (n) => undeploy(ctx, n);
         break;
+      case "unhold":
+        // The run waits for its agent again; the next heartbeat starts the step after hold.
+        moved = ctx.move(node.uuid, { from, to, reason: "unhold requested" });
+        break;
       case "abort":
         if (from === S.SERVICEFAIL) {
           // A failed service given up on: the node goes back to active as it is.

@@ -37,6 +37,17 @@ export const CONDUCTOR_DEPLOY_STEPS: readonly PlannedStep[] = [
   { interface: "deploy", step: "boot_instance", args: {}, priority: 20, agent: false },
 ];
 
+/**
+ * Ironic's reserved step name `hold` (any interface): the conductor pauses the run in
+ * `clean hold`/`deploy hold`/`service hold` until `unhold`; no agent offers it.
+ */
+export const HOLD_STEP = "hold";
+
+/** The planned form of a requested `hold` step. */
+function holdStep(r: { interface: string; args?: Record<string, unknown>; priority?: number }): PlannedStep {
+  return { interface: r.interface, step: HOLD_STEP, args: r.args ?? {}, priority: r.priority ?? 0, agent: false };
+}
+
 /** Flattens IPA's `{"<kind>_steps": {"<Manager>": [step...]}}` result. */
 export function flattenAgentSteps(result: unknown, kind: StepKind): AgentStep[] {
   const byManager = (result as Record<string, unknown> | null)?.[`${kind}_steps`];
@@ -78,6 +89,10 @@ export function planClean(
   if (manual) {
     const out: PlannedStep[] = [];
     for (const m of manual) {
+      if (m.step === HOLD_STEP) {
+        out.push(holdStep(m));
+        continue;
+      }
       const a = agentSteps.find((s) => s.step === m.step && s.interface === m.interface);
       if (!a) return { ok: false, reason: `Clean step ${m.interface}.${m.step} is not supported by the agent on this node.` };
       out.push({ interface: m.interface, step: m.step, args: m.args ?? {}, priority: a.priority, agent: true, reboot_requested: a.reboot_requested, abortable: a.abortable });
@@ -133,6 +148,7 @@ export function planDeploy(agentSteps: readonly AgentStep[], requested: readonly
   }
   /** The node's own step of that name (conductor's or agent's, enabled or not). */
   const offered = (r: RequestedStep): PlannedStep | null => {
+    if (r.step === HOLD_STEP) return holdStep(r);
     const own = CONDUCTOR_DEPLOY_STEPS.find((s) => key(s) === key(r));
     if (own) return { ...own };
     const a = agentSteps.find((s) => key(s) === key(r));

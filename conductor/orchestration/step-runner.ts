@@ -18,7 +18,7 @@ import { runConductorStep } from "./conductor-steps.ts";
 import { deployTemplateSteps } from "./deploy-templates.ts";
 import { readRun, withoutRunKeys, writeRun } from "./run-state.ts";
 import { KIND_STATES, kindOf } from "./step-kinds.ts";
-import { flattenAgentSteps, planClean, planDeploy, type PlannedStep } from "./step-plan.ts";
+import { flattenAgentSteps, HOLD_STEP, planClean, planDeploy, type PlannedStep } from "./step-plan.ts";
 import { rebootIntoRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import { cleanFailureFields } from "./clean-failure.ts";
 import { S } from "../state-machine/states.ts";
@@ -142,6 +142,11 @@ async function advance(ctx: ConductorContext, node: NodeRecord, kind: Kind): Pro
       [`${kind}_step`]: { interface: step.interface, step: step.step, args: step.args, priority: step.priority },
     });
     ctx.log.info({ node: node.uuid, kind, step: step.step, index: idx, agent: step.agent }, "starting step");
+    if (step.step === HOLD_STEP) {
+      // Ironic's reserved `hold` step: the run pauses (no timeout) until the operator's unhold.
+      ctx.move(node.uuid, { from: k.active, to: k.hold, reason: `${kind} step ${step.interface}.hold: held until unhold` });
+      return "running";
+    }
     if (!step.agent) {
       await runConductorStep(ctx, node, step);
       node = ctx.store.nodes.get(node.uuid)!;
