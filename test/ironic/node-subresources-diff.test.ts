@@ -198,7 +198,13 @@ test.skipIf(!!SKIP)("adopt, rescue, unrescue, abort: the same states and refusal
 
 test.skipIf(!!SKIP)("unknown verbs, unhold and the verbs' version gates: Ironic's status, in Ironic's order", async () => {
   // ds2 is in enroll, ds1 active (the test above adopted it).
-  // From 1.5: below it Ironic finds nodes by UUID only (Teeth by name too, not compared here).
+  // Before 1.5 a node has no name: it is found by UUID only, a name is the node's 404.
+  for (const v of ["1.1", "1.4"]) {
+    await same("PUT", "/v1/nodes/ds2/states/provision", { target: "bogus" }, v);
+    await same("GET", "/v1/nodes/ds2", undefined, v);
+    await same("GET", "/v1/nodes/ds2/states", undefined, v);
+    await same("PUT", "/v1/nodes/ds2/states/power", { target: "power on" }, v);
+  }
   for (const v of ["1.5", "1.12", "1.82"]) {
     await same("PUT", "/v1/nodes/ds2/states/provision", { target: "bogus" }, v);
     await same("PUT", "/v1/nodes/ds2/states/provision", { target: "unhold" }, v);
