@@ -2,13 +2,15 @@
  * @module conductor/api/node-list-query
  * The query of `GET /v1/nodes` and `/v1/nodes/detail`, read as Ironic's `NodesController`
  * reads it, in its order: every parameter's type first (`args.validate`, in the order of the
- * controller's signature, an unknown parameter being "Unexpected arguments"), then the
+ * controller's signature, an unknown parameter being "Unexpected arguments" and a repeated
+ * one a list no validator takes), then the
  * microversion gate of each filter (406), then `detail`, then limit and sorting. The result
  * is the store's {@link NodeFilters} plus paging.
  *
  * One Ironic rule that is easy to miss: child nodes (1.83, `parent_node` set) are left out of
  * a list unless `include_children=True` or `parent_node=` asks for them.
  */
+import { pythonRepr } from "../../common/python-repr.ts";
 import { conductorError } from "../errors.ts";
 import { booleanField, isUuidLike } from "../../protocol/ironic-fields.ts";
 import { S } from "../state-machine/states.ts";
@@ -82,18 +84,24 @@ const fieldList = (v: string) => v.split(",").map((f) => f.trim()).filter(Boolea
 /**
  * Reads and checks a node list query. `detailPath`: the request is `/v1/nodes/detail`.
  * @example
- * const q = readNodeListQuery(c.req.query(), c.get("minor"), false);
+ * const q = readNodeListQuery(c.req.queries(), c.get("minor"), false);
  * ctx.store.nodes.list({ ...q.filters, limit: q.limit ?? 1000 });
  */
-export function readNodeListQuery(raw: Record<string, string>, minor: number, detailPath: boolean): NodeListQuery {
+export function readNodeListQuery(all: Record<string, string[]>, minor: number, detailPath: boolean): NodeListQuery {
   const known: readonly string[] = detailPath ? DETAIL_PARAMS : PARAMS;
-  const extra = Object.keys(raw).filter((k) => !known.includes(k));
+  const extra = Object.keys(all).filter((k) => !known.includes(k));
   if (extra.length) throw bad(`Unexpected arguments: ${extra.join(", ")}`);
+  const raw: Record<string, string> = Object.fromEntries(Object.entries(all).map(([k, vs]) => [k, vs[0]!]));
 
   const bools: Partial<Record<Param, boolean>> = {};
   for (const p of known as readonly Param[]) {
-    const v = raw[p];
-    if (v === undefined) continue;
+    const values = all[p];
+    if (values === undefined) continue;
+    // A repeated parameter reaches Ironic's validators as a list, which none of them takes.
+    const v = values.length > 1 ? pythonRepr(values) : values[0]!;
+    if (values.length > 1 && !BOOLEANS.has(p)) {
+      throw bad(UUIDS.has(p) ? `Expected UUID for ${p}: ${v}` : p === "limit" ? `Expected an integer for limit: ${v}` : `Expected string for ${p}: ${v}`);
+    }
     if (BOOLEANS.has(p)) {
       const r = booleanField(p).safeParse(v);
       if (!r.success) throw bad(r.error.issues[0]!.message);

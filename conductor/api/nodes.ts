@@ -136,7 +136,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
 
   const list = (detailPath: boolean) => async (c: import("hono").Context<ApiEnv>) => {
     const minor = c.get("minor");
-    const q = readNodeListQuery(c.req.query(), minor, detailPath);
+    const q = readNodeListQuery(c.req.queries(), minor, detailPath);
     checkFields(q.fields, NODE_FIELDS, NODE_FIELD_MINOR, minor);
     if (q.filters.chassis_uuid && !ctx.store.chassis.get(q.filters.chassis_uuid)) throw conductorError("CHASSIS_NOT_FOUND", { chassis: q.filters.chassis_uuid });
     const limit = !q.limit || q.limit > MAX_PAGE ? MAX_PAGE : q.limit;
