@@ -6,7 +6,8 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # Debian packages the tests and demo use (real peers, real tools).
 DEBS := util-linux fdisk gdisk nvme-cli hdparm e2fsprogs dosfstools parted openssl curl xz-utils zstd gzip tar \
         pciutils dmidecode ipmitool kmod iproute2 procps qemu-utils qemu-system-x86 nginx time jq \
-        ironic-api ironic-conductor python3-ironicclient openipmi dnsmasq-base ovmf ipxe mtools cpio kexec-tools
+        ironic-api ironic-conductor python3-ironicclient python3-openstacksdk openipmi dnsmasq-base ovmf ipxe mtools cpio kexec-tools \
+        golang-go golang-github-gophercloud-gophercloud-dev
 
 .PHONY: all deps npm-deps debs build test demo demo-host lab-up lab-down bench-image bench-conductor bench-agent typecheck clean plugins ramdisk os-image
 

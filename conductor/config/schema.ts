@@ -60,6 +60,12 @@ export const ConductorConfigSchema = z
           }
         }
       }),
+    /**
+     * Ironic's `[conductor] conductor_group`: the group this conductor serves. A node may only
+     * name this group (`""`, the default, is Ironic's default group); any other is refused as
+     * Ironic refuses a group no conductor serves.
+     */
+    conductor_group: z.string().max(255).regex(/^[a-zA-Z0-9_.-]*$/, "may hold only a-z A-Z 0-9 _ - .").transform((g) => g.toLowerCase()).default(""),
     /** Hardware types nodes may use (Ironic's `enabled_hardware_types`); unknown names are ignored. */
     enabled_drivers: z.array(z.string().min(1)).min(1).default(["ipmi", "redfish", "fake-hardware"]),
     agent: z

@@ -14,8 +14,10 @@ import { bootRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-life
 import type { ConductorContext } from "./context.ts";
 import { errorText } from "./power-action.ts";
 import { bounded } from "./power-timeouts.ts";
-import { withoutRunKeys, writeRun } from "./run-state.ts";
+import { readRun, withoutRunKeys, writeRun } from "./run-state.ts";
 import { validateRebootMethod } from "./reboot-method.ts";
+import { pythonRepr } from "../../common/python-repr.ts";
+import { instanceTraitsProblem } from "./deploy-templates.ts";
 
 const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild", "service"]);
 
@@ -40,10 +42,16 @@ async function startCleaning(ctx: ConductorContext, node: NodeRecord, manual: bo
     ctx.move(node.uuid, { from: S.CLEANING, to: S.AVAILABLE, reason: "automated cleaning is disabled", fields: { target_provision_state: null } });
     return;
   }
-  // Ironic's fake deploy has no clean steps: cleaning ends at once, without a ramdisk.
+  // Ironic's fake deploy has no clean steps: cleaning ends at once, without a ramdisk, and a
+  // manual clean fails (before any step ran) naming each step it asked for, as Ironic does.
   if (nodeInterface(node, "deploy") === "fake") {
-    const to = manual ? S.MANAGEABLE : S.AVAILABLE;
-    ctx.move(node.uuid, { from: S.CLEANING, to, reason: "fake deploy interface: no clean steps", fields: { target_provision_state: null, clean_step: null } });
+    if (manual) {
+      const steps = (readRun(node.driver_internal_info, "clean").requested ?? []) as unknown[];
+      const reason = `Cannot clean node ${node.uuid}: ${steps.map((s) => `node does not support this clean step: ${pythonRepr(s)}`).join("; ")}`;
+      ctx.move(node.uuid, { from: S.CLEANING, to: S.CLEANFAIL, reason, fields: { target_provision_state: S.MANAGEABLE, clean_step: null, last_error: reason } });
+      return;
+    }
+    ctx.move(node.uuid, { from: S.CLEANING, to: S.AVAILABLE, reason: "fake deploy interface: no clean steps", fields: { target_provision_state: null, clean_step: null } });
     return;
   }
   node = await bootRamdisk(ctx, node);
@@ -172,9 +180,13 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
   if (verb === "inspect" && nodeInterface(node, "inspect") === "no-inspect") {
     throw conductorError("UNSUPPORTED_DRIVER_EXTENSION", { driver: node.driver, extension: "inspect" });
   }
-  if ((verb === "active" || verb === "rebuild") && nodeInterface(node, "deploy") !== "fake") {
-    ctx.images.validate(node);
-    validateRebootMethod(node);
+  if (verb === "active" || verb === "rebuild") {
+    if (nodeInterface(node, "deploy") !== "fake") {
+      ctx.images.validate(node);
+      validateRebootMethod(node);
+    }
+    const traits = instanceTraitsProblem(node);
+    if (traits) throw conductorError("INVALID_PARAMETER", { reason: `Failed to validate deploy or power info for node ${node.uuid}: ${traits}` });
   }
   const release = ctx.locks.tryLock(node.uuid, verb);
   if (!release) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
@@ -230,6 +242,10 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
             case "deleted":
         moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.AVAILABLE, last_error: null } });
         bg = (n) => undeploy(ctx, n);
+        break;
+      case "unhold":
+        // The run waits for its agent again; the next heartbeat starts the step after hold.
+        moved = ctx.move(node.uuid, { from, to, reason: "unhold requested" });
         break;
       case "abort":
         if (from === S.SERVICEFAIL) {

@@ -15,9 +15,10 @@ import { isStoreFault } from "../store/store-fault.ts";
 import { agentParams } from "./agent-params.ts";
 import type { ConductorContext } from "./context.ts";
 import { runConductorStep } from "./conductor-steps.ts";
+import { deployTemplateSteps } from "./deploy-templates.ts";
 import { readRun, withoutRunKeys, writeRun } from "./run-state.ts";
 import { KIND_STATES, kindOf } from "./step-kinds.ts";
-import { flattenAgentSteps, planClean, planDeploy, type PlannedStep } from "./step-plan.ts";
+import { flattenAgentSteps, HOLD_STEP, planClean, planDeploy, type PlannedStep } from "./step-plan.ts";
 import { rebootIntoRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import { cleanFailureFields } from "./clean-failure.ts";
 import { S } from "../state-machine/states.ts";
@@ -141,6 +142,11 @@ async function advance(ctx: ConductorContext, node: NodeRecord, kind: Kind): Pro
       [`${kind}_step`]: { interface: step.interface, step: step.step, args: step.args, priority: step.priority },
     });
     ctx.log.info({ node: node.uuid, kind, step: step.step, index: idx, agent: step.agent }, "starting step");
+    if (step.step === HOLD_STEP) {
+      // Ironic's reserved `hold` step: the run pauses (no timeout) until the operator's unhold.
+      ctx.move(node.uuid, { from: k.active, to: k.hold, reason: `${kind} step ${step.interface}.hold: held until unhold` });
+      return "running";
+    }
     if (!step.agent) {
       await runConductorStep(ctx, node, step);
       node = ctx.store.nodes.get(node.uuid)!;
@@ -275,7 +281,8 @@ async function planAndStart(ctx: ConductorContext, node: NodeRecord, kind: Kind)
   const agentSteps = flattenAgentSteps(r.command_result, kind);
   const { requested } = readRun(node.driver_internal_info, kind);
   // Service runs exactly the operator's steps, checked against the agent's, as a manual clean.
-  const plan = kind === "deploy" ? planDeploy(agentSteps, requested ?? []) : planClean(agentSteps, ctx.config.cleaning, kind === "service" ? (requested ?? []) : requested);
+  // Deploy templates are read now, not at the request: Ironic too uses the templates as they are when the steps are planned.
+  const plan = kind === "deploy" ? planDeploy(agentSteps, requested ?? [], deployTemplateSteps(ctx, node)) : planClean(agentSteps, ctx.config.cleaning, kind === "service" ? (requested ?? []) : requested);
   if (!plan.ok && kind === "service") plan.reason = plan.reason.replace(/^Clean step/, "Service step");
   if (!plan.ok) {
     await failRun(ctx, node, kind, plan.reason);
