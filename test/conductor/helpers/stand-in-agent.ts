@@ -25,6 +25,10 @@ export interface StandInOptions {
   relookupOnReject?: boolean;
   /** Number of polls standby.cache_image stays RUNNING (default 2). */
   cacheImagePolls?: number;
+  /** Fail standby.cache_image with this message (after its polls). */
+  failCacheImage?: string;
+  /** Instead: standby.cache_image ends this long after it started, polled or not (an agent writing on its own). */
+  cacheImageMs?: number;
 }
 
 export interface AgentStepDef {
@@ -77,6 +81,12 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
   const heartbeats: { status: number }[] = [];
   let running: { r: CommandResult; polls: number; fail?: string; kind: string; step: string; checksum?: string } | null = null;
   let cached: string | null = null;
+  const finishCache = (job: NonNullable<typeof running>) => {
+    job.r.command_status = "SUCCEEDED";
+    job.r.command_result = { device: "/dev/vda", bytes_written: 4096, message: "image cached" };
+    cached = job.checksum ?? null;
+    if (running === job) running = null;
+  };
   const sumOf = (info: any) => (info?.os_hash_algo ? `${info.os_hash_algo}:${info.os_hash_value}` : `checksum:${info?.checksum}`);
 
   const step = (r: CommandResult, kind: string, stepName: string) => {
@@ -99,11 +109,8 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
               running.r.command_status = "FAILED";
               running.r.command_error = { type: "ImageChecksumError", code: 500, message: "Command execution failed", details: running.fail };
               running.r.command_result = null;
-            } else if (running.kind === "cache") {
-              running.r.command_status = "SUCCEEDED";
-              running.r.command_result = { device: "/dev/vda", bytes_written: 4096, message: "image cached" };
-              cached = running.checksum ?? null;
-            } else step(running.r, running.kind, running.step);
+            } else if (running.kind === "cache") finishCache(running);
+            else step(running.r, running.kind, running.step);
             running = null;
           } else if (running.step === "write_image") {
             const total = 1000 * (o.writeImagePolls ?? 3);
@@ -164,7 +171,9 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
         r.command_result = INVENTORY(o.macs);
       } else if (body.name === "standby.cache_image") {
         r.command_status = "RUNNING";
-        running = { r, polls: o.cacheImagePolls ?? 2, kind: "cache", step: "cache_image", checksum: sumOf(body.params.image_info) };
+        const job = { r, polls: o.cacheImageMs ? Infinity : (o.cacheImagePolls ?? 2), kind: "cache", step: "cache_image", checksum: sumOf(body.params.image_info), fail: o.failCacheImage };
+        running = job;
+        if (o.cacheImageMs) setTimeout(() => running === job && finishCache(job), o.cacheImageMs);
       } else if (ext === "standby") {
         r.command_result = { result: `${cmd}: done` };
       }
