@@ -81,6 +81,11 @@ describe("pre-staged images", () => {
     expect((await node("ps1")).driver_internal_info.prestaging).toBeUndefined();
     expect(await pass(uuid)).toBe("up to date");
     expect(agent.commands.filter((c) => c.name === "standby.cache_image").length).toBe(1);
+    // What an operator sees.
+    const cli = Bun.spawn([process.execPath, join(import.meta.dir, "../../main.ts"), "node", "show", "ps1", "--url", tc.url], { stdout: "pipe", stderr: "pipe" });
+    const shown = await new Response(cli.stdout).text();
+    expect(await cli.exited).toBe(0);
+    expect(shown).toContain(`pre-staged image  golden.raw (sha256:${SUM}) on /dev/vda since ${staged.at}`);
 
     await tc.api("PATCH", "/v1/nodes/ps1", [{ op: "add", path: "/instance_info/image_source", value: "golden.raw" }]);
     const done = await provision("ps1", "active", "active");
