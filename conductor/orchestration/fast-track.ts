@@ -54,6 +54,13 @@ export async function fastTrackVerdict(ctx: ConductorContext, node: NodeRecord, 
   } catch (e) {
     return { live: false, reason: `its power state could not be read (${(e as Error).message})`, hadAgent: true };
   }
+  // The guard Ironic leaves as a TODO: the agent must answer now, or the run would start
+  // against nobody and fail; booting a fresh RAM disk instead is what the operator wants.
+  try {
+    await ctx.agent.listCommands(node);
+  } catch (e) {
+    return { live: false, reason: `its agent did not answer (${(e as Error).message})`, hadAgent: true };
+  }
   return recorded;
 }
 

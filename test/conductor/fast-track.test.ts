@@ -152,4 +152,18 @@ describe("fast track", () => {
     expect(actionsOf(uuid, from)).toContain("boot:pxe");
     expect((await history("ft6")).some((e) => e.startsWith("Fast track not possible for deploy: the BMC reports power off"))).toBe(true);
   }, 60_000);
+
+  test("an agent that heartbeated recently but does not answer now: the deploy boots the RAM disk instead of failing", async () => {
+    const { uuid, agent } = await machine("ft7", "52:54:00:f7:00:07");
+    await provision("ft7", "provide", "available");
+    await tc.conductor.idle();
+    agent.stop(); // the process is gone; its last heartbeat is still fresh
+    const from = fake.actions.length;
+    await setImage("ft7");
+    expect((await tc.api("PUT", "/v1/nodes/ft7/states/provision", { target: "active" })).status).toBe(202);
+    const n = await tc.waitFor("ft7", (x) => x.provision_state === "wait call-back", 20_000);
+    expect(n.last_error).toBeNull();
+    expect(actionsOf(uuid, from)).toContain("boot:pxe");
+    expect((await history("ft7")).some((e) => e.startsWith("Fast track not possible for deploy: its agent did not answer"))).toBe(true);
+  }, 60_000);
 });
