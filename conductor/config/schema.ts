@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { bootSchema } from "./boot-schema.ts";
+import { deploySchema } from "./deploy-schema.ts";
 import { discoverySchema } from "./discovery-schema.ts";
 import { IMPLEMENTATIONS, INTERFACE_KINDS, type InterfaceKind } from "../drivers/interfaces.ts";
 
@@ -80,6 +81,8 @@ export const ConductorConfigSchema = z
         heartbeat_timeout_s: z.number().int().positive().default(300),
         /** Ironic's fast track: agents may look up and heartbeat in manageable/available. */
         fast_track: z.boolean().default(false),
+        /** Ironic's `[deploy] fast_track_timeout`: a heartbeat younger than this (and the BMC reading power on) counts as a live agent. */
+        fast_track_timeout_s: z.number().positive().max(3600).default(300),
         /** Sent to agents as `config.permitted_image_formats` (Ironic's `[conductor] permitted_image_formats`). */
         permitted_image_formats: z.array(z.enum(["raw", "gpt", "qcow2", "iso"])).min(1).default(["raw", "gpt", "qcow2", "iso"]),
         /** After `standby.kexec_boot` answered, the agent must stop answering within this many seconds, else the firmware reboot is used. */
@@ -182,6 +185,7 @@ export const ConductorConfigSchema = z
       })
       .strict()
       .prefault({}),
+    deploy: deploySchema.prefault({}),
     boot: bootSchema.prefault({}),
     discovery: discoverySchema.prefault({}),
   })

@@ -12,12 +12,15 @@ import { nodeInterface } from "../drivers/interfaces.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { bootRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import type { ConductorContext } from "./context.ts";
+import { inspectViaAgent } from "./inspection.ts";
 import { errorText } from "./power-action.ts";
+import { processAgentSteps } from "./step-runner.ts";
 import { bounded } from "./power-timeouts.ts";
 import { readRun, withoutRunKeys, writeRun } from "./run-state.ts";
 import { validateRebootMethod } from "./reboot-method.ts";
 import { pythonRepr } from "../../common/python-repr.ts";
 import { instanceTraitsProblem } from "./deploy-templates.ts";
+import { hasPrestage, withoutPrestage } from "./prestage/prestage-record.ts";
 
 const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild", "service"]);
 
@@ -38,6 +41,8 @@ function automatedClean(ctx: ConductorContext, node: NodeRecord): boolean {
 }
 
 async function startCleaning(ctx: ConductorContext, node: NodeRecord, manual: boolean): Promise<void> {
+  // Cleaning wipes the disk: whatever was pre-staged on it is gone (the agent forgets it too).
+  if (hasPrestage(node.driver_internal_info)) node = ctx.store.nodes.update(node.uuid, { driver_internal_info: withoutPrestage(node.driver_internal_info) });
   if (!manual && !automatedClean(ctx, node)) {
     ctx.move(node.uuid, { from: S.CLEANING, to: S.AVAILABLE, reason: "automated cleaning is disabled", fields: { target_provision_state: null } });
     return;
@@ -54,8 +59,8 @@ async function startCleaning(ctx: ConductorContext, node: NodeRecord, manual: bo
     ctx.move(node.uuid, { from: S.CLEANING, to: S.AVAILABLE, reason: "fake deploy interface: no clean steps", fields: { target_provision_state: null, clean_step: null } });
     return;
   }
-  node = await bootRamdisk(ctx, node);
-  ctx.move(node.uuid, { from: S.CLEANING, to: S.CLEANWAIT, reason: "ramdisk booting; waiting for the agent" });
+  node = await bootRamdisk(ctx, node, manual ? "manual cleaning" : "cleaning");
+  await waitForAgent(ctx, node, S.CLEANING, S.CLEANWAIT);
 }
 
 async function startDeploy(ctx: ConductorContext, node: NodeRecord): Promise<void> {
@@ -64,13 +69,13 @@ async function startDeploy(ctx: ConductorContext, node: NodeRecord): Promise<voi
     ctx.move(node.uuid, { from: S.DEPLOYING, to: S.ACTIVE, reason: "fake deploy interface", fields: { target_provision_state: null, deploy_step: null } });
     return;
   }
-  node = await bootRamdisk(ctx, node);
-  ctx.move(node.uuid, { from: S.DEPLOYING, to: S.DEPLOYWAIT, reason: "ramdisk booting; waiting for the agent" });
+  node = await bootRamdisk(ctx, node, "deploy");
+  await waitForAgent(ctx, node, S.DEPLOYING, S.DEPLOYWAIT);
 }
 
 async function startService(ctx: ConductorContext, node: NodeRecord): Promise<void> {
-  node = await bootRamdisk(ctx, node);
-  ctx.move(node.uuid, { from: S.SERVICING, to: S.SERVICEWAIT, reason: "ramdisk booting; waiting for the agent" });
+  node = await bootRamdisk(ctx, node, "servicing");
+  await waitForAgent(ctx, node, S.SERVICING, S.SERVICEWAIT);
 }
 
 async function startInspection(ctx: ConductorContext, node: NodeRecord): Promise<void> {
@@ -79,8 +84,21 @@ async function startInspection(ctx: ConductorContext, node: NodeRecord): Promise
     ctx.move(node.uuid, { from: S.INSPECTING, to: S.MANAGEABLE, reason: "fake inspect interface", fields: { target_provision_state: null, inspection_finished_at: Date.now() } });
     return;
   }
-  node = await bootRamdisk(ctx, node);
-  ctx.move(node.uuid, { from: S.INSPECTING, to: S.INSPECTWAIT, reason: "ramdisk booting; waiting for the agent" });
+  node = await bootRamdisk(ctx, node, "inspection");
+  await waitForAgent(ctx, node, S.INSPECTING, S.INSPECTWAIT);
+}
+
+/**
+ * Enters the wait state. When bootRamdisk kept a live agent (fast track: it still has its
+ * URL) there is no boot to wait for: the run starts now, under the verb's lock, instead of on
+ * the agent's next heartbeat, which may be minutes away.
+ */
+async function waitForAgent(ctx: ConductorContext, node: NodeRecord, from: ProvisionState, to: ProvisionState): Promise<void> {
+  const reused = Boolean(node.agent_url);
+  ctx.move(node.uuid, { from, to, reason: reused ? "fast track: the agent is running" : "ramdisk booting; waiting for the agent" });
+  if (!reused) return;
+  if (to === S.INSPECTWAIT) await inspectViaAgent(ctx, node.uuid);
+  else await processAgentSteps(ctx, node.uuid);
 }
 
 /**
