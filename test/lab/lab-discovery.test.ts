@@ -8,8 +8,8 @@
  * its properties are the CPUs, memory and disks QEMU was started with (read from the running
  * QEMU's command line and the disk files), its `ipmi_address` the BMC address the agent read
  * in-band. `teeth node list --discovered` shows it. The operator then adds the credentials
- * and the node is managed through its BMC (`manage`, a power read, a power off that stops
- * QEMU). Timings are printed, never asserted. Skipped, saying why, when the machine cannot
+ * and the usual flow follows through its BMC (`manage`, a power read, `inspect`: a fresh agent
+ * booted as a known MAC looks up as the node; a power off that stops QEMU). Timings are printed, never asserted. Skipped, saying why, when the machine cannot
  * run the lab.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -134,7 +134,7 @@ describe.skipIf(skip !== null)("discovery in the virtual rack: a server nobody e
     expect((await api("DELETE", `/v1/nodes/${other.json.uuid}`)).status).toBe(204);
   });
 
-  test("with the credentials added, the operator manages it through its BMC: manage, power state, power off stops QEMU", async () => {
+  test("with the credentials added, the usual flow follows through its BMC: manage, inspect (a fresh agent looks up as the node), power off stops QEMU", async () => {
     expect(uuid).not.toBe("");
     const password = readFileSync(server.bmc.passwordFile, "utf8");
     const patch = await api("PATCH", `/v1/nodes/${uuid}`, [
@@ -148,6 +148,13 @@ describe.skipIf(skip !== null)("discovery in the virtual rack: a server nobody e
     expect(managed.driver_info.ipmi_address).toBe(server.bmc.address);
     // Read through the BMC: QEMU is running the agent.
     expect(managed.power_state).toBe("power on");
+    // Inspection power-cycles it into the RAM disk again, now as a known MAC: its agent looks
+    // up as this node (no second node is discovered) and reports the same hardware.
+    const before = readFileSync(server.powerLog, "utf8").length;
+    const inspected = await provision(api, uuid, "inspect", ["manageable"], 15 * MINUTES);
+    expect(inspected.properties).toMatchObject({ cpus: given.cpus, memory_mb: given.memoryMiB, local_gb: server.diskBytes / 2 ** 30 - 1 });
+    expect(readFileSync(server.powerLog, "utf8").slice(before)).toMatch(/boot pxe\n[\s\S]* start /);
+    expect((await api("GET", "/v1/nodes")).json.nodes.map((n: any) => n.uuid)).toEqual([uuid]);
     expect((await api("PUT", `/v1/nodes/${uuid}/states/power`, { target: "power off" })).status).toBe(202);
     await waitFor("the node to read power off", async () => (await api("GET", `/v1/nodes/${uuid}`)).json.power_state === "power off", 2 * MINUTES);
     expect(qemuRunning(server)).toBe(false);
