@@ -18,7 +18,6 @@
  * cannot run the lab (not root, no /dev/net/tun, no RAM disk...).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createHash } from "node:crypto";
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildOsImage, ZST } from "../os-image/ensure-os-image.ts";
@@ -28,7 +27,7 @@ import { REPO, startLab, stopLab, type LabState } from "./lab.ts";
 import { labNamespaces } from "./netns.ts";
 import { formatPhases, OS_MARKER, phaseTimes } from "./phase-times.ts";
 import { preflight } from "./preflight.ts";
-import { runFaults } from "./lab-faults.ts";
+import { runFaults, sha256Prefix } from "./lab-faults.ts";
 
 const MINUTES = 60_000;
 // TEETH_LAB_E2E_NAME=lab-x: another namespace, beside a lab-e2e someone else runs on this machine.
@@ -59,20 +58,6 @@ function makeTestImage(dir: string): { raw: string; name: string } {
   sh(`truncate -s 768M ${raw} && sgdisk -n 1:2048:0 -t 1:8300 -c 1:teeth-e2e-root ${raw} >/dev/null && head -c 200M /dev/urandom | dd of=${raw} bs=1M seek=8 conv=notrunc status=none`);
   sh(`zstd -q -T0 -3 -f ${raw} -o ${join(dir, "test-os.raw.zst")}`);
   return { raw, name: "test-os.raw.zst" };
-}
-
-function sha256Prefix(path: string, bytes: number): string {
-  const h = createHash("sha256");
-  const fd = openSync(path, "r");
-  const buf = Buffer.alloc(4 << 20);
-  for (let off = 0; off < bytes; ) {
-    const n = readSync(fd, buf, 0, Math.min(buf.length, bytes - off), off);
-    if (n <= 0) break;
-    h.update(buf.subarray(0, n));
-    off += n;
-  }
-  closeSync(fd);
-  return h.digest("hex");
 }
 
 function readAt(path: string, offset: number, length: number): Buffer {

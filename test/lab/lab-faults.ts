@@ -119,7 +119,8 @@ async function bootedFromDisk(o: FaultInput, uuid: string, s: ServerState, since
   expect(sha256Prefix(s.disk, size)).toBe(sha256Prefix(o.raw, size));
 }
 
-function sha256Prefix(path: string, bytes: number): string {
+/** sha256 of a file's first `bytes` bytes (a disk holding an image, the image itself). */
+export function sha256Prefix(path: string, bytes: number): string {
   const h = createHash("sha256");
   const fd = openSync(path, "r");
   const buf = Buffer.alloc(4 << 20);
@@ -216,5 +217,10 @@ export async function runFaults(o: FaultInput): Promise<void> {
   await Promise.all([imageServerGone(o, first, s1), bmcFrozen(o, second, s2)]);
   const t1 = Date.now();
   await conductorKilled(o, first, s1);
+  // Nothing stuck: every node back in available, no operation pending, maintenance off.
+  for (const uuid of o.uuids) {
+    const n = (await o.api("GET", `/v1/nodes/${uuid}`)).json;
+    expect({ state: n.provision_state, target: n.target_provision_state, power_target: n.target_power_state, maintenance: n.maintenance }).toEqual({ state: "available", target: null, power_target: null, maintenance: false });
+  }
   console.log(`[lab faults] image server + BMC (at once): ${((t1 - t0) / 60_000).toFixed(1)} min; conductor killed: ${((Date.now() - t1) / 60_000).toFixed(1)} min`);
 }
