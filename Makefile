@@ -77,9 +77,10 @@ demo-host: deps build plugins
 	bash test/demo-host.sh
 
 # The virtual rack (test/lab/README.md): QEMU servers behind ipmi_sim BMCs and the conductor,
-# all inside the network namespace lab-rack. SERVERS=N (default 2).
+# all inside the network namespace lab-rack. SERVERS=N (default 2); DISCOVERY=1: nothing is
+# enrolled and servers powered on at their BMC enroll themselves.
 lab-up: deps build ramdisk
-	$(BUN) test/lab/lab-cli.ts up --servers $(or $(SERVERS),2)
+	$(BUN) test/lab/lab-cli.ts up --servers $(or $(SERVERS),2) $(if $(DISCOVERY),--discovery)
 
 lab-down:
 	$(BUN) test/lab/lab-cli.ts down
