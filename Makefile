@@ -6,7 +6,8 @@ export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 # Debian packages the tests and demo use (real peers, real tools).
 DEBS := util-linux fdisk gdisk nvme-cli hdparm e2fsprogs dosfstools parted openssl curl xz-utils zstd gzip tar \
         pciutils dmidecode ipmitool kmod iproute2 procps qemu-utils qemu-system-x86 nginx time jq \
-        ironic-api ironic-conductor python3-ironicclient openipmi dnsmasq-base ovmf ipxe mtools cpio
+        ironic-api ironic-conductor python3-ironicclient python3-openstacksdk openipmi dnsmasq-base ovmf ipxe mtools cpio kexec-tools \
+        golang-go golang-github-gophercloud-gophercloud-dev
 
 .PHONY: all deps npm-deps debs build test demo demo-host lab-up lab-down bench-image bench-conductor bench-agent bench-deploy typecheck clean plugins ramdisk os-image
 
@@ -76,9 +77,10 @@ demo-host: deps build plugins
 	bash test/demo-host.sh
 
 # The virtual rack (test/lab/README.md): QEMU servers behind ipmi_sim BMCs and the conductor,
-# all inside the network namespace lab-rack. SERVERS=N (default 2).
+# all inside the network namespace lab-rack. SERVERS=N (default 2); DISCOVERY=1: nothing is
+# enrolled and servers powered on at their BMC enroll themselves.
 lab-up: deps build ramdisk
-	$(BUN) test/lab/lab-cli.ts up --servers $(or $(SERVERS),2)
+	$(BUN) test/lab/lab-cli.ts up --servers $(or $(SERVERS),2) $(if $(DISCOVERY),--discovery)
 
 lab-down:
 	$(BUN) test/lab/lab-cli.ts down

@@ -20,6 +20,7 @@ import type { CommandContext } from "./commands/extension.ts";
 import type { AgentConfig } from "./config/agent-config.ts";
 import { createExtensions, type AgentServices } from "./extensions/index.ts";
 import { callbackUrl, findAdvertiseAddress } from "./heartbeat/advertise-address.ts";
+import { createAgentMemory } from "./state/agent-memory.ts";
 import { createAgentState, type AgentState } from "./state/agent-state.ts";
 import { createHeartbeater, type Heartbeater } from "./heartbeat/heartbeater.ts";
 import { compareMicroversion, createIronicApiClient } from "./heartbeat/ironic-api-client.ts";
@@ -103,6 +104,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     imageDownload: config.imageDownload,
     guardSpecialFilesystems: config.guardSpecialFilesystems,
   });
+  const memory = createAgentMemory();
   const contextBase = (command?: CommandContext, node?: Record<string, unknown> | null, ports?: Array<Record<string, unknown>>): ContextBase => ({
     exec,
     fs: realHostFs,
@@ -110,6 +112,7 @@ export async function startAgent(deps: AgentDeps): Promise<RunningAgent> {
     config: managerConfig,
     node: node && Object.keys(node).length ? node : (state.node as Record<string, unknown> | null),
     ports: ports ?? [],
+    memory,
     signal: command?.signal ?? shutdown.signal,
     inventory,
     progress: (update) => command?.progress(update),

@@ -33,15 +33,21 @@ export function duration(s: number | undefined | null): string {
 }
 
 /**
- * One progress line: bar, bytes written / total, rate, ETA, current step.
+ * One progress line: bar, bytes / total, rate, ETA, current step. The bar, the total, the rate
+ * and the ETA count downloaded bytes (the agent's `total_bytes` is the image file's size);
+ * what was written to the disk is shown beside them when it differs (a compressed or qcow2
+ * image writes more than it downloads, a sparse one less).
  * @example
- * progressLine({ step: "write_image", bytes_written: 5e8, total_bytes: 1e9, rate_bytes_per_s: 2e8, eta_s: 2.5 }, 30)
+ * progressLine({ step: "write_image", stage: "download", bytes_downloaded: 5e8, bytes_written: 2e9, total_bytes: 1e9, rate_bytes_per_s: 2e8, eta_s: 2.5 }, 30)
+ * // "[###############---------------]  50% 476.8 MiB/953.7 MiB 190.7 MiB/s ETA 00:03 write_image (download), 1.9 GiB written"
  */
 export function progressLine(p: Record<string, unknown>, width = 30): string {
-  const written = Number(p.bytes_written ?? p.bytes_downloaded ?? 0);
+  const written = typeof p.bytes_written === "number" ? p.bytes_written : null;
+  const done = Number(p.bytes_downloaded ?? written ?? 0);
   const total = Number(p.total_bytes ?? 0);
-  const frac = total > 0 ? Math.max(0, Math.min(1, written / total)) : 0;
+  const frac = total > 0 ? Math.max(0, Math.min(1, done / total)) : 0;
   const fill = Math.round(frac * width);
   const bar = total > 0 ? `[${"#".repeat(fill)}${"-".repeat(width - fill)}] ${(frac * 100).toFixed(0).padStart(3)}%` : "[working]";
-  return `${bar} ${bytes(written)}/${total > 0 ? bytes(total) : "?"} ${bytes(Number(p.rate_bytes_per_s ?? NaN))}/s ETA ${duration(Number(p.eta_s ?? NaN))} ${p.step ?? ""}${p.stage ? ` (${p.stage})` : ""}`;
+  const extra = written !== null && written !== done ? `, ${bytes(written)} written` : "";
+  return `${bar} ${bytes(done)}/${total > 0 ? bytes(total) : "?"} ${bytes(Number(p.rate_bytes_per_s ?? NaN))}/s ETA ${duration(Number(p.eta_s ?? NaN))} ${p.step ?? ""}${p.stage ? ` (${p.stage})` : ""}${extra}`;
 }

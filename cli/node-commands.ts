@@ -9,6 +9,15 @@ import { emit, type CliIo, type Command } from "./io.ts";
 import { keyValuesWithSecrets, valueOrFile } from "./secret-input.ts";
 import { waitForState, type WaitOptions } from "./wait.ts";
 
+/** `node show`'s summary of a pre-staged image (also in driver_internal_info), or nothing. */
+function prestageLine(node: Record<string, any>): string {
+  const dii = node.driver_internal_info ?? {};
+  const p = dii.prestaged_image;
+  if (p) return `pre-staged image  ${p.source} (${p.checksum}) on ${p.device ?? "the install disk"} since ${p.at}\n`;
+  if (dii.prestaging) return `pre-staged image  ${dii.prestaging.source}: being written since ${dii.prestaging.started_at}\n`;
+  return "";
+}
+
 const enc = encodeURIComponent;
 const multi = { type: "string", multiple: true } as const;
 
@@ -128,7 +137,7 @@ export const NODE_COMMANDS: Record<string, { help: string; run: Command }> = {
     async run(argv, io) {
       const { positionals } = parse(argv, {});
       const node = await io.api.request("GET", `/v1/nodes/${enc(one(positionals))}`);
-      emit(io, node, () => fields(node));
+      emit(io, node, () => fields(node) + prestageLine(node));
       return 0;
     },
   },

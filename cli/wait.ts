@@ -72,8 +72,25 @@ export async function pollNode(
 }
 
 /**
+ * The node's progress line: its state, the running step and, when the agent reported
+ * progress for that very step, bytes and rate. Only the running kind's progress counts (a
+ * deploy starts with the last cleaning's `clean_progress` still stored; it is not the deploy's).
  * @example
- * const r = await waitForState(api, "web-1", { target: ["active"], timeoutS: 3600, progress: process.stderr });
+ * nodeProgress({ provision_state: "wait call-back", deploy_step: { step: "write_image" }, driver_internal_info: { deploy_progress: { step: "write_image", ... } } });
+ * // "wait call-back: [####...] 40% ... write_image (download)"
+ */
+export function nodeProgress(node: any): string {
+  const state = node.provision_state as string;
+  const dii = node.driver_internal_info ?? {};
+  const kind = node.deploy_step?.step ? "deploy" : node.clean_step?.step ? "clean" : null;
+  const step: string | undefined = kind === "deploy" ? node.deploy_step.step : kind === "clean" ? node.clean_step.step : undefined;
+  const p = kind ? dii[`${kind}_progress`] : null;
+  return p && p.step === step ? `${state}: ${progressLine(p)}` : `${state}${step ? `: ${step}` : ""}`;
+}
+
+/**
+ * @example
+ * const r = await waitForState(api, "web-1"," { target: ["active"], timeoutS: 3600, progress: process.stderr });
  */
 export async function waitForState(api: ApiClient, ident: string, o: WaitOptions): Promise<WaitResult> {
   let lastLine = "";
@@ -98,11 +115,7 @@ export async function waitForState(api: ApiClient, ident: string, o: WaitOptions
     },
     (node) => {
       if (!o.progress) return;
-      const state = node.provision_state as string;
-      const dii = node.driver_internal_info ?? {};
-      const p = dii.deploy_progress ?? dii.clean_progress;
-      const step = node.deploy_step?.step ?? node.clean_step?.step;
-      const line = p && (!step || p.step === step) ? `${state}: ${progressLine(p)}` : `${state}${step ? `: ${step}` : ""}`;
+      const line = nodeProgress(node);
       if (line !== lastLine) {
         o.progress.write(o.progress.isTTY ? `\r\x1b[K${line}` : `${line}\n`);
         lastLine = line;

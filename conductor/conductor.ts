@@ -24,6 +24,7 @@ import type { ConductorContext } from "./orchestration/context.ts";
 import { createNodeLocks } from "./orchestration/node-locks.ts";
 import { createPoller } from "./orchestration/poller.ts";
 import { createPowerSync, type PowerSync } from "./orchestration/power-sync.ts";
+import { createPrestager, type Prestager } from "./orchestration/prestage/prestage-loop.ts";
 import { recoverNodes } from "./orchestration/recovery.ts";
 import { createResilientLoop, type ResilientLoop } from "./orchestration/resilient-loop.ts";
 import { processAgentSteps } from "./orchestration/step-runner.ts";
@@ -50,6 +51,8 @@ export interface Conductor {
   readonly drivers: DriverRegistry;
   /** The periodic power-state sync (started by `start()`; `syncOnce()` for one pass now). */
   readonly powerSync: PowerSync;
+  /** The pre-staging loop (`deploy.prestage_image`; started by `start()`; `passOnce()` for one pass now). */
+  readonly prestager: Prestager;
   /** The Hono app's fetch (for tests without a socket). */
   fetch(request: Request): Response | Promise<Response>;
   /** Recovers nodes, serves HTTP, starts the sweep. Returns the bound port. */
@@ -100,6 +103,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
   const poller = createPoller({ intervalMs: config.agent.poll_interval_s * 1000, locks, log, poll: (uuid) => processAgentSteps(ctx, uuid), track });
   schedule = poller.schedule;
   const powerSync = createPowerSync(ctx, { mayContact: deps.powerSyncMayContact });
+  const prestager = createPrestager(ctx);
   const entry = createHttpEntry(createApiApp(ctx), config.public_url, log);
   let server: Server<unknown> | null = null;
   // A locked or full store must not stop these: they log, back off and try again; the
@@ -138,6 +142,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     store,
     drivers,
     powerSync,
+    prestager,
     fetch: (req) => entry.fetch(req),
     start() {
       let failed: string[] = [];
@@ -176,6 +181,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
       flush.start();
       sweep.start();
       powerSync.start();
+      prestager.start();
       log.info({ listen: config.listen, data_dir: config.data_dir, public_url: config.public_url, drivers: drivers.names() }, "conductor started");
       return { port: server.port ?? 0, recovered: failed };
     },
@@ -184,7 +190,7 @@ export function createConductor(config: ConductorConfig, deps: ConductorDeps = {
     },
     async stop() {
       poller.stop();
-      await Promise.all([sweep.stop(), flush.stop(), recovery?.stop(), powerSync.stop()]);
+      await Promise.all([sweep.stop(), flush.stop(), recovery?.stop(), powerSync.stop(), prestager.stop()]);
       await server?.stop(true);
       await Promise.allSettled([...running]);
       await drivers.close();

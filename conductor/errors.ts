@@ -85,6 +85,10 @@ export const ERRORS = {
   DUPLICATE_NAME: { status: 409, message: (a) => `A node with name ${a.name} already exists.` },
   DUPLICATE_UUID: { status: 409, message: (a) => `A resource with UUID ${a.uuid} already exists.` },
   MAC_ALREADY_EXISTS: { status: 409, message: (a) => `A port with MAC address ${a.mac} already exists.` },
+  NO_VALID_GROUP: {
+    status: 400,
+    message: (a) => `No valid host was found. Reason: No conductor service registered which supports driver ${a.driver} for conductor group "${a.group}".`,
+  },
   NO_VALID_DRIVER: {
     status: 400,
     message: (a) => `No valid host was found. Reason: No conductor service registered which supports driver ${a.driver}.`,

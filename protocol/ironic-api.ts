@@ -111,7 +111,11 @@ export const CleanStepInputSchema = z
   .strict();
 export type CleanStepInput = z.infer<typeof CleanStepInputSchema>;
 
-/** Provision verbs of `PUT /v1/nodes/{id}/states/provision`. */
+/**
+ * Provision verbs of `PUT /v1/nodes/{id}/states/provision` that Teeth knows. The body's
+ * `target` is any string: an unknown one is Ironic's 400 "The requested action ... can not
+ * be performed", answered with the node's state (after its 404), not a schema error.
+ */
 export const ProvisionVerbSchema = z.enum([
   "manage",
   "provide",
@@ -127,12 +131,13 @@ export const ProvisionVerbSchema = z.enum([
   "rescue",
   "unrescue",
   "service",
+  "unhold",
 ]);
 export type ProvisionVerb = z.infer<typeof ProvisionVerbSchema>;
 
 export const ProvisionTargetSchema = z
   .object({
-    target: ProvisionVerbSchema,
+    target: z.string().max(255),
     configdrive: z.union([z.string().max(64 * 1024 * 1024), dict]).nullable().optional(),
     clean_steps: z.array(CleanStepInputSchema).max(64).optional(),
     deploy_steps: z.array(CleanStepInputSchema).max(64).optional(),

@@ -102,13 +102,16 @@ export function dictField(field: string) {
   }) as unknown as z.ZodType<Record<string, unknown>>;
 }
 
-/** Ironic's conductor group: letters, digits, `_`, `-`, `.`, at most 255, stored lowercase. */
+/**
+ * Ironic's conductor group: letters, digits, `_`, `-`, `.`, at most 255. Kept as sent: the
+ * conductor names it so in its errors, and lower-cases it when it stores it.
+ */
 export const ConductorGroupSchema = z.unknown().transform((v, ctx) => {
   if (typeof v !== "string" || v.length > 255 || !/^[A-Za-z0-9_.-]*$/.test(v)) {
     ctx.addIssue({ code: "custom", message: `Invalid conductor_group ${shown(v)}: only letters, digits, '_', '-' and '.' (at most 255)`, params: STANDALONE });
     return z.NEVER;
   }
-  return v.toLowerCase();
+  return v;
 }) as unknown as z.ZodType<string>;
 
 const LOCAL_LINK_KEYS = new Set(["port_id", "switch_id", "hostname", "switch_info", "network_type"]);

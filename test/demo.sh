@@ -17,7 +17,9 @@ REPO=$PWD
 TEETH=$REPO/dist/teeth
 BUN=$REPO/node_modules/.bin/bun
 SERVERS=${TEETH_DEMO_SERVERS:-2}
-LAB=$REPO/build/lab/lab-rack
+# TEETH_DEMO_LAB=lab-x runs it in another namespace (beside a lab-rack someone else runs).
+NAME=${TEETH_DEMO_LAB:-lab-rack}
+LAB=$REPO/build/lab/$NAME
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 if [ "$(id -u)" != 0 ]; then echo "make demo needs root (network namespaces, taps, QEMU): run it as root" >&2; exit 1; fi
@@ -28,7 +30,7 @@ cleanup() {
   [ "$rc" != 0 ] && [ -d "$LAB" ] && { mkdir -p "$REPO/build/demo-logs"; cp -r "$LAB"/conductor.log "$LAB"/server-*/serial.log "$REPO/build/demo-logs/" 2>/dev/null || true;
     for s in "$LAB"/server-*; do cp "$s/serial.log" "$REPO/build/demo-logs/$(basename "$s").serial.log" 2>/dev/null || true; done
     echo "logs of the failed run kept in build/demo-logs/"; }
-  "$BUN" test/lab/lab-cli.ts down || true
+  "$BUN" test/lab/lab-cli.ts down --name "$NAME" || true
   exit "$rc"
 }
 trap cleanup EXIT
@@ -54,7 +56,7 @@ fi
 ls -l "$IMAGE" | awk '{printf "%s  %.1f MiB\n", $9, $5/1048576}'
 
 say "the virtual rack (make lab-up)"
-"$BUN" test/lab/lab-cli.ts up --servers "$SERVERS"
+"$BUN" test/lab/lab-cli.ts up --servers "$SERVERS" --name "$NAME"
 STATE=$LAB/lab.json
 NS=$(jq -r .netns "$STATE")
 URL=$(jq -r .conductor.url "$STATE")

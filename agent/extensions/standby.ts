@@ -1,10 +1,11 @@
 /**
  * @module agent/extensions/standby
- * `standby`: image preparation and power, as IPA. The image engine and the install-disk
+ * `standby`: image preparation and power, as IPA, plus Teeth's `kexec_boot` (kexec-boot.ts). The image engine and the install-disk
  * choice live in the hardware managers; these commands dispatch to them.
  */
 import { z } from "zod";
 import { defineCommand, defineExtension, type Extension } from "../commands/extension.ts";
+import { createKexecBootCommand } from "./kexec-boot.ts";
 import { NoParams } from "./no-params.ts";
 import type { AgentServices } from "./services.ts";
 
@@ -40,6 +41,7 @@ export function createStandbyExtension(services: AgentServices): Extension {
       run: () => "rebooting",
       after: () => services.power.reboot(),
     }),
+    kexec_boot: createKexecBootCommand(services),
     sync: defineCommand({
       async: false,
       params: NoParams,

@@ -9,6 +9,8 @@ import type { Logger } from "../../common/logger.ts";
 export interface PowerControl {
   powerOff(): Promise<void>;
   reboot(): Promise<void>;
+  /** Jumps into the kernel `kexec -l` loaded; if that returns, reboots through the firmware. */
+  kexec(): Promise<void>;
   /** Takes network interfaces down (system.lockdown). */
   downInterfaces(names: readonly string[]): Promise<void>;
   readonly simulated: boolean;
@@ -34,6 +36,18 @@ export function createPowerControl(deps: { exec: Exec; logger: Logger; simulate:
     simulated: deps.simulate,
     powerOff: () => act("power off", "poweroff", ["-f"]),
     reboot: () => act("reboot", "reboot", ["-f"]),
+    async kexec() {
+      await deps.exec("sync", []);
+      if (deps.simulate) {
+        deps.logger.warn({ action: "kexec" }, "simulated kexec -e (teeth-simulate-power=1): not executed");
+        return;
+      }
+      deps.logger.warn({ action: "kexec" }, "kexec -e now");
+      const r = await deps.exec("kexec", ["-e"]);
+      // Still here: the jump did not happen. The disk is the boot device, so a reboot boots the OS.
+      deps.logger.error({ stderr: r.stderr.trim(), exit: r.exitCode }, "kexec -e returned; rebooting through the firmware");
+      await act("reboot", "reboot", ["-f"]);
+    },
     async downInterfaces(names) {
       for (const name of names) {
         if (deps.simulate) {

@@ -10,6 +10,7 @@ import type { Logger } from "../../common/logger.ts";
 import { secretsEqual } from "../../common/timing-safe-equal.ts";
 import { bodyLimit } from "hono/body-limit";
 import { ironicErrorBody, REQUEST_ID_HEADER, webobErrorBody } from "../../protocol/ironic-api.ts";
+import { isUuidLike, RESERVED_NODE_NAMES } from "../../protocol/ironic-fields.ts";
 import { allowsNoAuth, authStrategies } from "../config/load.ts";
 import { conductorError, toHttpError } from "../errors.ts";
 import { createBootRoutes } from "../boot/index.ts";
@@ -19,6 +20,7 @@ import { createBasicAuth } from "./basic-auth.ts";
 import { createDriverRoutes } from "./drivers.ts";
 import { type ApiEnv } from "./env.ts";
 import { microversion } from "./microversion.ts";
+import { NODE_FIELD_MINOR } from "./versions.ts";
 import { createNodeConsoleRoutes } from "./node-console.ts";
 import { createNodeHardwareRoutes } from "./node-hardware.ts";
 import { createNodeHistoryRoutes } from "./node-history.ts";
@@ -133,6 +135,14 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
   });
   app.use("/v1/*", microversion());
   app.use("/v1", microversion());
+  // Nodes have names from 1.5: before it Ironic looks a node up by UUID only, a name is its 404.
+  const uuidOnlyBefore5: MiddlewareHandler<ApiEnv> = async (c, next) => {
+    const ident = c.req.param("ident") ?? "";
+    if (c.get("minor") < NODE_FIELD_MINOR.name! && !RESERVED_NODE_NAMES.has(ident) && !isUuidLike(ident)) throw conductorError("NODE_NOT_FOUND", { node: ident });
+    return next();
+  };
+  app.use("/v1/nodes/:ident", uuidOnlyBefore5);
+  app.use("/v1/nodes/:ident/*", uuidOnlyBefore5);
 
   app.route("/", createRootRoutes());
   app.route("/", createImageRoutes(ctx.images) as unknown as Hono<ApiEnv>);

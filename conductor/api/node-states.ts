@@ -8,7 +8,7 @@ import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { requestPower } from "../orchestration/power-request.ts";
 import { requestProvision } from "../orchestration/provision.ts";
-import { S } from "../state-machine/states.ts";
+import { S, verbTarget } from "../state-machine/states.ts";
 import { baseUrl, type ApiEnv } from "./env.ts";
 import { statesView } from "./node-view.ts";
 import { readBody } from "./validate.ts";
@@ -55,12 +55,22 @@ export function createNodeStateRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     return c.body(null, 202);
   });
 
+  // Ironic's order: the node (404), the verb's version (406), whether the node's state takes
+  // the verb (409 while the node is busy, else 400, an unknown verb included), then the
+  // checks of each verb.
   app.put("/:ident/states/provision", async (c) => {
     const body = await readBody(c, ProvisionTargetSchema);
-    checkVerb(body.target, c.get("minor"));
+    const minor = c.get("minor");
     const node = ctx.store.nodes.find(c.req.param("ident"));
-    if (node?.attrs.retired && body.target === "provide") throw conductorError("NODE_RETIRED", { op: "providing", node: node.uuid });
-    if (body.target === "abort") checkAbortVersion(ctx, c.req.param("ident"), c.get("minor"));
+    if (!node) throw conductorError("NODE_NOT_FOUND", { node: c.req.param("ident") });
+    checkVerb(body.target, minor);
+    if (!verbTarget(body.target, node.provision_state)) {
+      if (ctx.locks.holder(node.uuid)) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
+      throw conductorError("INVALID_STATE_REQUESTED", { action: body.target, node: node.uuid, state: node.provision_state });
+    }
+    if (node.attrs.retired && body.target === "provide") throw conductorError("NODE_RETIRED", { op: "providing", node: node.uuid });
+    if (body.target === "abort") checkAbortVersion(ctx, c.req.param("ident"), minor);
+    checkVerb(body.target, minor, true);
     requestProvision(ctx, c.req.param("ident"), body);
     c.header("Location", `${baseUrl(c)}/v1/nodes/${c.req.param("ident")}/states`);
     return c.body(null, 202);

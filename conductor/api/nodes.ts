@@ -8,44 +8,29 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { MAX_JSON_DEPTH, withinJsonDepth } from "../../common/json-depth.ts";
 import { JsonPatchSchema, MaintenanceSchema, NodeCreateSchema, NodePatchedSchema } from "../../protocol/ironic-api.ts";
-import { queryBoolean } from "../../protocol/ironic-fields.ts";
 import { conductorError } from "../errors.ts";
 import type { ConductorContext } from "../orchestration/context.ts";
 import { recordHistory } from "../orchestration/node-history.ts";
 import { DELETE_ALLOWED, S, TRANSIENT_FAILURE, type ProvisionState } from "../state-machine/states.ts";
 import { newNodeRecord, type NodeRecord } from "../store/node-record.ts";
-import { NODE_SORT_KEYS } from "../store/node-store.ts";
 import { baseUrl, page, type ApiEnv } from "./env.ts";
 import { applyPatch } from "./json-patch.ts";
 import { INTERFACE_FIELDS, resolveInterfaces } from "../drivers/interfaces.ts";
 import { ATTR_FIELDS, LIST_FIELDS, NODE_FIELDS, nodeView } from "./node-view.ts";
 import { checkChassisRef } from "./resources/chassis.ts";
-import { checkDetailQuery, checkFields, checkFilters, NODE_FIELD_MINOR, rejectNewerInBody, rejectNewerInPatch } from "./versions.ts";
-import { LimitSchema, describeZodError, parseJson, readBody, readQuery, readText } from "./validate.ts";
+import { readNodeListQuery } from "./node-list-query.ts";
+import { checkFields, NODE_FIELD_MINOR, rejectNewerInBody, rejectNewerInPatch } from "./versions.ts";
+import { describeZodError, parseJson, readBody, readQuery, readText } from "./validate.ts";
 
-const boolString = queryBoolean;
-
-export const NodeListQuerySchema = z
+const ShowQuerySchema = z
   .object({
     fields: z
       .string()
       .max(2048)
       .transform((s) => s.split(",").map((f) => f.trim()).filter(Boolean))
       .optional(),
-    detail: boolString.optional(),
-    provision_state: z.string().max(64).optional(),
-    maintenance: boolString.optional(),
-    associated: boolString.optional(),
-    driver: z.string().max(255).optional(),
-    resource_class: z.string().max(255).optional(),
-    limit: LimitSchema.optional(),
-    marker: z.string().max(64).optional(),
-    sort_key: z.enum(NODE_SORT_KEYS).optional(),
-    sort_dir: z.enum(["asc", "desc"]).optional(),
   })
   .loose();
-
-const ShowQuerySchema = z.object({ fields: NodeListQuerySchema.shape.fields }).loose();
 
 const MAX_PAGE = 1000;
 
@@ -131,24 +116,37 @@ function checkDriverInfo(ctx: ConductorContext, driver: string, info: Record<str
 }
 
 /**
+ * A node's conductor group must be the one this conductor serves (Ironic's hash ring has no
+ * conductor for another: "No valid host was found"); it is stored lower-cased, as Ironic does.
+ */
+function checkConductorGroup(ctx: ConductorContext, driver: string, attrs: Record<string, unknown>, patching: boolean): void {
+  const group = typeof attrs.conductor_group === "string" ? attrs.conductor_group : "";
+  // Ironic names the group as sent on create, lower-cased on PATCH (it lowers it first there).
+  if (group.toLowerCase() !== ctx.config.conductor_group) throw conductorError("NO_VALID_GROUP", { driver, group: patching ? group.toLowerCase() : group });
+  if (group) attrs.conductor_group = group.toLowerCase();
+  else delete attrs.conductor_group;
+}
+
+/**
  * @example
  * app.route("/v1/nodes", createNodeRoutes(ctx));
  */
 export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
-  const list = (detail: boolean) => async (c: import("hono").Context<ApiEnv>) => {
+  const list = (detailPath: boolean) => async (c: import("hono").Context<ApiEnv>) => {
     const minor = c.get("minor");
-    checkDetailQuery(c.req.query("detail"), minor);
-    checkFilters(c.req.query(), minor);
-    const q = readQuery(c, NodeListQuerySchema);
+    const q = readNodeListQuery(c.req.queries(), minor, detailPath);
     checkFields(q.fields, NODE_FIELDS, NODE_FIELD_MINOR, minor);
-    if (q.fields && (q.detail || detail)) throw conductorError("INVALID_PARAMETER", { reason: "Can not specify ?detail=True and fields in the same request." });
+    if (q.filters.chassis_uuid && !ctx.store.chassis.get(q.filters.chassis_uuid)) throw conductorError("CHASSIS_NOT_FOUND", { chassis: q.filters.chassis_uuid });
     const limit = !q.limit || q.limit > MAX_PAGE ? MAX_PAGE : q.limit;
-    const nodes = ctx.store.nodes.list({ ...q, limit });
+    // Every node is this conductor's: `?conductor=` of another name lists none.
+    const nodes = q.conductor !== undefined && q.conductor !== ctx.hostname ? [] : ctx.store.nodes.list({ ...q.filters, limit, marker: q.marker, sort_key: q.sort_key, sort_dir: q.sort_dir });
     const base = baseUrl(c);
-    const fields = q.fields ?? (detail || q.detail ? undefined : LIST_FIELDS);
-    return c.json(page(c, "nodes", nodes.map((n) => nodeView(n, base, fields, ctx.hostname, reservation(ctx, n), minor)), limit, nodes.at(-1)?.uuid));
+    const fields = q.fields ?? (q.detail ? undefined : LIST_FIELDS);
+    // instance_uuid is unique: Ironic never offers a next page for it.
+    const pageLimit = q.filters.instance_uuid ? 0 : limit;
+    return c.json(page(c, "nodes", nodes.map((n) => nodeView(n, base, fields, ctx.hostname, reservation(ctx, n), minor)), pageLimit, nodes.at(-1)?.uuid));
   };
   app.get("/", list(false));
   app.get("/detail", list(true));
@@ -162,6 +160,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     const now = Date.now();
     const attrs: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(body)) if (ATTR_FIELDS.has(k) && v !== undefined && v !== null) attrs[k] = v;
+    checkConductorGroup(ctx, body.driver, attrs, false);
     if (body.parent_node) attrs.parent_node = resolveParent(ctx, body.parent_node, body.uuid ?? null);
     // Every interface is stored with the node, the defaults of today's config included (Ironic).
     Object.assign(attrs, resolveInterfaces(ctx.config.interfaces, body.driver, body, body.uuid));
@@ -242,6 +241,7 @@ export function createNodeRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     const attrs: Record<string, unknown> = Object.fromEntries(Object.entries(node.attrs).filter(([k]) => !ATTR_FIELDS.has(k)));
     for (const k of ATTR_FIELDS) if (out[k] !== undefined && out[k] !== null && out[k] !== false) attrs[k] = out[k];
     if (out.automated_clean === false) attrs.automated_clean = false;
+    if (out.conductor_group !== before.conductor_group || out.driver !== node.driver) checkConductorGroup(ctx, out.driver as string, attrs, true);
     const maintenance = Boolean(out.maintenance);
     const updated = ctx.store.nodes.update(node.uuid, {
       maintenance,

@@ -9,7 +9,8 @@
  * - 1.83 `parent_node` on nodes (child nodes), `GET /v1/nodes/{id}/children`, the
  *   `parent_node`/`include_children` list filters.
  * - 1.84 `POST /v1/continue_inspection` (the ramdisk's inspection callback).
- * - 1.85 the `unhold` provision verb.
+ * - 1.85 the `unhold` provision verb (leaves `clean hold`/`deploy hold`/`service hold`, where a
+ *   run's reserved `hold` step put it).
  * - 1.86 `firmware_interface` on nodes and `/v1/nodes/{id}/firmware`.
  * - 1.87 the `service` provision verb (with `service_steps`) and the node's `service_step`.
  * - 1.88 `name` on ports.
@@ -185,28 +186,6 @@ export function checkDetailQuery(detail: string | undefined, minor: number): voi
   }
 }
 
-/**
- * Query filters newer than the version: 406, with Ironic's "minimal required API version"
- * message where Ironic gives one (`provision_state` has none).
- */
-const FILTER_FEATURE: Readonly<Record<string, [Feature, boolean]>> = {
-  provision_state: ["provision_state_filter", false],
-  driver: ["driver_filter", true],
-  resource_class: ["resource_class_filter", true],
-  shard: ["shard_filter", true],
-  sharded: ["shard_filter", true],
-  parent_node: ["children", true],
-  include_children: ["children", true],
-};
-
-export function checkFilters(query: Record<string, string | undefined>, minor: number): void {
-  for (const [param, [feature, says]] of Object.entries(FILTER_FEATURE)) {
-    if (query[param] === undefined || allows(feature, minor)) continue;
-    if (!says) throw conductorError("NOT_ACCEPTABLE");
-    throw conductorError("INVALID_PARAMETER_406", { reason: `Request not acceptable. The minimal required API version should be 1.${FEATURE_MINOR[feature]}` });
-  }
-}
-
 /** A JSON patch touching a field newer than the version is 406 (Ironic's `reject_patch_in_newer_versions`). */
 export function rejectNewerInPatch(patch: readonly { path: string; value?: unknown }[], gates: Gates, minor: number): void {
   const newer = new Set(newerFields(gates, minor));
@@ -216,10 +195,19 @@ export function rejectNewerInPatch(patch: readonly { path: string; value?: unkno
   }
 }
 
-/** A provision verb newer than the version is 406, as Ironic's `check_allow_management_verbs`. */
-export function checkVerb(verb: string, minor: number): void {
+/**
+ * Verbs whose version Ironic checks only once the state machine accepted them (`unhold`,
+ * `service`): below their version a verb the node's state refuses is still the state's 400.
+ */
+const LATE_VERBS = new Set(["unhold", "service"]);
+
+/**
+ * A provision verb newer than the version is 406, as Ironic's `check_allow_management_verbs`
+ * (`late`: false) and its later `allow_unhold_verb`/`allow_service_verb` checks (`late`: true).
+ */
+export function checkVerb(verb: string, minor: number, late = false): void {
   const min = VERB_MINOR[verb];
-  if (min !== undefined && minor < min) throw conductorError("NOT_ACCEPTABLE");
+  if (min !== undefined && LATE_VERBS.has(verb) === late && minor < min) throw conductorError("NOT_ACCEPTABLE");
 }
 
 /**

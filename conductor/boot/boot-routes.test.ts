@@ -68,10 +68,10 @@ describe("network boot over HTTP", () => {
     expect(text).toContain(`initrd ${h!.url}/boot/ramdisk/initramfs.img`);
   });
 
-  test("with discovery on, an unknown MAC's RAM disk is told where to post its inventory", async () => {
+  test("with discovery on, an unknown MAC boots the RAM disk by default (unknown_mac auto), told where to post its inventory", async () => {
     h = await startTestConductor({
       auth: { token: TOKEN }, fake_hardware: { boot: "pxe" }, discovery: { enabled: true, driver: "fake-hardware" },
-      boot: { mode: "none", unknown_mac: "ramdisk", kernel: join(dir, "vmlinuz"), initramfs: join(dir, "initramfs.img") },
+      boot: { mode: "none", kernel: join(dir, "vmlinuz"), initramfs: join(dir, "initramfs.img") },
     });
     const text = await (await get("/boot/52-54-00-99-99-98.ipxe")).text();
     expect(text).toContain(`ipa-api-url=${h.url} ipa-inspection-callback-url=${h.url}/v1/continue_inspection BOOTIF=01-52-54-00-99-99-98`);
@@ -79,6 +79,16 @@ describe("network boot over HTTP", () => {
     expect(known.uuid).toBeTruthy();
     // a known node's RAM disk looks up as itself: no discovery parameter
     expect(await (await get(`/boot/${MAC.replaceAll(":", "-")}.ipxe`)).text()).not.toContain("ipa-inspection-callback-url");
+  });
+
+  test("with discovery on but boot.unknown_mac none, an unknown MAC is left alone", async () => {
+    h = await startTestConductor({
+      auth: { token: TOKEN }, fake_hardware: { boot: "pxe" }, discovery: { enabled: true, driver: "fake-hardware" },
+      boot: { mode: "none", unknown_mac: "none", kernel: join(dir, "vmlinuz"), initramfs: join(dir, "initramfs.img") },
+    });
+    const text = await (await get("/boot/52-54-00-99-99-97.ipxe")).text();
+    expect(text).not.toContain("kernel ");
+    expect(text).toContain("belongs to no enrolled node");
   });
 
   test("a malformed MAC is a 400 and an unknown path a 404, both with Ironic's error body", async () => {

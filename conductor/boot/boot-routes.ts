@@ -17,6 +17,7 @@ import { chainScript, localBootScript, notEnrolledScript, ramdiskScript } from "
 import { kernelCmdline } from "./kernel-cmdline.ts";
 import { parseMac } from "./mac.ts";
 import { decideScript } from "./netboot-state.ts";
+import { unknownMacBoots } from "./unknown-mac.ts";
 
 export interface BootRoutesDeps {
   store: Store;
@@ -39,7 +40,7 @@ export function macScript(deps: BootRoutesDeps, mac: string): string {
   const httpBase = bootHttpBase(config);
   const d = decideScript(deps.store, mac);
   if (d.kind === "local") return localBootScript(d.bootMode);
-  if (d.kind === "unknown" && config.boot.unknown_mac === "none") return notEnrolledScript();
+  if (d.kind === "unknown" && !unknownMacBoots(config)) return notEnrolledScript();
   const cmd =
     d.kind === "ramdisk"
       ? kernelCmdline({ kernelParams: d.kernelParams, mac, requestId: d.requestId, configAppend: config.boot.kernel_params, nodeAppend: d.nodeAppend })

@@ -8,7 +8,7 @@ import { dnsmasqPaths, hostEntry, renderDnsmasqConfig } from "./dnsmasq-config.t
 const paths = dnsmasqPaths("/var/lib/teeth");
 const scriptUrl = "http://10.78.0.1:6385/boot/boot.ipxe";
 const boot = (over: Record<string, unknown>) => bootSchema.parse({ interface: "br0", dhcp_range: { start: "10.78.0.0", netmask: "255.255.255.0" }, ...over });
-const render = (over: Record<string, unknown>) => renderDnsmasqConfig({ boot: boot(over), paths, scriptUrl, user: "root" });
+const render = (over: Record<string, unknown>, answerUnknown = false) => renderDnsmasqConfig({ boot: boot(over), paths, scriptUrl, user: "root", answerUnknown });
 const lines = (conf: string) => conf.split("\n");
 
 /** dnsmasq's own syntax check of a config (`--test` parses it and exits). */
@@ -55,8 +55,12 @@ describe("dnsmasq config", () => {
   });
 
   test("unknown MACs are ignored unless unknown-MAC boot is on", () => {
-    expect(lines(render({ unknown_mac: "none" }))).toContain("dhcp-ignore=tag:!known");
-    expect(lines(render({ unknown_mac: "ramdisk" }))).not.toContain("dhcp-ignore=tag:!known");
+    for (const mode of ["proxy", "full"]) {
+      const range = { start: "10.78.0.100", end: "10.78.0.200" };
+      expect(lines(render({ mode, dhcp_range: range }, false))).toContain("dhcp-ignore=tag:!known");
+      expect(lines(render({ mode, dhcp_range: range }, true))).not.toContain("dhcp-ignore=tag:!known");
+      expect(dnsmasqAccepts(render({ mode, dhcp_range: range }, true)).ok).toBe(true);
+    }
   });
 
   test("dnsmasq itself accepts what is rendered, in both modes", () => {

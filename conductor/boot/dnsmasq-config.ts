@@ -2,7 +2,7 @@
  * @module conductor/boot/dnsmasq-config
  * The dnsmasq configuration the conductor writes (`<data_dir>/boot/dnsmasq.conf`): no DNS, one
  * interface, TFTP of iPXE to firmware PXE clients (chosen by client architecture, DHCP option
- * 93), the HTTP script to iPXE clients, answers only to known MACs unless unknown-MAC boot is on.
+ * 93), the HTTP script to iPXE clients, answers only to known MACs unless `answerUnknown`.
  */
 import { join } from "node:path";
 import type { BootConfig } from "../config/boot-schema.ts";
@@ -47,12 +47,14 @@ export interface DnsmasqConfigInput {
    * to `nobody`, who may not read a 0700 data dir. null: dnsmasq's default.
    */
   user: string | null;
+  /** Whether MACs of no port get answers too (`unknownMacBoots`: discovery, or `boot.unknown_mac: ramdisk`). */
+  answerUnknown: boolean;
 }
 
 /**
  * Renders the configuration for `proxy` or `full` mode (`none` runs no dnsmasq).
  * @example
- * renderDnsmasqConfig({ boot: { ...boot, mode: "proxy", interface: "br0", dhcp_range: { start: "10.0.0.0", ... } }, paths, scriptUrl, user: "root" });
+ * renderDnsmasqConfig({ boot: { ...boot, mode: "proxy", interface: "br0", dhcp_range: { start: "10.0.0.0", ... } }, paths, scriptUrl, user: "root", answerUnknown: false });
  * // "...dhcp-range=10.0.0.0,proxy\n..."
  */
 export function renderDnsmasqConfig(input: DnsmasqConfigInput): string {
@@ -83,7 +85,7 @@ export function renderDnsmasqConfig(input: DnsmasqConfigInput): string {
     "tftp-secure",
   ];
   // A MAC is `known` when a file in dhcp-hostsdir names it.
-  if (boot.unknown_mac === "none") lines.push("dhcp-ignore=tag:!known");
+  if (!input.answerUnknown) lines.push("dhcp-ignore=tag:!known");
   if (boot.mode === "proxy") {
     // Proxy-DHCP answers PXE clients only, beside the site's DHCP server that gives addresses.
     // iPXE takes its file from a PXE menu entry in proxy replies, so both kinds of client get one.

@@ -21,6 +21,7 @@ import { createDnsmasqSupervisor, type DnsmasqSupervisor } from "./dnsmasq-super
 import { createHostsDir } from "./hosts-dir.ts";
 import { createPxeBoot } from "./pxe-boot.ts";
 import { stopStaleDnsmasq } from "./stale-dnsmasq.ts";
+import { unknownMacBoots, unknownMacWarning } from "./unknown-mac.ts";
 import { prepareTftpRoot } from "./tftp-root.ts";
 
 export { createBootRoutes } from "./boot-routes.ts";
@@ -96,7 +97,7 @@ export function createNetboot(config: ConductorConfig, deps: NetbootDeps): Netbo
       }
       let conf: string;
       try {
-        conf = renderDnsmasqConfig({ boot: config.boot, paths, scriptUrl: `${bootHttpBase(config)}/boot/boot.ipxe`, user: process.getuid?.() === 0 ? "root" : null });
+        conf = renderDnsmasqConfig({ boot: config.boot, paths, scriptUrl: `${bootHttpBase(config)}/boot/boot.ipxe`, user: process.getuid?.() === 0 ? "root" : null, answerUnknown: unknownMacBoots(config) });
         mkdirSync(paths.dir, { recursive: true, mode: 0o755 });
         prepareTftpRoot(paths.tftpRoot, config.boot.ipxe_dir, config.boot.uefi_ipxe);
       } catch (e) {
@@ -114,7 +115,9 @@ export function createNetboot(config: ConductorConfig, deps: NetbootDeps): Netbo
           log.error({ err: e }, "dnsmasq host entries could not be updated");
         }
       }, deps.reconcileIntervalMs ?? 10_000);
-      log.info({ mode: config.boot.mode, interface: config.boot.interface, conf: paths.conf, log: paths.log }, "network boot started");
+      const warning = unknownMacWarning(config);
+      if (warning) log.warn(warning);
+      log.info({ mode: config.boot.mode, interface: config.boot.interface, unknown_macs: unknownMacBoots(config) ? "ramdisk" : "ignored", conf: paths.conf, log: paths.log }, "network boot started");
     },
     async stop() {
       if (timer) clearInterval(timer);

@@ -41,8 +41,12 @@ export const bootSchema = z
     initramfs: z.string().min(1).default("build/ramdisk/initramfs.img"),
     /** Appended to every RAM disk kernel line (after `ipa-api-url`, `BOOTIF`, ...). */
     kernel_params: z.string().regex(KERNEL_PARAMS_PATTERN, "plain space-separated tokens only").default("console=ttyS0"),
-    /** What a MAC of no node gets: `ramdisk` (an agent boots and looks up) or `none` (no answer). */
-    unknown_mac: z.enum(["ramdisk", "none"]).default("none"),
+    /**
+     * What a MAC of no node gets: `ramdisk` (an agent boots and looks up), `none` (no answer),
+     * or `auto` (the default): `ramdisk` when `discovery.enabled`, `none` otherwise
+     * (`conductor/boot/unknown-mac.ts`).
+     */
+    unknown_mac: z.enum(["auto", "ramdisk", "none"]).default("auto"),
     dnsmasq_path: z.string().min(1).default("/usr/sbin/dnsmasq"),
     /** Where Debian's `ipxe` package keeps `undionly.kpxe`, `snponly.efi` and `ipxe.efi`. */
     ipxe_dir: z.string().min(1).default("/usr/lib/ipxe"),

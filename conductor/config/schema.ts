@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { bootSchema } from "./boot-schema.ts";
+import { deploySchema } from "./deploy-schema.ts";
 import { discoverySchema } from "./discovery-schema.ts";
 import { IMPLEMENTATIONS, INTERFACE_KINDS, type InterfaceKind } from "../drivers/interfaces.ts";
 
@@ -60,6 +61,12 @@ export const ConductorConfigSchema = z
           }
         }
       }),
+    /**
+     * Ironic's `[conductor] conductor_group`: the group this conductor serves. A node may only
+     * name this group (`""`, the default, is Ironic's default group); any other is refused as
+     * Ironic refuses a group no conductor serves.
+     */
+    conductor_group: z.string().max(255).regex(/^[a-zA-Z0-9_.-]*$/, "may hold only a-z A-Z 0-9 _ - .").transform((g) => g.toLowerCase()).default(""),
     /** Hardware types nodes may use (Ironic's `enabled_hardware_types`); unknown names are ignored. */
     enabled_drivers: z.array(z.string().min(1)).min(1).default(["ipmi", "redfish", "fake-hardware"]),
     agent: z
@@ -74,8 +81,12 @@ export const ConductorConfigSchema = z
         heartbeat_timeout_s: z.number().int().positive().default(300),
         /** Ironic's fast track: agents may look up and heartbeat in manageable/available. */
         fast_track: z.boolean().default(false),
+        /** Ironic's `[deploy] fast_track_timeout`: a heartbeat younger than this (and the BMC reading power on) counts as a live agent. */
+        fast_track_timeout_s: z.number().positive().max(3600).default(300),
         /** Sent to agents as `config.permitted_image_formats` (Ironic's `[conductor] permitted_image_formats`). */
         permitted_image_formats: z.array(z.enum(["raw", "gpt", "qcow2", "iso"])).min(1).default(["raw", "gpt", "qcow2", "iso"]),
+        /** After `standby.kexec_boot` answered, the agent must stop answering within this many seconds, else the firmware reboot is used. */
+        kexec_confirm_s: z.number().positive().default(30),
       })
       .strict()
       .prefault({}),
@@ -174,6 +185,7 @@ export const ConductorConfigSchema = z
       })
       .strict()
       .prefault({}),
+    deploy: deploySchema.prefault({}),
     boot: bootSchema.prefault({}),
     discovery: discoverySchema.prefault({}),
   })

@@ -7,6 +7,7 @@ import { targetOf, type PowerAction } from "../drivers/driver-contract.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { CLEAN_FAILURE } from "./clean-failure.ts";
 import type { ConductorContext } from "./context.ts";
+import { fastTrackVerdict, noteVerdict } from "./fast-track.ts";
 import { bounded, powerTimeoutS } from "./power-timeouts.ts";
 
 /** Fields that forget the node's agent. */
@@ -29,23 +30,19 @@ export async function setPower(ctx: ConductorContext, node: NodeRecord, action: 
   return ctx.store.nodes.update(node.uuid, { power_state: state, target_power_state: null });
 }
 
-/** True when fast track may reuse the agent already running on the node. */
-export function agentAlive(ctx: ConductorContext, node: NodeRecord): boolean {
-  if (!ctx.config.agent.fast_track || !node.agent_url || !node.agent_last_heartbeat) return false;
-  return Date.now() - node.agent_last_heartbeat < ctx.config.agent.heartbeat_timeout_s * 1000;
-}
-
 /**
  * Makes the node boot the agent ramdisk: iPXE/kernel parameters, boot device PXE, power
- * cycle. With fast track and a live agent, the running agent is kept.
+ * cycle. With fast track and a live agent (`fast-track.ts`) the running agent is kept and
+ * nothing is asked of the BMC but its power state; `operation` names the verb in the log and
+ * the node's history, which also say why a known agent was given up.
  * @example
- * node = await bootRamdisk(ctx, node);
+ * node = await bootRamdisk(ctx, node, "deploy");
+ * if (node.agent_url) { ... } // the agent was reused: drive it now
  */
-export async function bootRamdisk(ctx: ConductorContext, node: NodeRecord): Promise<NodeRecord> {
-  if (agentAlive(ctx, node)) {
-    ctx.log.info({ node: node.uuid }, "fast track: reusing the running agent");
-    return node;
-  }
+export async function bootRamdisk(ctx: ConductorContext, node: NodeRecord, operation = "this operation"): Promise<NodeRecord> {
+  const verdict = await fastTrackVerdict(ctx, node);
+  noteVerdict(ctx, node, operation, verdict);
+  if (verdict.live) return node;
   node = ctx.store.nodes.update(node.uuid, { ...WIPE_AGENT });
   return powerCycleIntoRamdisk(ctx, node);
 }

@@ -11,6 +11,7 @@ import { targetOf, type PowerAction, type PowerState } from "../drivers/driver-c
 import { S } from "../state-machine/states.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { WIPE_AGENT } from "./agent-lifecycle.ts";
+import { hasPrestage, withoutPrestage } from "./prestage/prestage-record.ts";
 import type { ConductorContext } from "./context.ts";
 import { bounded, powerTimeoutS } from "./power-timeouts.ts";
 
@@ -42,7 +43,8 @@ export async function nodePowerAction(
   const driver = ctx.drivers.get(node.driver);
   const timeoutS = powerTimeoutS(ctx, action, options.timeoutS);
   const target = targetOf(action);
-  const wipe = stopsTheOs(action) ? WIPE_AGENT : {};
+  // The agent (and so what it remembers having pre-staged) does not survive the action.
+  const wipe = stopsTheOs(action) ? { ...WIPE_AGENT, ...(hasPrestage(node.driver_internal_info) ? { driver_internal_info: withoutPrestage(node.driver_internal_info) } : {}) } : {};
 
   if (action === "power on" || action === "power off" || action === "soft power off") {
     let current: PowerState;

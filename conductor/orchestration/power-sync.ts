@@ -21,6 +21,8 @@ import { errorText, nodePowerAction } from "./power-action.ts";
 import { bounded } from "./power-timeouts.ts";
 import { recordHistory } from "./node-history.ts";
 import { createResilientLoop } from "./resilient-loop.ts";
+import { WIPE_AGENT } from "./agent-lifecycle.ts";
+import { hasPrestage, withoutPrestage } from "./prestage/prestage-record.ts";
 
 /** Ironic's `faults.POWER_FAILURE`. */
 export const POWER_FAILURE = "power failure";
@@ -158,6 +160,10 @@ export function createPowerSync(ctx: ConductorContext, options: PowerSyncOptions
           { node: node.uuid, actual, expected: recorded, event: "power_state_forced" },
           "During sync_power_state, node state does not match expected state; changing hardware state back",
         );
+        // Powered back on, it boots afresh: the agent that ran before is not the one that comes up.
+        if (actual === "power off" && (node.agent_url || hasPrestage(node.driver_internal_info))) {
+          node = ctx.store.nodes.update(node.uuid, { ...WIPE_AGENT, driver_internal_info: withoutPrestage(node.driver_internal_info) });
+        }
         try {
           await nodePowerAction(ctx, node, recorded);
         } catch (e) {
@@ -165,7 +171,12 @@ export function createPowerSync(ctx: ConductorContext, options: PowerSyncOptions
         }
         return "forced";
       }
-      ctx.store.nodes.update(node.uuid, { power_state: actual });
+      // Powered off behind the conductor's back: whatever agent ran there is gone (a fast-track
+      // node is no longer live; what it had pre-staged is no longer vouched for).
+      const gone = actual === "power off" && (node.agent_url || hasPrestage(node.driver_internal_info))
+        ? { ...WIPE_AGENT, driver_internal_info: withoutPrestage(node.driver_internal_info) }
+        : {};
+      ctx.store.nodes.update(node.uuid, { power_state: actual, ...gone });
       recordHistory(ctx, node.uuid, "INFO", "monitoring", `During sync_power_state, node ${node.uuid} state does not match expected state '${node.power_state}'. Updating recorded state to '${actual}'.`);
       ctx.log.warn(
         { node: node.uuid, previous: node.power_state, power_state: actual, event: "power_state_corrected" },

@@ -12,9 +12,15 @@ import { nodeInterface } from "../drivers/interfaces.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import { bootRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import type { ConductorContext } from "./context.ts";
+import { inspectViaAgent } from "./inspection.ts";
 import { errorText } from "./power-action.ts";
+import { processAgentSteps } from "./step-runner.ts";
 import { bounded } from "./power-timeouts.ts";
-import { withoutRunKeys, writeRun } from "./run-state.ts";
+import { readRun, withoutRunKeys, writeRun } from "./run-state.ts";
+import { validateRebootMethod } from "./reboot-method.ts";
+import { pythonRepr } from "../../common/python-repr.ts";
+import { instanceTraitsProblem } from "./deploy-templates.ts";
+import { hasPrestage, withoutPrestage } from "./prestage/prestage-record.ts";
 
 const NEEDS_NO_MAINTENANCE = new Set(["provide", "clean", "inspect", "active", "rebuild", "service"]);
 
@@ -35,18 +41,26 @@ function automatedClean(ctx: ConductorContext, node: NodeRecord): boolean {
 }
 
 async function startCleaning(ctx: ConductorContext, node: NodeRecord, manual: boolean): Promise<void> {
+  // Cleaning wipes the disk: whatever was pre-staged on it is gone (the agent forgets it too).
+  if (hasPrestage(node.driver_internal_info)) node = ctx.store.nodes.update(node.uuid, { driver_internal_info: withoutPrestage(node.driver_internal_info) });
   if (!manual && !automatedClean(ctx, node)) {
     ctx.move(node.uuid, { from: S.CLEANING, to: S.AVAILABLE, reason: "automated cleaning is disabled", fields: { target_provision_state: null } });
     return;
   }
-  // Ironic's fake deploy has no clean steps: cleaning ends at once, without a ramdisk.
+  // Ironic's fake deploy has no clean steps: cleaning ends at once, without a ramdisk, and a
+  // manual clean fails (before any step ran) naming each step it asked for, as Ironic does.
   if (nodeInterface(node, "deploy") === "fake") {
-    const to = manual ? S.MANAGEABLE : S.AVAILABLE;
-    ctx.move(node.uuid, { from: S.CLEANING, to, reason: "fake deploy interface: no clean steps", fields: { target_provision_state: null, clean_step: null } });
+    if (manual) {
+      const steps = (readRun(node.driver_internal_info, "clean").requested ?? []) as unknown[];
+      const reason = `Cannot clean node ${node.uuid}: ${steps.map((s) => `node does not support this clean step: ${pythonRepr(s)}`).join("; ")}`;
+      ctx.move(node.uuid, { from: S.CLEANING, to: S.CLEANFAIL, reason, fields: { target_provision_state: S.MANAGEABLE, clean_step: null, last_error: reason } });
+      return;
+    }
+    ctx.move(node.uuid, { from: S.CLEANING, to: S.AVAILABLE, reason: "fake deploy interface: no clean steps", fields: { target_provision_state: null, clean_step: null } });
     return;
   }
-  node = await bootRamdisk(ctx, node);
-  ctx.move(node.uuid, { from: S.CLEANING, to: S.CLEANWAIT, reason: "ramdisk booting; waiting for the agent" });
+  node = await bootRamdisk(ctx, node, manual ? "manual cleaning" : "cleaning");
+  await waitForAgent(ctx, node, S.CLEANING, S.CLEANWAIT);
 }
 
 async function startDeploy(ctx: ConductorContext, node: NodeRecord): Promise<void> {
@@ -55,13 +69,13 @@ async function startDeploy(ctx: ConductorContext, node: NodeRecord): Promise<voi
     ctx.move(node.uuid, { from: S.DEPLOYING, to: S.ACTIVE, reason: "fake deploy interface", fields: { target_provision_state: null, deploy_step: null } });
     return;
   }
-  node = await bootRamdisk(ctx, node);
-  ctx.move(node.uuid, { from: S.DEPLOYING, to: S.DEPLOYWAIT, reason: "ramdisk booting; waiting for the agent" });
+  node = await bootRamdisk(ctx, node, "deploy");
+  await waitForAgent(ctx, node, S.DEPLOYING, S.DEPLOYWAIT);
 }
 
 async function startService(ctx: ConductorContext, node: NodeRecord): Promise<void> {
-  node = await bootRamdisk(ctx, node);
-  ctx.move(node.uuid, { from: S.SERVICING, to: S.SERVICEWAIT, reason: "ramdisk booting; waiting for the agent" });
+  node = await bootRamdisk(ctx, node, "servicing");
+  await waitForAgent(ctx, node, S.SERVICING, S.SERVICEWAIT);
 }
 
 async function startInspection(ctx: ConductorContext, node: NodeRecord): Promise<void> {
@@ -70,8 +84,21 @@ async function startInspection(ctx: ConductorContext, node: NodeRecord): Promise
     ctx.move(node.uuid, { from: S.INSPECTING, to: S.MANAGEABLE, reason: "fake inspect interface", fields: { target_provision_state: null, inspection_finished_at: Date.now() } });
     return;
   }
-  node = await bootRamdisk(ctx, node);
-  ctx.move(node.uuid, { from: S.INSPECTING, to: S.INSPECTWAIT, reason: "ramdisk booting; waiting for the agent" });
+  node = await bootRamdisk(ctx, node, "inspection");
+  await waitForAgent(ctx, node, S.INSPECTING, S.INSPECTWAIT);
+}
+
+/**
+ * Enters the wait state. When bootRamdisk kept a live agent (fast track: it still has its
+ * URL) there is no boot to wait for: the run starts now, under the verb's lock, instead of on
+ * the agent's next heartbeat, which may be minutes away.
+ */
+async function waitForAgent(ctx: ConductorContext, node: NodeRecord, from: ProvisionState, to: ProvisionState): Promise<void> {
+  const reused = Boolean(node.agent_url);
+  ctx.move(node.uuid, { from, to, reason: reused ? "fast track: the agent is running" : "ramdisk booting; waiting for the agent" });
+  if (!reused) return;
+  if (to === S.INSPECTWAIT) await inspectViaAgent(ctx, node.uuid);
+  else await processAgentSteps(ctx, node.uuid);
 }
 
 /**
@@ -171,7 +198,14 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
   if (verb === "inspect" && nodeInterface(node, "inspect") === "no-inspect") {
     throw conductorError("UNSUPPORTED_DRIVER_EXTENSION", { driver: node.driver, extension: "inspect" });
   }
-  if ((verb === "active" || verb === "rebuild") && nodeInterface(node, "deploy") !== "fake") ctx.images.validate(node);
+  if (verb === "active" || verb === "rebuild") {
+    if (nodeInterface(node, "deploy") !== "fake") {
+      ctx.images.validate(node);
+      validateRebootMethod(node);
+    }
+    const traits = instanceTraitsProblem(node);
+    if (traits) throw conductorError("INVALID_PARAMETER", { reason: `Failed to validate deploy or power info for node ${node.uuid}: ${traits}` });
+  }
   const release = ctx.locks.tryLock(node.uuid, verb);
   if (!release) throw conductorError("NODE_LOCKED", { node: node.uuid, host: ctx.hostname });
   const from = node.provision_state;
@@ -227,6 +261,10 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
             case "deleted":
         moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.AVAILABLE, last_error: null } });
         bg = (n) => undeploy(ctx, n);
+        break;
+      case "unhold":
+        // The run waits for its agent again; the next heartbeat starts the step after hold.
+        moved = ctx.move(node.uuid, { from, to, reason: "unhold requested" });
         break;
       case "abort":
         if (from === S.SERVICEFAIL) {

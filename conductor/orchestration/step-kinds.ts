@@ -10,12 +10,14 @@ export interface KindStates {
   active: ProvisionState;
   wait: ProvisionState;
   fail: ProvisionState;
+  /** Where the run's `hold` step leaves it until `unhold`. */
+  hold: ProvisionState;
 }
 
 export const KIND_STATES: Readonly<Record<StepKind, KindStates>> = Object.freeze({
-  clean: { active: S.CLEANING, wait: S.CLEANWAIT, fail: S.CLEANFAIL },
-  deploy: { active: S.DEPLOYING, wait: S.DEPLOYWAIT, fail: S.DEPLOYFAIL },
-  service: { active: S.SERVICING, wait: S.SERVICEWAIT, fail: S.SERVICEFAIL },
+  clean: { active: S.CLEANING, wait: S.CLEANWAIT, fail: S.CLEANFAIL, hold: S.CLEANHOLD },
+  deploy: { active: S.DEPLOYING, wait: S.DEPLOYWAIT, fail: S.DEPLOYFAIL, hold: S.DEPLOYHOLD },
+  service: { active: S.SERVICING, wait: S.SERVICEWAIT, fail: S.SERVICEFAIL, hold: S.SERVICEHOLD },
 });
 
 /** Which step run a provision state belongs to, if any. */

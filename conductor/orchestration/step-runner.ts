@@ -15,12 +15,16 @@ import { isStoreFault } from "../store/store-fault.ts";
 import { agentParams } from "./agent-params.ts";
 import type { ConductorContext } from "./context.ts";
 import { runConductorStep } from "./conductor-steps.ts";
+import { deployTemplateSteps } from "./deploy-templates.ts";
 import { readRun, withoutRunKeys, writeRun } from "./run-state.ts";
 import { KIND_STATES, kindOf } from "./step-kinds.ts";
-import { flattenAgentSteps, planClean, planDeploy, type PlannedStep } from "./step-plan.ts";
+import { flattenAgentSteps, HOLD_STEP, planClean, planDeploy, type PlannedStep } from "./step-plan.ts";
 import { rebootIntoRamdisk, setPower, tearDownRamdisk, WIPE_AGENT } from "./agent-lifecycle.ts";
 import { cleanFailureFields } from "./clean-failure.ts";
 import { S } from "../state-machine/states.ts";
+import type { ImageInfo } from "../../protocol/image-info.ts";
+import { recordHistory } from "./node-history.ts";
+import { checksumKey, readPrestage, withoutPrestage } from "./prestage/prestage-record.ts";
 
 type Kind = StepKind;
 export type StepOutcome = "running" | "done" | "failed" | "idle";
@@ -57,7 +61,7 @@ export async function failRun(ctx: ConductorContext, node: NodeRecord, kind: Kin
       last_error: reason,
       target_provision_state: null,
       [`${kind}_step`]: null,
-      driver_internal_info: withoutRunKeys(node.driver_internal_info, kind),
+      driver_internal_info: withoutPrestage(withoutRunKeys(node.driver_internal_info, kind)),
       ...WIPE_AGENT,
       ...(kind === "clean" ? cleanFailureFields(node, reason) : {}),
     },
@@ -103,7 +107,8 @@ async function finishRun(ctx: ConductorContext, node: NodeRecord, kind: Kind): P
       from: k.active,
       to: S.ACTIVE,
       reason: "deploy finished",
-      fields: { target_provision_state: null, deploy_step: null, driver_internal_info: dii, last_error: null, ...WIPE_AGENT },
+      // The disk is the tenant's now: nothing of it is "pre-staged" any more.
+      fields: { target_provision_state: null, deploy_step: null, driver_internal_info: withoutPrestage(dii), last_error: null, ...WIPE_AGENT },
     });
   }
   return "done";
@@ -112,8 +117,10 @@ async function finishRun(ctx: ConductorContext, node: NodeRecord, kind: Kind): P
 async function stepRequest(ctx: ConductorContext, node: NodeRecord, step: PlannedStep): Promise<Record<string, unknown>> {
   const args = { ...step.args };
   if (step.step === "write_image") {
-    args.image_info = await ctx.images.imageInfo(node);
+    const info = await ctx.images.imageInfo(node);
+    args.image_info = info;
     args.configdrive = node.instance_info.configdrive ?? null;
+    notePrestaged(ctx, node, info);
   }
   return {
     interface: step.interface,
@@ -123,6 +130,22 @@ async function stepRequest(ctx: ConductorContext, node: NodeRecord, step: Planne
     reboot_requested: step.reboot_requested ?? false,
     abortable: step.abortable ?? false,
   };
+}
+
+/**
+ * Says in the node's history whether the deploy's image is the one pre-staged on it (the
+ * agent, which remembers what it cached and checks the disk still holds it, then writes only
+ * the config drive) or another one (written as usual).
+ */
+function notePrestaged(ctx: ConductorContext, node: NodeRecord, info: ImageInfo): void {
+  const { staged } = readPrestage(node.driver_internal_info);
+  if (!staged) return;
+  const same = staged.checksum === checksumKey(info);
+  const event = same
+    ? `Deploy of the pre-staged image ${staged.source} (${staged.checksum}): the agent writes only the config drive.`
+    : `Deploy of another image than the pre-staged ${staged.source}: the image is written as usual.`;
+  recordHistory(ctx, node.uuid, "INFO", "deploy", event);
+  ctx.log.info({ node: node.uuid, prestaged: staged.checksum, image: checksumKey(info), event: "prestage_used" }, event);
 }
 
 /** Starts steps from index+1 until one runs asynchronously on the agent or the run ends. */
@@ -141,6 +164,11 @@ async function advance(ctx: ConductorContext, node: NodeRecord, kind: Kind): Pro
       [`${kind}_step`]: { interface: step.interface, step: step.step, args: step.args, priority: step.priority },
     });
     ctx.log.info({ node: node.uuid, kind, step: step.step, index: idx, agent: step.agent }, "starting step");
+    if (step.step === HOLD_STEP) {
+      // Ironic's reserved `hold` step: the run pauses (no timeout) until the operator's unhold.
+      ctx.move(node.uuid, { from: k.active, to: k.hold, reason: `${kind} step ${step.interface}.hold: held until unhold` });
+      return "running";
+    }
     if (!step.agent) {
       await runConductorStep(ctx, node, step);
       node = ctx.store.nodes.get(node.uuid)!;
@@ -167,6 +195,14 @@ async function advance(ctx: ConductorContext, node: NodeRecord, kind: Kind): Pro
   }
 }
 
+/** The agent's own account of write_image (what it wrote, how many bytes) in the node's history. */
+function noteWritten(ctx: ConductorContext, uuid: string, r: CommandResult): void {
+  const res = ((r.command_result as Record<string, unknown> | null)?.deploy_result ?? null) as Record<string, unknown> | null;
+  if (!res || typeof res.message !== "string") return;
+  const bytes = typeof res.bytes_written === "number" ? ` (${res.bytes_written} bytes written)` : "";
+  recordHistory(ctx, uuid, "INFO", "deploy", agentText(`write_image: ${res.message}${bytes}`, 1000));
+}
+
 async function onResult(
   ctx: ConductorContext,
   node: NodeRecord,
@@ -185,6 +221,7 @@ async function onResult(
       return "running";
     case "SUCCEEDED":
       ctx.log.info({ node: node.uuid, kind, step: step.step }, "step succeeded");
+      if (step.step === "write_image") noteWritten(ctx, node.uuid, r);
       if (step.reboot_requested) return rebootAfterStep(ctx, node.uuid, kind, step);
       return "next";
     case "CLEAN_VERSION_MISMATCH": {
@@ -240,7 +277,8 @@ async function resumeAfterReboot(ctx: ConductorContext, node: NodeRecord, kind: 
     ctx.log.warn({ node: node.uuid, kind, commands: commands.length }, msg);
   }
   node = ensureActive(ctx, node, kind, `agent is back after the reboot; continuing ${kind} steps`);
-  const r = await ctx.agent.execute(node, `${kind}.get_${kind}_steps`, agentParams(ctx, node), { wait: true });
+  const r = await stepsOrWait(ctx, node, kind);
+  if (!r) return "running";
   if (r.command_status !== "SUCCEEDED") {
     await failRun(ctx, node, kind, `Agent failed to return ${kind} steps after the reboot: ${describeError(r)}`);
     return "failed";
@@ -265,9 +303,29 @@ function saveProgress(ctx: ConductorContext, uuid: string, kind: Kind, step: Pla
   ctx.store.nodes.update(uuid, { driver_internal_info: writeRun(node.driver_internal_info, kind, { progress }) });
 }
 
+/**
+ * Asks the agent for its steps; null when it is busy with a command of its own (a fast-track
+ * agent may still be pre-staging an image): the node waits, and the agent's heartbeat at the
+ * end of that command (or the next poll) asks again.
+ */
+async function stepsOrWait(ctx: ConductorContext, node: NodeRecord, kind: Kind): Promise<CommandResult | null> {
+  try {
+    return await ctx.agent.execute(node, `${kind}.get_${kind}_steps`, agentParams(ctx, node), { wait: true });
+  } catch (e) {
+    if (!(isTeethError(e) && e.code === "AGENT_BUSY")) throw e;
+    const k = KIND_STATES[kind];
+    const current = ctx.store.nodes.get(node.uuid) ?? node;
+    if (current.provision_state === k.active) ctx.move(node.uuid, { from: k.active, to: k.wait, reason: "agent busy with another command; waiting for it" });
+    ctx.log.info({ node: node.uuid, kind }, "agent busy with another command; its steps are asked for again when it is done");
+    ctx.schedulePoll(node.uuid);
+    return null;
+  }
+}
+
 async function planAndStart(ctx: ConductorContext, node: NodeRecord, kind: Kind): Promise<StepOutcome> {
   node = ensureActive(ctx, node, kind, `agent is up; planning ${kind} steps`);
-  const r = await ctx.agent.execute(node, `${kind}.get_${kind}_steps`, agentParams(ctx, node), { wait: true });
+  const r = await stepsOrWait(ctx, node, kind);
+  if (!r) return "running";
   if (r.command_status !== "SUCCEEDED") {
     await failRun(ctx, node, kind, `Agent failed to return ${kind} steps: ${describeError(r)}`);
     return "failed";
@@ -275,7 +333,8 @@ async function planAndStart(ctx: ConductorContext, node: NodeRecord, kind: Kind)
   const agentSteps = flattenAgentSteps(r.command_result, kind);
   const { requested } = readRun(node.driver_internal_info, kind);
   // Service runs exactly the operator's steps, checked against the agent's, as a manual clean.
-  const plan = kind === "deploy" ? planDeploy(agentSteps, requested ?? []) : planClean(agentSteps, ctx.config.cleaning, kind === "service" ? (requested ?? []) : requested);
+  // Deploy templates are read now, not at the request: Ironic too uses the templates as they are when the steps are planned.
+  const plan = kind === "deploy" ? planDeploy(agentSteps, requested ?? [], deployTemplateSteps(ctx, node)) : planClean(agentSteps, ctx.config.cleaning, kind === "service" ? (requested ?? []) : requested);
   if (!plan.ok && kind === "service") plan.reason = plan.reason.replace(/^Clean step/, "Service step");
   if (!plan.ok) {
     await failRun(ctx, node, kind, plan.reason);

@@ -11,6 +11,7 @@ import type { ValidatedInterface } from "../drivers/driver-contract.ts";
 import { nodeInterface } from "../drivers/interfaces.ts";
 import type { NodeRecord } from "../store/node-record.ts";
 import type { ConductorContext } from "./context.ts";
+import { validateRebootMethod } from "./reboot-method.ts";
 
 /** One interface's answer; `reason` only when `result` is false, as Ironic. */
 export type InterfaceResult = { result: true } | { result: false; reason: string };
@@ -63,6 +64,7 @@ export function validateInterfaces(ctx: ConductorContext, node: NodeRecord): Rec
         }
         out[iface] = outcome(() => {
           ctx.images.validate(node);
+          validateRebootMethod(node);
           return null;
         });
         break;

@@ -33,6 +33,10 @@ export const S = Object.freeze({
   SERVICING: "servicing",
   SERVICEWAIT: "service wait",
   SERVICEFAIL: "service failed",
+  // A run paused by its `hold` step (Ironic 1.85) until the operator's `unhold`.
+  CLEANHOLD: "clean hold",
+  DEPLOYHOLD: "deploy hold",
+  SERVICEHOLD: "service hold",
 } as const);
 export type ProvisionState = (typeof S)[keyof typeof S];
 
@@ -44,12 +48,14 @@ export const EDGES: Readonly<Record<ProvisionState, readonly ProvisionState[]>> 
   [S.INSPECTING]: [S.INSPECTWAIT, S.MANAGEABLE, S.INSPECTFAIL],
   [S.INSPECTWAIT]: [S.INSPECTING, S.MANAGEABLE, S.INSPECTFAIL],
   [S.INSPECTFAIL]: [S.MANAGEABLE, S.INSPECTING],
-  [S.CLEANING]: [S.CLEANWAIT, S.AVAILABLE, S.MANAGEABLE, S.CLEANFAIL],
+  [S.CLEANING]: [S.CLEANWAIT, S.AVAILABLE, S.MANAGEABLE, S.CLEANFAIL, S.CLEANHOLD],
   [S.CLEANWAIT]: [S.CLEANING, S.CLEANFAIL],
+  [S.CLEANHOLD]: [S.CLEANWAIT, S.CLEANFAIL],
   [S.CLEANFAIL]: [S.MANAGEABLE],
   [S.AVAILABLE]: [S.MANAGEABLE, S.DEPLOYING],
-  [S.DEPLOYING]: [S.DEPLOYWAIT, S.ACTIVE, S.DEPLOYFAIL],
+  [S.DEPLOYING]: [S.DEPLOYWAIT, S.ACTIVE, S.DEPLOYFAIL, S.DEPLOYHOLD],
   [S.DEPLOYWAIT]: [S.DEPLOYING, S.DEPLOYFAIL],
+  [S.DEPLOYHOLD]: [S.DEPLOYWAIT, S.DEPLOYFAIL],
   [S.DEPLOYFAIL]: [S.DEPLOYING, S.DELETING],
   [S.ACTIVE]: [S.DELETING, S.DEPLOYING, S.SERVICING],
   [S.DELETING]: [S.CLEANING, S.ERROR],
@@ -66,8 +72,9 @@ export const EDGES: Readonly<Record<ProvisionState, readonly ProvisionState[]>> 
   [S.UNRESCUING]: [S.ACTIVE, S.UNRESCUEFAIL],
   [S.UNRESCUEFAIL]: [S.RESCUING, S.UNRESCUING, S.DELETING],
   // Servicing (API 1.87): service steps on an active node through its agent, back to active.
-  [S.SERVICING]: [S.SERVICEWAIT, S.ACTIVE, S.SERVICEFAIL],
+  [S.SERVICING]: [S.SERVICEWAIT, S.ACTIVE, S.SERVICEFAIL, S.SERVICEHOLD],
   [S.SERVICEWAIT]: [S.SERVICING, S.SERVICEFAIL],
+  [S.SERVICEHOLD]: [S.SERVICEWAIT, S.SERVICEFAIL],
   [S.SERVICEFAIL]: [S.SERVICING, S.ACTIVE, S.RESCUING],
 });
 
@@ -86,12 +93,21 @@ export const VERBS: Readonly<Record<string, Partial<Record<ProvisionState, Provi
   abort: {
     [S.CLEANWAIT]: S.CLEANFAIL, [S.INSPECTWAIT]: S.INSPECTFAIL, [S.DEPLOYWAIT]: S.DEPLOYFAIL, [S.RESCUEWAIT]: S.RESCUEFAIL,
     [S.SERVICEWAIT]: S.SERVICEFAIL, [S.SERVICEFAIL]: S.ACTIVE,
+    [S.CLEANHOLD]: S.CLEANFAIL, [S.DEPLOYHOLD]: S.DEPLOYFAIL, [S.SERVICEHOLD]: S.SERVICEFAIL,
   },
   service: { [S.ACTIVE]: S.SERVICING, [S.SERVICEFAIL]: S.SERVICING },
   adopt: { [S.MANAGEABLE]: S.ADOPTING, [S.ADOPTFAIL]: S.ADOPTING },
   rescue: { [S.ACTIVE]: S.RESCUING, [S.RESCUE]: S.RESCUING, [S.RESCUEFAIL]: S.RESCUING, [S.UNRESCUEFAIL]: S.RESCUING },
   unrescue: { [S.RESCUE]: S.UNRESCUING, [S.RESCUEFAIL]: S.UNRESCUING, [S.UNRESCUEFAIL]: S.UNRESCUING },
+  // Ironic's unhold (1.85): a held run waits for its agent again; the next heartbeat goes on
+  // with the step after `hold`.
+  unhold: { [S.CLEANHOLD]: S.CLEANWAIT, [S.DEPLOYHOLD]: S.DEPLOYWAIT, [S.SERVICEHOLD]: S.SERVICEWAIT },
 });
+
+/** The state `verb` (or its alias) moves a node in `state` to, or undefined when the state refuses it. */
+export function verbTarget(verb: string, state: string): ProvisionState | undefined {
+  return VERBS[VERB_ALIASES[verb] ?? verb]?.[state as ProvisionState];
+}
 
 /** Verb aliases the API accepts (Ironic's `deploy`/`undeploy` are CLI words for these). */
 export const VERB_ALIASES: Readonly<Record<string, string>> = Object.freeze({ deploy: "active", undeploy: "deleted" });
@@ -106,6 +122,10 @@ export const AGENT_STATES: readonly ProvisionState[] = [
   S.DEPLOYWAIT,
   S.SERVICING,
   S.SERVICEWAIT,
+  // Held runs keep their agent (it heartbeats; nothing is sent to it until unhold).
+  S.CLEANHOLD,
+  S.DEPLOYHOLD,
+  S.SERVICEHOLD,
 ];
 /** With fast track, agents may also stay up in these. */
 export const FAST_TRACK_STATES: readonly ProvisionState[] = [S.MANAGEABLE, S.AVAILABLE, S.ENROLL];

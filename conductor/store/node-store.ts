@@ -6,6 +6,7 @@
 import type { Database, Statement } from "bun:sqlite";
 import { conductorError } from "../errors.ts";
 import { afterMarker, orderBy, type SortDir } from "./keyset-page.ts";
+import { nodeFilterSql, type NodeFilters } from "./node-filters.ts";
 import { nodeFromRow, nodeToColumns, type NodeRecord, type NodeRow } from "./node-record.ts";
 
 /** Columns a node list may be sorted by (Ironic allows any non-dict field; these are columns here). */
@@ -15,13 +16,7 @@ export const NODE_SORT_KEYS = [
 ] as const;
 export type NodeSortKey = (typeof NODE_SORT_KEYS)[number];
 
-export interface ListNodesQuery {
-  provision_state?: string;
-  maintenance?: boolean;
-  driver?: string;
-  associated?: boolean;
-  resource_class?: string;
-  chassis_uuid?: string;
+export interface ListNodesQuery extends NodeFilters {
   limit?: number;
   /** UUID of the last node of the previous page. */
   marker?: string;
@@ -127,14 +122,7 @@ export function createNodeStore(db: Database): NodeStore {
       return row ? load(row) : null;
     },
     list(query = {}) {
-      const where: string[] = [];
-      const args: (string | number)[] = [];
-      if (query.provision_state) (where.push("provision_state = ?"), args.push(query.provision_state));
-      if (query.maintenance !== undefined) (where.push("maintenance = ?"), args.push(query.maintenance ? 1 : 0));
-      if (query.driver) (where.push("driver = ?"), args.push(query.driver));
-      if (query.associated !== undefined) where.push(query.associated ? "instance_uuid IS NOT NULL" : "instance_uuid IS NULL");
-      if (query.resource_class) (where.push("json_extract(attrs, '$.resource_class') = ?"), args.push(query.resource_class));
-      if (query.chassis_uuid) (where.push("json_extract(attrs, '$.chassis_uuid') = ?"), args.push(query.chassis_uuid));
+      const { where, args } = nodeFilterSql(query);
       const key = query.sort_key ?? "created_at";
       const dir = query.sort_dir ?? "asc";
       if (query.marker) {

@@ -52,6 +52,17 @@ export interface ManagerConfig {
   };
 }
 
+/**
+ * What the agent remembers between commands for as long as it runs (IPA keeps such things as
+ * extension attributes, e.g. standby's `cached_image_id`): gone when the agent restarts,
+ * never sent anywhere. Keys are the manager's own; the generic manager uses `generic.*`.
+ */
+export interface AgentMemory {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+}
+
 /** What the host hands to every manager call. */
 export interface ManagerContext {
   readonly exec: Exec;
@@ -62,6 +73,8 @@ export interface ManagerContext {
   /** The node as the conductor last described it (step params or lookup), or null. */
   readonly node: Readonly<Record<string, unknown>> | null;
   readonly ports: ReadonlyArray<Readonly<Record<string, unknown>>>;
+  /** Per-agent memory shared by every command (see `AgentMemory`). */
+  readonly memory: AgentMemory;
   /** Aborted when the running command is aborted or the agent shuts down. */
   readonly signal: AbortSignal;
   /** The hardware inventory (collected once, cached; `refresh` re-collects). */

@@ -25,7 +25,13 @@ export async function declines(operation: Promise<unknown> | unknown): Promise<b
     throw error;
   }
 }
-import type { ArgsOf, HardwareManager, ManagerConfig, ManagerContext, ResultOf } from "./index.ts";
+import type { AgentMemory, ArgsOf, HardwareManager, ManagerConfig, ManagerContext, ResultOf } from "./index.ts";
+
+/** An agent memory for tests (the agent's own is `agent/state/agent-memory.ts`). */
+export function mapMemory(): AgentMemory {
+  const values = new Map<string, unknown>();
+  return { get: (k) => values.get(k), set: (k, v) => void values.set(k, v), delete: (k) => void values.delete(k) };
+}
 
 /** What a scripted tool run answers: stdout (success), a partial result, or nothing (success, no output). */
 export type ExecAnswer = string | Partial<ExecResult> | undefined;
@@ -43,6 +49,8 @@ export interface TestContextOptions {
   ports?: Array<Record<string, unknown>>;
   config?: Partial<ManagerConfig>;
   logger?: Logger;
+  /** The agent's memory (shared between contexts to play one agent across commands); default a fresh one. */
+  memory?: AgentMemory;
   /** Managers registered, in order, in the registry `ctx.dispatch` and `kit.dispatch` go through. */
   managers?: HardwareManager[];
 }
@@ -128,6 +136,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     config: Object.freeze({ ...TEST_CONFIG, ...options.config }),
     node: options.node ?? null,
     ports: options.ports ?? [],
+    memory: options.memory ?? mapMemory(),
     signal: new AbortController().signal,
     inventory: async () => inventory,
     progress: (update) => void progress.push(update),

@@ -7,6 +7,7 @@
 import type { EraseBlockDeviceArgs, Operations } from "../contract/index.ts";
 import { EraseErrors, eraseDevices } from "./erase/erase-devices.ts";
 import { realHostFs, type HostFs } from "../../machine/host-fs.ts";
+import { forgetCachedImage } from "./image-cache.ts";
 
 export { eraseCleanSteps, eraseDeploySteps } from "./erase/steps.ts";
 export type { EraseReport, DeviceReport } from "./erase/erase-devices.ts";
@@ -27,14 +28,19 @@ function blockDeviceName(args: EraseBlockDeviceArgs): string {
  */
 export function createEraseOperations(deps: { fs: HostFs }) {
   const { fs } = deps;
+  // Cleaning leaves nothing of an image behind, and nothing remembered about one either.
+  const erase: typeof eraseDevices = (ctx, args, options) => {
+    forgetCachedImage(ctx, "disks erased");
+    return eraseDevices(ctx, args, options);
+  };
   return {
     /** IPA's erase_devices: the full ladder on every disk. */
-    erase_devices: (ctx, args) => eraseDevices(ctx, args, { fs, method: typeof args.method === "string" ? undefined : "auto" }),
-    erase_devices_metadata: (ctx, args) => eraseDevices(ctx, args, { fs, method: "metadata" }),
-    erase_devices_express: (ctx, args) => eraseDevices(ctx, args, { fs, method: "express" }),
-    erase_block_device: (ctx, args) => eraseDevices(ctx, { ...args, devices: [blockDeviceName(args)] }, { fs }),
+    erase_devices: (ctx, args) => erase(ctx, args, { fs, method: typeof args.method === "string" ? undefined : "auto" }),
+    erase_devices_metadata: (ctx, args) => erase(ctx, args, { fs, method: "metadata" }),
+    erase_devices_express: (ctx, args) => erase(ctx, args, { fs, method: "express" }),
+    erase_block_device: (ctx, args) => erase(ctx, { ...args, devices: [blockDeviceName(args)] }, { fs }),
     /** The `hardware.secure_erase` command: every knob in args, see hardware-managers/README.md. */
-    secure_erase: (ctx, args) => eraseDevices(ctx, args, { fs }),
+    secure_erase: (ctx, args) => erase(ctx, args, { fs }),
   } satisfies Operations;
 }
 

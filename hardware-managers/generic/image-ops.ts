@@ -7,7 +7,9 @@
  */
 import { isTeethError } from "../../common/branded-error.ts";
 import { describeZodError } from "../../common/zod-issues.ts";
-import { ImageErrors, partitionUuids, writeImage, type WriteImageResult } from "../../machine/image/index.ts";
+import { ImageErrors, partitionUuids, writeConfigDriveOnly, writeImage, type WriteImageResult } from "../../machine/image/index.ts";
+import type { ImageInfo } from "../../protocol/image-info.ts";
+import { forgetCachedImage, rememberCachedImage, reusableCachedImage, type CachedImage } from "./image-cache.ts";
 import { PrepareImageParamsSchema } from "../../protocol/image-info.ts";
 import type { StepDefinition } from "../../protocol/steps.ts";
 import { imageResultLine, type ManagerContext, type Operations, type PrepareImageArgs, type PrepareImageResult } from "../contract/index.ts";
@@ -35,26 +37,35 @@ async function installDevice(ctx: ManagerContext): Promise<string> {
   return device;
 }
 
-async function runWrite(ctx: ManagerContext, args: PrepareImageArgs, withConfigdrive: boolean): Promise<WriteImageResult> {
+interface WriteRequest {
+  info: ImageInfo;
+  /** The config drive (IPA also accepts it inside image_info); null: none. */
+  configdrive: string | null;
+  device: string;
+}
+
+/** Validates the arguments and finds the install disk; nothing is written yet. */
+async function writeRequest(ctx: ManagerContext, args: PrepareImageArgs): Promise<WriteRequest> {
   const parsed = PrepareImageParamsSchema.safeParse(args);
   if (!parsed.success) {
     throw ImageErrors.invalidImageInfo(describeZodError(parsed.error, { root: "params" }), parsed.error.issues);
   }
-  // IPA also accepts the config drive inside image_info.
-  const configdrive = withConfigdrive
-    ? (parsed.data.configdrive ?? (typeof parsed.data.image_info.configdrive === "string" ? parsed.data.image_info.configdrive : null))
-    : null;
+  const configdrive = parsed.data.configdrive ?? (typeof parsed.data.image_info.configdrive === "string" ? parsed.data.image_info.configdrive : null);
   const device = await installDevice(ctx);
   await refuseIfInUse(ctx, device);
+  return { info: parsed.data.image_info as ImageInfo, configdrive, device };
+}
+
+async function runWrite(ctx: ManagerContext, req: WriteRequest, withConfigdrive: boolean): Promise<WriteImageResult> {
   try {
     return await writeImage({
-      device,
-      imageInfo: parsed.data.image_info,
-      configdrive,
+      device: req.device,
+      imageInfo: req.info,
+      configdrive: withConfigdrive ? req.configdrive : null,
       logger: ctx.logger,
       exec: ctx.exec,
       signal: ctx.signal,
-      onProgress: (p) => ctx.progress({ ...p, device }),
+      onProgress: (p) => ctx.progress({ ...p, device: req.device }),
       download: ctx.config.imageDownload,
       md5Allowed: ctx.config.md5Allowed,
       permittedFormats: ctx.config.permittedImageFormats ?? undefined,
@@ -62,7 +73,7 @@ async function runWrite(ctx: ManagerContext, args: PrepareImageArgs, withConfigd
     });
   } catch (error) {
     if (isTeethError(error)) throw error;
-    throw ImageErrors.writeFailed(device, error);
+    throw ImageErrors.writeFailed(req.device, error);
   }
 }
 
@@ -70,12 +81,12 @@ async function runWrite(ctx: ManagerContext, args: PrepareImageArgs, withConfigd
  * The command result: Teeth's fields, a readable `message`, and IPA's `result` line, which
  * Ironic parses for `root_uuid=` (and `efi_system_partition_uuid=` in UEFI mode).
  */
-function summary(command: "prepare_image" | "cache_image", r: WriteImageResult, args: PrepareImageArgs): PrepareImageResult {
+function summary(command: "prepare_image" | "cache_image", r: WriteImageResult, args: PrepareImageArgs, message?: string): PrepareImageResult {
   const how = r.compression ? `${r.compression}-compressed ${r.format}` : r.format;
   const info = (args.image_info ?? {}) as Record<string, unknown>;
   const uefi = (info.deploy_boot_mode ?? info.boot_mode) === "uefi";
   return {
-    message: `image (${how}, ${r.image_size} bytes) written to device ${r.device} in ${r.duration_s} s, ${r.checksum.algo} verified`,
+    message: message ?? `image (${how}, ${r.image_size} bytes) written to device ${r.device} in ${r.duration_s} s, ${r.checksum.algo} verified`,
     result: imageResultLine({
       command,
       imageId: String(info.id),
@@ -87,11 +98,58 @@ function summary(command: "prepare_image" | "cache_image", r: WriteImageResult, 
   };
 }
 
+/**
+ * prepare_image over a pre-staged image (IPA's "don't write image again if already cached"):
+ * only the config drive is written; the result says so (`image_cached`, bytes written).
+ */
+async function prepareOverCache(ctx: ManagerContext, req: WriteRequest, cached: CachedImage, args: PrepareImageArgs): Promise<PrepareImageResult> {
+  ctx.progress({ stage: "configdrive", device: req.device, image_cached: true });
+  const done = await writeConfigDriveOnly({
+    device: req.device, imageInfo: req.info, configdrive: req.configdrive, logger: ctx.logger, exec: ctx.exec, signal: ctx.signal,
+    insecure: ctx.config.insecure, download: ctx.config.imageDownload,
+  });
+  const drive = done.configdrive?.bytes ?? 0;
+  const r: WriteImageResult = {
+    ...cached.written,
+    bytes_downloaded: 0,
+    bytes_written: drive,
+    bytes_zeroed: 0,
+    resumes: 0,
+    duration_s: done.duration_s,
+    configdrive: done.configdrive,
+    "root uuid": done.uuids["root uuid"],
+    "efi system partition uuid": done.uuids["efi system partition uuid"],
+    partitions: done.uuids.partitions,
+  };
+  const message = `image (${cached.id}) already on device ${req.device} (pre-staged ${cached.at}, ${cached.checksum} verified then, disk unchanged); ` +
+    (done.configdrive ? `only the config drive written (${drive} bytes) in ${done.duration_s} s` : "no config drive to write");
+  ctx.logger.info({ image: cached.id, device: req.device, bytes_written: drive, event: "image_cached_reused" }, message);
+  return { ...summary("prepare_image", r, args, message), image_cached: true };
+}
+
 export const imageOperations = {
-  /** IPA `standby.prepare_image`: write the image (and config drive) to the install disk. */
-  prepare_image: async (ctx, args) => summary("prepare_image", await runWrite(ctx, args, true), args),
-  /** IPA `standby.cache_image`: the same write, without a config drive. */
-  cache_image: async (ctx, args) => summary("cache_image", await runWrite(ctx, args, false), args),
+  /** IPA `standby.prepare_image`: write the image (and config drive) to the install disk; a matching cached image is not written again. */
+  prepare_image: async (ctx, args) => {
+    const req = await writeRequest(ctx, args);
+    const cached = reusableCachedImage(ctx, req.info, req.device);
+    // Whatever happens now, the disk becomes this deploy's: nothing stays "pre-staged".
+    forgetCachedImage(ctx, "prepare_image");
+    if (cached) return prepareOverCache(ctx, req, cached, args);
+    return summary("prepare_image", await runWrite(ctx, req, true), args);
+  },
+  /** IPA `standby.cache_image`: the same write, without a config drive, remembered for a later prepare_image. */
+  cache_image: async (ctx, args) => {
+    const req = await writeRequest(ctx, args);
+    const cached = args.force === true ? null : reusableCachedImage(ctx, req.info, req.device);
+    if (cached) {
+      const message = `image (${cached.id}) already present on device ${req.device} (cached ${cached.at})`;
+      return { ...summary("cache_image", { ...cached.written, bytes_downloaded: 0, bytes_written: 0, bytes_zeroed: 0, duration_s: 0 }, args, message), image_cached: true };
+    }
+    forgetCachedImage(ctx, "cache_image of another image");
+    const written = await runWrite(ctx, req, false);
+    rememberCachedImage(ctx, req.info, req.device, written);
+    return summary("cache_image", written, args);
+  },
   /** IPA `standby.get_partition_uuids` for the install disk. */
   get_partition_uuids: async (ctx) => partitionUuids(await installDevice(ctx), ctx.exec),
   /** The deploy step: Ironic's `write_image` is `prepare_image` run as a step. */

@@ -14,3 +14,5 @@ export { DEFAULT_DOWNLOAD, type DownloadSettings } from "./source-settings.ts";
 export { partitionUuids, readPartitionTable, type PartitionUuids } from "./partition-table.ts";
 export { detectFormat, checkDeclared } from "./format-detect.ts";
 export { CONFIGDRIVE_MAX_BYTES } from "./configdrive.ts";
+export { writeConfigDriveOnly, type ConfigDriveOnlyResult } from "./configdrive-only.ts";
+export { diskFingerprint } from "./disk-fingerprint.ts";

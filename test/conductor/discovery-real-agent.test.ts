@@ -102,6 +102,10 @@ describe("discovery with the real agent", () => {
     expect(hb.provision_state).toBe("enroll");
     expect((await h!.api("PUT", `/v1/nodes/${node.uuid}/states/provision`, { target: "manage" })).status).toBe(202);
     await h!.waitFor(node.uuid, (n) => n.provision_state === "manageable", 30_000);
+    // Fast track also needs the BMC to read power on (Ironic's is_fast_track); this agent is a
+    // process the fake BMC does not know about, so the fake's power state is set to match it.
+    expect((await h!.api("PUT", `/v1/nodes/${node.uuid}/states/power`, { target: "power on" })).status).toBe(202);
+    await h!.waitFor(node.uuid, (n) => n.power_state === "power on" && !n.target_power_state, 30_000);
     expect((await h!.api("PUT", `/v1/nodes/${node.uuid}/states/provision`, { target: "inspect" })).status).toBe(202);
     const done = await h!.waitFor(node.uuid, (n) => n.provision_state === "manageable" && n.inspection_finished_at, 60_000);
     expect(done.last_error).toBeNull();

@@ -99,15 +99,16 @@ test("values Ironic accepts are stored as Ironic stores them", async () => {
   const ok = await tc.api("PATCH", `/v1/nodes/${uuid}`, [
     { op: "add", path: "/automated_clean", value: "yes" },
     { op: "add", path: "/instance_uuid", value: "5d0c1c34-7f0c-4c2d-9d7b-0a1b2c3d4e5f" },
-    { op: "add", path: "/conductor_group", value: "Rack-A.1" },
+    { op: "add", path: "/conductor_group", value: "" },
     { op: "add", path: "/description", value: "d".repeat(4096) },
     { op: "add", path: "/resource_class", value: "baremetal" },
   ]);
   expect(ok.status).toBe(200);
-  expect(ok.json).toMatchObject({ automated_clean: true, instance_uuid: "5d0c1c34-7f0c-4c2d-9d7b-0a1b2c3d4e5f", conductor_group: "rack-a.1", resource_class: "baremetal" });
-  const created = await tc.api("POST", "/v1/nodes", { driver: "fake-hardware", automated_clean: "false", conductor_group: "G1" });
+  expect(ok.json).toMatchObject({ automated_clean: true, instance_uuid: "5d0c1c34-7f0c-4c2d-9d7b-0a1b2c3d4e5f", conductor_group: "", resource_class: "baremetal" });
+  const created = await tc.api("POST", "/v1/nodes", { driver: "fake-hardware", automated_clean: "false", conductor_group: "" });
   expect(created.status).toBe(201);
-  expect(created.json).toMatchObject({ automated_clean: false, conductor_group: "g1" });
+  // A named group is lower-cased when stored: test/conductor/node-list-filters.test.ts (it needs a conductor serving it).
+  expect(created.json).toMatchObject({ automated_clean: false, conductor_group: "" });
   await tc.api("DELETE", `/v1/nodes/${created.json.uuid}`);
   await tc.api("PATCH", `/v1/nodes/${uuid}`, [{ op: "remove", path: "/instance_uuid" }, { op: "remove", path: "/automated_clean" }]);
 });

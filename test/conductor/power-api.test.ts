@@ -43,10 +43,10 @@ describe("PUT /v1/nodes/{id}/states/power", () => {
     const uuid = await node("p-run");
     const open = bmc.hold();
     try {
-      const r = await fetch(`${tc.url}/v1/nodes/p-run/states/power`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: '{"target":"power on"}' });
+      const r = await fetch(`${tc.url}/v1/nodes/${uuid}/states/power`, { method: "PUT", headers: { "Content-Type": "application/json" }, body: '{"target":"power on"}' });
       expect(r.status).toBe(202);
       expect(await r.text()).toBe("");
-      expect(r.headers.get("location")).toBe(`${tc.url}/v1/nodes/p-run/states`);
+      expect(r.headers.get("location")).toBe(`${tc.url}/v1/nodes/${uuid}/states`);
       const n = (await tc.api("GET", "/v1/nodes/p-run")).json;
       expect(n).toMatchObject({ power_state: null, target_power_state: "power on", reservation: tc.conductor.ctx.hostname });
       const busy = await tc.api("PUT", "/v1/nodes/p-run/states/power", { target: "power off" });

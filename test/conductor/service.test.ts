@@ -47,14 +47,19 @@ test("service runs the requested steps through the agent and returns to active",
   expect(n.driver_internal_info.service_steps).toBeUndefined();
 });
 
-test("refusals: before 1.87, without service_steps, from a non-active state", async () => {
+test("refusals: from a non-active state (at any version), before 1.87, without service_steps", async () => {
   const uuid = await tc.enroll("sv2", "52:54:00:5e:00:02");
   const steps = [{ interface: "deploy", step: "burnin_cpu" }];
-  expect((await tc.api("PUT", "/v1/nodes/sv2/states/provision", { target: "service", service_steps: steps }, { "X-OpenStack-Ironic-API-Version": "1.86" })).status).toBe(406);
-  let r = await tc.api("PUT", "/v1/nodes/sv2/states/provision", { target: "service", service_steps: steps }, V87);
+  // As Ironic, the version of `service` is checked once the node's state accepted the verb.
+  const v86 = { "X-OpenStack-Ironic-API-Version": "1.86" };
+  const invalid = `The requested action "service" can not be performed on node "${uuid}" while it is in state "manageable".`;
+  let r = await tc.api("PUT", "/v1/nodes/sv2/states/provision", { target: "service", service_steps: steps }, v86);
+  expect([r.status, parseIronicError(r.text)]).toEqual([400, invalid]);
+  r = await tc.api("PUT", "/v1/nodes/sv2/states/provision", { target: "service", service_steps: steps }, V87);
   expect([r.status, parseIronicError(r.text)]).toEqual([400, `The requested action "service" can not be performed on node "${uuid}" while it is in state "manageable".`]);
   await tc.api("PUT", "/v1/nodes/sv2/states/provision", { target: "adopt" });
   await tc.waitFor("sv2", (n) => n.provision_state === "active" && n.reservation === null);
+  expect((await tc.api("PUT", "/v1/nodes/sv2/states/provision", { target: "service", service_steps: steps }, v86)).status).toBe(406);
   r = await tc.api("PUT", "/v1/nodes/sv2/states/provision", { target: "service" }, V87);
   expect([r.status, parseIronicError(r.text)]).toEqual([400, '"service_steps" is required when setting target provision state to service']);
   r = await tc.api("PUT", "/v1/nodes/sv2/states/provision", { target: "deleted", service_steps: steps }, V87);

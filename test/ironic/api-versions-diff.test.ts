@@ -12,6 +12,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startTestConductor, type TestConductor } from "../conductor/helpers/harness.ts";
+import { createDiff, type Answer, type Side } from "./differential.ts";
 import { ironicMissing, startIronic, type IronicServer } from "./ironic-server.ts";
 
 const SKIP = ironicMissing();
@@ -19,7 +20,6 @@ if (SKIP) console.warn(`test/ironic api-versions-diff skipped: ${SKIP}`);
 
 let ironic: IronicServer;
 let teeth: TestConductor;
-type Side = "ironic" | "teeth";
 const uuids: Record<Side, Record<string, string>> = { ironic: {}, teeth: {} };
 const VERSIONS = ["1.1", "1.31", "1.50", "1.65", "1.82"];
 
@@ -35,39 +35,12 @@ const SAME_AS_IRONIC = {
   },
 };
 
-interface Answer {
-  status: number;
-  body: any;
-  fault: string | null;
-}
-
-async function call(side: Side, method: string, path: string, body?: unknown, version = "1.82"): Promise<Answer> {
-  const base = side === "ironic" ? ironic.url : teeth.url;
-  for (const [name, uuid] of Object.entries(uuids[side])) path = path.replaceAll(`{${name}}`, uuid);
-  const headers: Record<string, string> = { "Content-Type": "application/json" };
-  if (version) headers["X-OpenStack-Ironic-API-Version"] = version;
-  const r = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  let text = await r.text();
-  for (const [name, uuid] of Object.entries(uuids[side])) text = text.replaceAll(uuid, `<${name}>`);
-  let json: any = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {}
-  let fault: string | null = null;
-  // Ironic's controllers answer `faultstring`; its version checks (webob) `description`.
-  if (json?.error_message) {
-    const inner = JSON.parse(json.error_message);
-    fault = inner.faultstring ?? (inner.description !== undefined ? `webob: ${inner.description}` : null);
-    // Each side's maximum (1.82 / 1.89) is the one intended difference in these texts.
-    fault = fault?.replace(/, 1\.(82|89)\]/, ", <max>]") ?? null;
-  }
-  return { status: r.status, body: json, fault };
-}
-
-async function both(method: string, path: string, body?: unknown, version?: string) {
-  const [i, t] = await Promise.all([call("ironic", method, path, body, version), call("teeth", method, path, body, version)]);
-  return { ironic: i, teeth: t };
-}
+const diff = createDiff({
+  bases: () => ({ ironic: ironic.url, teeth: teeth.url }),
+  path: (side, path) => Object.entries(uuids[side]).reduce((p, [name, uuid]) => p.replaceAll(`{${name}}`, uuid), path),
+  text: (side, text) => Object.entries(uuids[side]).reduce((t, [name, uuid]) => t.replaceAll(uuid, `<${name}>`), text),
+});
+const { call, both } = diff;
 
 const keys = (o: unknown) => (o && typeof o === "object" ? Object.keys(o).sort() : o);
 
@@ -257,3 +230,61 @@ test.skipIf(!!SKIP)("version documents and unknown resources under known prefixe
   const port = await both("GET", "/v1/ports/nope");
   expect([port.ironic.status, port.ironic.fault, port.teeth.status]).toEqual([400, "Expected UUID for port_uuid: nope", 404]);
 });
+
+test.skipIf(!!SKIP)("fake deploy: a manual clean ends as Ironic's does (state, last_error)", async () => {
+  await create("av4", { deploy_interface: "fake" });
+  let r = await both("PUT", "/v1/nodes/{av4}/states/provision", { target: "manage" });
+  await waitState("av4", "manageable");
+  for (const steps of [[{ interface: "deploy", step: "erase_devices" }], [{ interface: "raid", step: "delete_configuration" }], [{ interface: "deploy", step: "nope", args: { a: 1, b: [true, null] } }], [{ interface: "deploy", step: "erase_devices" }, { interface: "bios", step: "apply_configuration", args: { settings: [{ name: "it's", value: "x" }] } }]]) {
+    r = await both("PUT", "/v1/nodes/{av4}/states/provision", { target: "clean", clean_steps: steps });
+    expect({ steps, status: [r.ironic.status, r.teeth.status], fault: r.teeth.fault }).toEqual({ steps, status: [r.ironic.status, r.ironic.status], fault: r.ironic.fault });
+    const settled: Record<string, any> = {};
+    for (const side of ["ironic", "teeth"] as const) {
+      for (let i = 0; i < 200; i++) {
+        const n = (await call(side, "GET", "/v1/nodes/{av4}")).body;
+        settled[side] = { state: n.provision_state, target: n.target_provision_state, last_error: n.last_error, clean_step: n.clean_step, maintenance: n.maintenance, fault: n.fault };
+        if (!["cleaning", "clean wait"].includes(n.provision_state)) break;
+        await Bun.sleep(50);
+      }
+    }
+    expect({ steps, teeth: settled.teeth }).toEqual({ steps, teeth: settled.ironic });
+    if (settled.ironic.state === "clean failed") {
+      r = await both("PUT", "/v1/nodes/{av4}/states/provision", { target: "manage" });
+      await waitState("av4", "manageable");
+    }
+  }
+}, 60_000);
+
+test.skipIf(!!SKIP)("deploy templates and instance traits: traits not on the node refused at the request; a fake deploy ignores template steps, as Ironic", async () => {
+  await create("av5", { deploy_interface: "fake" });
+  for (const [target, state] of [["manage", "manageable"], ["provide", "available"]] as const) {
+    await both("PUT", "/v1/nodes/{av5}/states/provision", { target });
+    await waitState("av5", state);
+  }
+  const step = { interface: "bios", step: "apply_configuration", args: { settings: [{ name: "LogicalProc", value: "Enabled" }] }, priority: 150 };
+  for (const [path, body] of [["/v1/deploy_templates", { name: "CUSTOM_GOLD", steps: [step] }], ["/v1/nodes/{av5}/traits", { traits: ["CUSTOM_GOLD", "CUSTOM_PLAIN"] }]] as const) {
+    const r = await both(path.includes("traits") ? "PUT" : "POST", path, body);
+    expect({ path, status: [r.ironic.status, r.teeth.status] }).toEqual({ path, status: [r.ironic.status, r.ironic.status] });
+  }
+  const deploy = async (traits: unknown) => {
+    await both("PATCH", "/v1/nodes/{av5}", [{ op: "add", path: "/instance_info/traits", value: traits }]);
+    const r = await both("PUT", "/v1/nodes/{av5}/states/provision", { target: "active" });
+    expect({ traits, status: r.teeth.status, fault: r.teeth.fault }).toEqual({ traits, status: r.ironic.status, fault: r.ironic.fault });
+    const settled: Record<string, any> = {};
+    for (const side of ["ironic", "teeth"] as const) {
+      for (let i = 0; i < 200; i++) {
+        const n = (await call(side, "GET", "/v1/nodes/{av5}")).body;
+        settled[side] = { state: n.provision_state, target: n.target_provision_state, last_error: n.last_error };
+        if (!["deploying", "wait call-back"].includes(n.provision_state)) break;
+        await Bun.sleep(50);
+      }
+    }
+    expect({ traits, teeth: settled.teeth }).toEqual({ traits, teeth: settled.ironic });
+  };
+  await deploy(["CUSTOM_SILVER"]);
+  await deploy("CUSTOM_GOLD");
+  await deploy(["CUSTOM_PLAIN"]);
+  await both("PUT", "/v1/nodes/{av5}/states/provision", { target: "deleted" });
+  await waitState("av5", "available");
+  await deploy(["CUSTOM_GOLD"]);
+}, 60_000);

@@ -12,6 +12,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { startTestConductor, type TestConductor } from "../conductor/helpers/harness.ts";
+import { createDiff, shape } from "./differential.ts";
 import { ironicMissing, startIronic, type IronicServer } from "./ironic-server.ts";
 
 const SKIP = ironicMissing();
@@ -21,42 +22,10 @@ let ironic: IronicServer;
 let teeth: TestConductor;
 const uuids: Record<string, string> = {};
 
-interface Answer {
-  status: number;
-  location: string | null;
-  body: any;
-  /** faultstring of an error body, with the node's UUID replaced by <uuid>. */
-  fault: string | null;
-}
-
-async function call(side: "ironic" | "teeth", method: string, path: string, body?: unknown, version = "1.82"): Promise<Answer> {
-  const base = side === "ironic" ? ironic.url : teeth.url;
-  const r = await fetch(base + path, {
-    method,
-    headers: { "X-OpenStack-Ironic-API-Version": version, "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = (await r.text()).replaceAll(uuids[side] ?? "\0", "<uuid>");
-  let json: any = null;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {}
-  let fault: string | null = null;
-  if (json?.error_message) fault = JSON.parse(json.error_message).faultstring ?? null;
-  return { status: r.status, location: r.headers.get("location")?.replace(base, "BASE") ?? null, body: json, fault };
-}
-
-async function both(method: string, path: string, body?: unknown, version?: string): Promise<{ ironic: Answer; teeth: Answer }> {
-  return { ironic: await call("ironic", method, path, body, version), teeth: await call("teeth", method, path, body, version) };
-}
-
-/** A value's JSON shape: its keys (recursively) and leaf types. */
-function shape(v: unknown): unknown {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return v.length ? [shape(v[0])] : [];
-  if (typeof v === "object") return Object.fromEntries(Object.entries(v as object).map(([k, x]) => [k, shape(x)]));
-  return typeof v;
-}
+const { call, both } = createDiff({
+  bases: () => ({ ironic: ironic.url, teeth: teeth.url }),
+  text: (side, text) => text.replaceAll(uuids[side] ?? "\0", "<uuid>"),
+});
 
 async function settled(name: string) {
   for (const side of ["ironic", "teeth"] as const) {

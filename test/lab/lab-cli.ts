@@ -1,7 +1,8 @@
 /**
  * @module test/lab/lab-cli
- * `make lab-up` / `make lab-down`: `bun test/lab/lab-cli.ts up [--servers N] [--name lab-x]`
- * brings the rack up and prints what it started and where the logs are; `down [--name lab-x]`
+ * `make lab-up` / `make lab-down`: `bun test/lab/lab-cli.ts up [--servers N] [--name lab-x]
+ * [--discovery]` brings the rack up and prints what it started and where the logs are
+ * (`--discovery`: the conductor enrolls servers nobody enrolled, see README.md); `down [--name lab-x]`
  * removes it (also after a crash, and when there is nothing to remove); `status` prints the
  * state file. The only place that reads argv. A lab that cannot run says why and exits 1.
  */
@@ -31,15 +32,24 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { servers: { type: "string" }, name: { type: "string" }, memory: { type: "string" } },
+    options: { servers: { type: "string" }, name: { type: "string" }, memory: { type: "string" }, discovery: { type: "boolean" } },
   });
   const name = values.name ?? "lab-rack";
   switch (positionals[0]) {
     case "up": {
       const servers = Number(values.servers ?? 2);
       if (!Number.isInteger(servers) || servers < 1 || servers > 8) throw new Error(`--servers must be 1..8, got ${values.servers}`);
-      const s = await startLab({ name, servers, memoryMiB: values.memory ? Number(values.memory) : undefined });
+      const discovery = values.discovery ? { discovery: { enabled: true, driver: "ipmi" } } : undefined;
+      const s = await startLab({ name, servers, memoryMiB: values.memory ? Number(values.memory) : undefined, conductorConfig: discovery });
       console.log(describe(s));
+      if (discovery) {
+        const v = s.servers[0]!;
+        console.log(
+          `discovery on: nothing is enrolled; power a server on at its BMC and it enrolls itself, e.g.\n` +
+            `  IPMI_PASSWORD=$(cat ${v.bmc.passwordFile}) ip netns exec ${s.netns} ipmitool -I lanplus -C 3 -H ${v.bmc.address} -p ${v.bmc.port} -U ${v.bmc.user} -E chassis power on\n` +
+            `  ip netns exec ${s.netns} ${s.binary} node list --discovered --url ${s.conductor.url} --token-file ${s.conductor.tokenFile}`,
+        );
+      }
       return 0;
     }
     case "down": {
@@ -56,7 +66,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      console.error("usage: bun test/lab/lab-cli.ts up [--servers N] [--memory MiB] [--name lab-x] | down [--name lab-x] | status");
+      console.error("usage: bun test/lab/lab-cli.ts up [--servers N] [--memory MiB] [--name lab-x] [--discovery] | down [--name lab-x] | status");
       return 2;
   }
 }

@@ -5,8 +5,10 @@
  * `full` mode (its own dnsmasq hands out addresses on the bridge). Cleaning erases metadata
  * (priority 99) and runs `erase_devices_express` (95: NVMe format, i.e. the drive's secure
  * erase, where possible, metadata elsewhere) instead of `erase_devices`, which would shred
- * the virtio disk for minutes under software emulation. Extra settings (tests' timeouts)
- * are merged over these.
+ * the virtio disk for minutes under software emulation. `fastTrack` turns on Ironic's fast
+ * track (`agent.fast_track`: after cleaning a server waits in `available` powered on with its
+ * agent, and a deploy uses it); off by default, as the end-to-end test and the demo expect a
+ * power cycle. Extra settings (tests' timeouts) are merged over these.
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
@@ -36,7 +38,7 @@ function merge(base: Json, over: Json): Json {
  * @example
  * const c = writeConductorConfig({ labDir, subnet: 81, bridge: "lab-br0", kernel, initramfs });
  */
-export function writeConductorConfig(o: { labDir: string; subnet: number; bridge: string; kernel: string; initramfs: string; extra?: Json }): LabConductorPlan {
+export function writeConductorConfig(o: { labDir: string; subnet: number; bridge: string; kernel: string; initramfs: string; fastTrack?: boolean; extra?: Json }): LabConductorPlan {
   const address = `10.${o.subnet}.0.1`;
   const listen = `${address}:6385`;
   const url = `http://${listen}`;
@@ -52,7 +54,7 @@ export function writeConductorConfig(o: { labDir: string; subnet: number; bridge
       log_level: "debug",
       auth: { token },
       enabled_drivers: ["ipmi"],
-      agent: { poll_interval_s: 1 },
+      agent: { poll_interval_s: 1, fast_track: o.fastTrack ?? false },
       cleaning: { erase_devices_priority: 0, erase_devices_metadata_priority: 99, step_priority_override: { "deploy.erase_devices_express": 95 } },
       boot: {
         mode: "full",

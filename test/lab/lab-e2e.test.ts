@@ -12,13 +12,12 @@
  * `TEETH_LAB_OS_IMAGE=none` deploys a GPT test image instead, whose bytes on the disk are
  * compared after power-off.
  *
- * Faults (`TEETH_LAB_FAULTS=1`, +10-15 minutes, so not in a plain `make test`): the image server
- * stops mid-deploy, the BMC freezes mid-deploy, the conductor is SIGKILLed mid-deploy and
- * restarted. Phase times are printed, never asserted. Skipped, saying why, when the machine
+ * Faults (`lab-faults.ts`, in a plain `make test`; `TEETH_LAB_FAULTS=0` skips them): the image
+ * server stops mid-deploy, the BMC freezes mid-deploy, the conductor is SIGKILLed mid-deploy
+ * and restarted, each ending in an asserted state. Phase times are printed, never asserted. Skipped, saying why, when the machine
  * cannot run the lab (not root, no /dev/net/tun, no RAM disk...).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createHash } from "node:crypto";
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildOsImage, ZST } from "../os-image/ensure-os-image.ts";
@@ -28,11 +27,12 @@ import { REPO, startLab, stopLab, type LabState } from "./lab.ts";
 import { labNamespaces } from "./netns.ts";
 import { formatPhases, OS_MARKER, phaseTimes } from "./phase-times.ts";
 import { preflight } from "./preflight.ts";
-import { runFaults } from "./lab-faults.ts";
+import { runFaults, sha256Prefix } from "./lab-faults.ts";
 
 const MINUTES = 60_000;
-const NAME = "lab-e2e";
-const FAULTS = process.env.TEETH_LAB_FAULTS === "1";
+// TEETH_LAB_E2E_NAME=lab-x: another namespace, beside a lab-e2e someone else runs on this machine.
+const NAME = process.env.TEETH_LAB_E2E_NAME ?? "lab-e2e";
+const FAULTS = process.env.TEETH_LAB_FAULTS !== "0";
 
 const isRoot = process.getuid?.() === 0;
 // The deployed OS by default (`make os-image`'s, built on demand and cached): its marker on the
@@ -58,20 +58,6 @@ function makeTestImage(dir: string): { raw: string; name: string } {
   sh(`truncate -s 768M ${raw} && sgdisk -n 1:2048:0 -t 1:8300 -c 1:teeth-e2e-root ${raw} >/dev/null && head -c 200M /dev/urandom | dd of=${raw} bs=1M seek=8 conv=notrunc status=none`);
   sh(`zstd -q -T0 -3 -f ${raw} -o ${join(dir, "test-os.raw.zst")}`);
   return { raw, name: "test-os.raw.zst" };
-}
-
-function sha256Prefix(path: string, bytes: number): string {
-  const h = createHash("sha256");
-  const fd = openSync(path, "r");
-  const buf = Buffer.alloc(4 << 20);
-  for (let off = 0; off < bytes; ) {
-    const n = readSync(fd, buf, 0, Math.min(buf.length, bytes - off), off);
-    if (n <= 0) break;
-    h.update(buf.subarray(0, n));
-    off += n;
-  }
-  closeSync(fd);
-  return h.digest("hex");
 }
 
 function readAt(path: string, offset: number, length: number): Buffer {
@@ -183,6 +169,6 @@ describe.skipIf(skip !== null)("the virtual rack, end to end", () => {
   }, 20 * MINUTES);
 
   test.skipIf(!FAULTS)("faults mid-deploy: image server gone, BMC frozen, conductor SIGKILLed: each ends cleanly", async () => {
-    await runFaults({ lab, api, uuids, image: image.raw ?? join(lab.conductor.dataDir, "images", image.name), imageName: image.name });
+    await runFaults({ lab, api, uuids, image: join(lab.conductor.dataDir, "images", image.name), imageName: image.name, raw: image.raw });
   }, 45 * MINUTES);
 });

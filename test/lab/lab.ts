@@ -31,6 +31,8 @@ export interface LabOptions {
   binary?: string;
   kernel?: string;
   initramfs?: string;
+  /** `agent.fast_track` in the conductor's config (default off). */
+  fastTrack?: boolean;
   /** Merged over the conductor's lab config (e.g. shorter timeouts in tests). */
   conductorConfig?: Record<string, unknown>;
 }
@@ -92,7 +94,7 @@ export async function startLab(o: LabOptions = {}): Promise<LabState> {
     dir,
     startedAt: new Date().toISOString(),
     binary,
-    conductor: { ...writeConductorConfig({ labDir: dir, subnet, bridge: net.bridge, kernel, initramfs, extra: o.conductorConfig }), pid: 0 },
+    conductor: { ...writeConductorConfig({ labDir: dir, subnet, bridge: net.bridge, kernel, initramfs, fastTrack: o.fastTrack, extra: o.conductorConfig }), pid: 0 },
     servers: [],
   };
   const save = () => writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));

@@ -11,7 +11,7 @@ import { conductorError } from "../../errors.ts";
 import type { ConductorContext } from "../../orchestration/context.ts";
 import type { NodeRecord } from "../../store/node-record.ts";
 import type { AllocationRecord } from "../../store/resource-stores.ts";
-import { nodeTraits } from "./traits-field.ts";
+import { nodeTraits } from "../../store/node-traits.ts";
 
 function rc(node: NodeRecord): string | null {
   return (node.attrs.resource_class as string | undefined) ?? null;

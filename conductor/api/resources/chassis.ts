@@ -81,7 +81,7 @@ export function createChassisRoutes(ctx: ConductorContext): Hono<ApiEnv> {
   const nodes = (detail: boolean) => (c: Context<ApiEnv>) => {
     const ch = find(c.req.param("id")!);
     const p = readList(c, { sortKeys: ["uuid", "name", "provision_state", "created_at", "updated_at"], unsortable: [], defaultFields: LIST_FIELDS }, detail);
-    const rows = ctx.store.nodes.list({ chassis_uuid: ch.uuid, limit: p.limit, marker: p.marker, sort_key: p.sort_key as "uuid", sort_dir: p.sort_dir });
+    const rows = ctx.store.nodes.list({ chassis_uuid: ch.uuid, parent_node: null, limit: p.limit, marker: p.marker, sort_key: p.sort_key as "uuid", sort_dir: p.sort_dir });
     const base = baseUrl(c);
     return c.json(page(c, "nodes", rows.map((n) => nodeView(n, base, p.fields, ctx.hostname)), p.limit, rows.at(-1)?.uuid));
   };

@@ -22,7 +22,7 @@ export function createConductorRoutes(ctx: ConductorContext): Hono<ApiEnv> {
     created_at: isoTime(startedAt),
     updated_at: isoTime(Date.now()),
     hostname: ctx.hostname,
-    conductor_group: "",
+    conductor_group: ctx.config.conductor_group,
     drivers: ctx.drivers.names(),
     links: links(base, `conductors/${ctx.hostname}`),
     alive: true,

@@ -1,12 +1,10 @@
 /**
  * @module conductor/api/resources/traits-field
  * Ironic's trait names (`TRAITS_SCHEMA`: `CUSTOM_[A-Z0-9_]+` or one of os-traits' standard
- * names) and where a node's traits are read from, kept in one place so the node-traits
- * sub-resource can take it over.
+ * names).
  */
 import { z } from "zod";
 import { shown, STANDALONE } from "../../../protocol/ironic-fields.ts";
-import type { NodeRecord } from "../../store/node-record.ts";
 
 const CUSTOM = /^CUSTOM_[A-Z0-9_]+$/;
 /** os-traits' standard names are upper-case words joined by `_` (HW_CPU_X86_AVX2, COMPUTE_...). */
@@ -24,12 +22,4 @@ export function traitField(field: string) {
     const p = traitProblem(v);
     if (p) ctx.addIssue({ code: "custom", message: `Invalid ${field}: ${p}`, params: STANDALONE });
   }) as unknown as z.ZodType<string>;
-}
-
-/** A node's traits (stored under `attrs.traits` until the node-traits sub-resource lands). */
-export function nodeTraits(node: NodeRecord): string[] {
-  const t = (node.attrs as { traits?: unknown }).traits;
-  if (Array.isArray(t)) return t.filter((x): x is string => typeof x === "string");
-  if (t && typeof t === "object" && Array.isArray((t as { traits?: unknown }).traits)) return (t as { traits: string[] }).traits;
-  return [];
 }

@@ -21,8 +21,21 @@ export interface StandInOptions {
   failSteps?: Record<string, string>;
   /** Clean steps (by name) that stay RUNNING for this many polls before they end. */
   slowSteps?: Record<string, number>;
+  /**
+   * `standby.kexec_boot`: "boot" answers SUCCEEDED and then goes silent (the deployed OS replaced
+   * the RAM disk); "stay" answers SUCCEEDED and keeps running (kexec -e did not happen);
+   * "vanish" goes silent without answering (the answer lost); { fail } answers FAILED with that
+   * type and details (a refusal). Default: "stay".
+   */
+  kexec?: "boot" | "stay" | "vanish" | { fail: { type: string; details: string } };
   /** Look up again when a heartbeat is refused (400/404), as a torn-down ramdisk would. Default true. */
   relookupOnReject?: boolean;
+  /** Number of polls standby.cache_image stays RUNNING (default 2). */
+  cacheImagePolls?: number;
+  /** Fail standby.cache_image with this message (after its polls). */
+  failCacheImage?: string;
+  /** Instead: standby.cache_image ends this long after it started, polled or not (an agent writing on its own). */
+  cacheImageMs?: number;
 }
 
 export interface AgentStepDef {
@@ -45,6 +58,10 @@ export interface StandInAgent {
   readonly boots: number;
   /** Simulates a reboot: forgets token and command results, listens on a new port, looks up again. */
   reboot(): void;
+  /** While true the agent sends no heartbeat and no lookup (it still answers commands). */
+  paused: boolean;
+  /** The checksum (`algo:value`) of the image cache_image left, as the real agent remembers it; null after a reboot or a write. */
+  readonly cached: string | null;
   stop(): void;
 }
 
@@ -69,7 +86,15 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
   let boots = 1;
   const commands: { name: string; params: Record<string, unknown> }[] = [];
   const heartbeats: { status: number }[] = [];
-  let running: { r: CommandResult; polls: number; fail?: string; kind: string; step: string } | null = null;
+  let running: { r: CommandResult; polls: number; fail?: string; kind: string; step: string; checksum?: string } | null = null;
+  let cached: string | null = null;
+  const finishCache = (job: NonNullable<typeof running>) => {
+    job.r.command_status = "SUCCEEDED";
+    job.r.command_result = { device: "/dev/vda", bytes_written: 4096, message: "image cached" };
+    cached = job.checksum ?? null;
+    if (running === job) running = null;
+  };
+  const sumOf = (info: any) => (info?.os_hash_algo ? `${info.os_hash_algo}:${info.os_hash_value}` : `checksum:${info?.checksum}`);
 
   const step = (r: CommandResult, kind: string, stepName: string) => {
     r.command_status = "SUCCEEDED";
@@ -91,7 +116,8 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
               running.r.command_status = "FAILED";
               running.r.command_error = { type: "ImageChecksumError", code: 500, message: "Command execution failed", details: running.fail };
               running.r.command_result = null;
-            } else step(running.r, running.kind, running.step);
+            } else if (running.kind === "cache") finishCache(running);
+            else step(running.r, running.kind, running.step);
             running = null;
           } else if (running.step === "write_image") {
             const total = 1000 * (o.writeImagePolls ?? 3);
@@ -105,6 +131,10 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
       const body = (await req.json()) as { name: string; params: Record<string, unknown> };
       commands.push(body);
       const [ext, cmd] = body.name.split(".");
+      if (body.name === "standby.kexec_boot" && o.kexec === "vanish") {
+        state.stop();
+        return new Promise<Response>(() => {});
+      }
       const r: CommandResult = { id: randomUUID(), command_name: cmd!, command_status: "SUCCEEDED", command_error: null, command_result: null };
       results.push(r);
       const hwm = { generic_hardware_manager: "1.2" };
@@ -133,17 +163,34 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
         r.command_status = "FAILED";
         r.command_error = { type: "CommandExecutionError", code: 500, message: "Command execution failed", details: failure };
       } else if (cmd === "execute_clean_step") {
+        if (String((body.params.step as { step: string }).step).startsWith("erase_")) cached = null;
         step(r, "clean", String((body.params.step as { step: string }).step));
       } else if (cmd === "execute_service_step") {
         step(r, "service", String((body.params.step as { step: string }).step));
       } else if (cmd === "execute_deploy_step") {
         const s = body.params.step as { step: string };
-        if (s.step === "write_image") {
+        if (s.step === "write_image" && cached !== null && cached === sumOf((s as any).args?.image_info)) {
+          // As the real agent: the cached image is reused, only the config drive written.
+          cached = null;
+          r.command_result = { deploy_result: { message: "image already on device; only the config drive written", bytes_written: 512, image_cached: true }, deploy_step: s };
+        } else if (s.step === "write_image") {
+          cached = null;
           r.command_status = "RUNNING";
           running = { r, polls: o.writeImagePolls ?? 3, fail: o.failWriteImage, kind: "deploy", step: "write_image" };
         } else step(r, "deploy", s.step);
       } else if (body.name === "poll.get_hardware_info") {
         r.command_result = INVENTORY(o.macs);
+      } else if (body.name === "standby.kexec_boot" && typeof o.kexec === "object") {
+        r.command_status = "FAILED";
+        r.command_error = { type: o.kexec.fail.type, code: 409, message: "Command execution failed", details: o.kexec.fail.details };
+      } else if (body.name === "standby.kexec_boot") {
+        r.command_result = { result: "kexec_boot: kernel /boot/vmlinuz on /dev/vda3 loaded from grub /boot/grub/grub.cfg on /dev/vda3; booting it" };
+        if (o.kexec === "boot") setTimeout(() => state.stop(), 50);
+      } else if (body.name === "standby.cache_image") {
+        r.command_status = "RUNNING";
+        const job = { r, polls: o.cacheImageMs ? Infinity : (o.cacheImagePolls ?? 2), kind: "cache", step: "cache_image", checksum: sumOf(body.params.image_info), fail: o.failCacheImage };
+        running = job;
+        if (o.cacheImageMs) setTimeout(() => running === job && finishCache(job), o.cacheImageMs);
       } else if (ext === "standby") {
         r.command_result = { result: `${cmd}: done` };
       }
@@ -165,10 +212,15 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
     get boots() {
       return boots;
     },
+    paused: false,
+    get cached() {
+      return cached;
+    },
     reboot() {
       server.stop(true);
       results = [];
       running = null;
+      cached = null;
       state.token = null;
       boots++;
       server = serve();
@@ -181,7 +233,7 @@ export async function startStandInAgent(o: StandInOptions): Promise<StandInAgent
   const headers = { "X-OpenStack-Ironic-API-Version": "1.68", "Content-Type": "application/json" };
   let busy = false;
   const tick = async () => {
-    if (busy) return;
+    if (busy || state.paused) return;
     busy = true;
     try {
       if (!state.token) {
