@@ -40,9 +40,19 @@ describe("deployWindow", () => {
     expect(w).toEqual({ markerAt: 130.25, marker: "TEETH-OS-BOOTED image=teeth-os-1 root=/dev/vda3 boot=bios kernel=6.1", posts: 2, bytesWritten: 1024 });
   });
 
-  test("OVMF: one POST per line with the screen-mode sequence; no marker yet reads as null", () => {
+  test("OVMF: one POST per boot entry started, not per entry tried; no marker yet reads as null", () => {
     const log = join(dir, "uefi.log");
-    writeFileSync(log, `1.0 \x1b[=3h\x1b[=3h\x1b[=3hBdsDxe: loading Boot0001\n2.0 BdsDxe: starting Boot0001\n3.0 \x1b[=3hBdsDxe: failed to load Boot0002\n4.0 TEETH-OS-BOO`);
+    writeFileSync(
+      log,
+      [
+        '1.0 \x1b[=3h\x1b[=3hBdsDxe: failed to load Boot0001 "UEFI QEMU DVD-ROM" from PciRoot(0x0): Not Found',
+        '1.1 BdsDxe: loading Boot0002 "UEFI PXEv4 (MAC:525400870001)" from PciRoot(0x0)/Pci(0x3,0x0)',
+        '1.2 BdsDxe: starting Boot0002 "UEFI PXEv4 (MAC:525400870001)" from PciRoot(0x0)/Pci(0x3,0x0)',
+        '9.0 \x1b[=3hBdsDxe: loading Boot0003 "UEFI Misc Device" from PciRoot(0x0)/Pci(0x4,0x0)',
+        '9.1 BdsDxe: starting Boot0003 "UEFI Misc Device" from PciRoot(0x0)/Pci(0x4,0x0)',
+        "12.0 TEETH-OS-BOO",
+      ].join("\n"),
+    );
     expect(deployWindow(readLinesFrom(log, 0), "uefi")).toEqual({ markerAt: null, marker: null, posts: 2, bytesWritten: null });
   });
 

@@ -14,13 +14,13 @@ export type Firmware = "bios" | "uefi";
 
 /**
  * One line per POST. SeaBIOS prints its version banner first thing. OVMF prints no banner on
- * the serial console, but its terminal driver starts every boot by setting the screen mode,
- * `ESC [=3h` (sent more than once, on the one line before its first `BdsDxe:` line); the
- * Linux kernel, GRUB, iPXE and the agent never send it.
+ * the serial console; its boot manager prints one `BdsDxe: starting Boot####` for the entry
+ * it boots (PXE or disk; entries it fails to load print `failed to load` instead), as the lab's
+ * kexec test counts it too (`test/lab/lab-kexec.test.ts`).
  */
 export const FIRMWARE_BANNER: Readonly<Record<Firmware, RegExp>> = {
   bios: /SeaBIOS \(version/,
-  uefi: /\x1b\[=3h/,
+  uefi: /BdsDxe: starting Boot/,
 };
 
 export interface SerialLine {
