@@ -9,7 +9,7 @@ DEBS := util-linux fdisk gdisk nvme-cli hdparm e2fsprogs dosfstools parted opens
         ironic-api ironic-conductor python3-ironicclient python3-openstacksdk openipmi dnsmasq-base ovmf ipxe mtools cpio kexec-tools \
         golang-go golang-github-gophercloud-gophercloud-dev
 
-.PHONY: all deps npm-deps debs build test demo demo-host lab-up lab-down bench-image bench-conductor bench-agent typecheck clean plugins ramdisk os-image
+.PHONY: all deps npm-deps debs build test demo demo-host lab-up lab-down bench-image bench-conductor bench-agent bench-deploy typecheck clean plugins ramdisk os-image
 
 all: build
 
@@ -93,6 +93,11 @@ bench-conductor: deps build
 
 bench-agent: deps build
 	$(BUN) bench/agent-startup/run.ts
+
+# Deploy time in the lab (issue 14): classic, fast track, + kexec, pre-staged + kexec; deploy
+# call -> OS marker, firmware POSTs, bytes written. RUNS=3 FIRMWARE=bios|uefi CASES=1,2,3,4.
+bench-deploy: deps build ramdisk os-image
+	$(BUN) bench/lab-deploy/run.ts --runs $(or $(RUNS),3) --firmware $(or $(FIRMWARE),bios) --cases $(or $(CASES),1,2,3,4)
 
 clean:
 	rm -rf dist build .bench

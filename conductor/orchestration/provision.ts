@@ -215,7 +215,8 @@ export function requestProvision(ctx: ConductorContext, ident: string, body: Pro
   try {
     switch (verb) {
       case "manage":
-        moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: S.MANAGEABLE, last_error: null } });
+        // Only enroll goes through verifying; from elsewhere manageable is reached at once, a stable state with no target (Ironic).
+        moved = ctx.move(node.uuid, { from, to, reason, fields: { target_provision_state: to === S.VERIFYING ? S.MANAGEABLE : null, last_error: null } });
         if (to === S.VERIFYING) bg = (n) => verify(ctx, n);
         break;
       case "provide":

@@ -104,6 +104,16 @@ describe("life cycle with a stand-in agent", () => {
     expect(n.last_error).toContain("not supported");
   }, 20_000);
 
+  test("manage from available is immediate: manageable with no target state left behind", async () => {
+    await tc.enroll("n6", "52:54:00:00:05:01");
+    expect((await tc.api("PATCH", "/v1/nodes/n6", [{ op: "replace", path: "/deploy_interface", value: "fake" }])).status).toBe(200);
+    expect((await tc.api("PUT", "/v1/nodes/n6/states/provision", { target: "provide" })).status).toBe(202);
+    await tc.waitFor("n6", (x) => x.provision_state === "available" && x.target_provision_state === null);
+    expect((await tc.api("PUT", "/v1/nodes/n6/states/provision", { target: "manage" })).status).toBe(202);
+    const n = (await tc.api("GET", "/v1/nodes/n6")).json;
+    expect([n.provision_state, n.target_provision_state]).toEqual(["manageable", null]);
+  });
+
   test("abort, invalid verbs and locks", async () => {
     await tc.enroll("n4", "52:54:00:00:03:01");
     await tc.api("PUT", "/v1/nodes/n4/states/provision", { target: "inspect" });

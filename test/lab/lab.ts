@@ -115,6 +115,27 @@ export async function startLab(o: LabOptions = {}): Promise<LabState> {
   return state;
 }
 
+/**
+ * Restarts the lab's conductor with another configuration (`conductorConfig` merged over the
+ * lab's, as in `startLab`), keeping its data: the same nodes, in the same states. Used by the
+ * deploy benchmark to switch fast track on between cases. A new operator token is written:
+ * make a new `labApi` after it.
+ * @example
+ * lab = await restartConductor(lab.dir, { agent: { fast_track: true } });
+ */
+export async function restartConductor(dir: string, conductorConfig: Record<string, unknown> = {}): Promise<LabState> {
+  const state = readLabState(dir);
+  if (!state) throw new Error(`no lab in ${dir}`);
+  const old = JSON.parse(readFileSync(state.conductor.configFile, "utf8")) as { boot: { kernel: string; initramfs: string } };
+  if (ours(state.conductor.pid, state.conductor.configFile)) await killAndWait(state.conductor.pid, 10_000);
+  const subnet = Number(state.conductor.listen.split(".")[1]);
+  state.conductor = { ...writeConductorConfig({ labDir: dir, subnet, bridge: state.bridge, kernel: old.boot.kernel, initramfs: old.boot.initramfs, extra: conductorConfig }), pid: 0 };
+  writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
+  state.conductor.pid = await startConductor(state.conductor, { netns: state.netns, binary: state.binary, cwd: dir });
+  writeFileSync(stateFile(dir), JSON.stringify(state, null, 2));
+  return state;
+}
+
 /** True when `pid` runs and its command line contains `needle` (a pid reused after a crash is not ours). */
 function ours(pid: number, needle: string): boolean {
   try {
