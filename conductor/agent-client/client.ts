@@ -33,8 +33,11 @@ export interface AgentClientOptions {
 export interface AgentClient {
   /** Sends `<extension>.<command>`; with `wait`, the agent answers when the command ends. */
   execute(node: AgentTarget, name: string, params: Record<string, unknown>, options?: { wait?: boolean }): Promise<CommandResult>;
-  /** All command results the agent holds, oldest first. */
-  listCommands(node: AgentTarget): Promise<CommandResult[]>;
+  /**
+   * All command results the agent holds, oldest first. `timeoutS` bounds this one request
+   * (a liveness probe wants seconds, not the command timeout: a gone agent's address is silent).
+   */
+  listCommands(node: AgentTarget, opts?: { timeoutS?: number }): Promise<CommandResult[]>;
 }
 
 class ConnectionFailure extends Error {}
@@ -145,10 +148,10 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     return json;
   }
 
-  async function listCommands(node: AgentTarget): Promise<CommandResult[]> {
+  async function listCommands(node: AgentTarget, opts: { timeoutS?: number } = {}): Promise<CommandResult[]> {
     const url = urlFor(node, {});
     try {
-      return CommandListSchema.parse(await request(node, "GET", url)).commands;
+      return CommandListSchema.parse(await request(node, "GET", url, undefined, opts.timeoutS)).commands;
     } catch (e) {
       if (e instanceof ConnectionFailure) throw conductorError("AGENT_UNREACHABLE", { url: redactUrl(url), reason: e.message });
       throw e;

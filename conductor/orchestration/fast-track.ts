@@ -56,8 +56,9 @@ export async function fastTrackVerdict(ctx: ConductorContext, node: NodeRecord, 
   }
   // The guard Ironic leaves as a TODO: the agent must answer now, or the run would start
   // against nobody and fail; booting a fresh RAM disk instead is what the operator wants.
+  // Bounded well below the command timeout: a dead agent's address is usually silent.
   try {
-    await ctx.agent.listCommands(node);
+    await ctx.agent.listCommands(node, { timeoutS: Math.min(10, ctx.config.agent.command_timeout_s) });
   } catch (e) {
     return { live: false, reason: `its agent did not answer (${(e as Error).message})`, hadAgent: true };
   }

@@ -17,14 +17,24 @@ function describe(r: CommandResult): string {
   return e ? `${e.type ?? "error"}: ${e.details ?? e.message ?? "no details"}` : `status ${r.command_status}`;
 }
 
-/** True once the agent no longer answers (its RAM disk is gone). */
+/** How long one liveness probe waits: the address of an agent that kexec'd is silent, not refusing. */
+const PROBE_TIMEOUT_S = 3;
+
+/**
+ * True once the agent no longer answers (its RAM disk is gone): two probes in a row without an
+ * answer, so one slow answer on a loaded host is not taken for a kexec.
+ */
 async function agentGone(ctx: ConductorContext, node: NodeRecord, withinS: number): Promise<boolean> {
   const end = Date.now() + withinS * 1000;
+  let missed = 0;
   for (;;) {
     try {
-      await ctx.agent.listCommands(node);
+      await ctx.agent.listCommands(node, { timeoutS: PROBE_TIMEOUT_S });
+      missed = 0;
     } catch {
-      return true;
+      if (++missed >= 2) return true;
+      await Bun.sleep(250); // confirm at once, even at the deadline
+      continue;
     }
     if (Date.now() >= end) return false;
     await Bun.sleep(1000);
