@@ -2,6 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { createSilentLogger } from "../../common/logger.ts";
 import { fakeDisk, type FakePartition } from "../../machine/kexec/testing/fake-disk.ts";
 import { createCommandRunner } from "../commands/command-runner.ts";
+import { mapMemory } from "../../hardware-managers/contract/testing.ts";
+import { forgetCachedImage } from "../../hardware-managers/generic/image-cache.ts";
 import type { PowerControl } from "../power/power-control.ts";
 import type { AgentServices } from "./services.ts";
 import { createStandbyExtension } from "./standby.ts";
@@ -20,9 +22,17 @@ function agentOn(parts: FakePartition[], o: Parameters<typeof fakeDisk>[1] = {})
     downInterfaces: async () => {},
   };
   const logger = createSilentLogger();
+  const memory = mapMemory();
+  const ctx = { exec: disk.exec, fs: disk.fs, logger, memory };
+  // cache_image as the generic manager leaves it in the agent's memory; prepare_image of another image forgets it.
+  const image = (op: string) => {
+    if (op === "cache_image") memory.set("generic.cached_image", { id: "os.raw", checksum: "sha256:ab", device: "/dev/vda", fingerprint: "f", at: `${Date.now()}` });
+    if (op === "prepare_image") forgetCachedImage(ctx as never, "writing another image");
+    return { result: `${op} done`, manager: "generic" };
+  };
   const services = {
-    registry: { dispatch: async (op: string) => (op === "get_os_install_device" ? { result: "/dev/vda", manager: "generic" } : { result: null, manager: "generic" }) },
-    managerContext: () => ({ exec: disk.exec, fs: disk.fs, logger }),
+    registry: { dispatch: async (op: string) => (op === "get_os_install_device" ? { result: "/dev/vda", manager: "generic" } : image(op)) },
+    managerContext: () => ctx,
     power,
     exec: disk.exec,
     logger,
@@ -64,5 +74,23 @@ describe("standby.kexec_boot", () => {
     await Bun.sleep(1300);
     expect([...sb.powered, ...load.powered]).toEqual([]);
     await expect(load.runner.execute("standby.kexec_boot", { image_type: "floppy" })).rejects.toThrow(/image_type/);
+  });
+
+  test("a pre-staged image's kernel is loaded with cache_image; its deploy only jumps, another image's deploy loads again", async () => {
+    const { runner, disk, powered } = agentOn([ROOT]);
+    const loads = () => disk.calls.filter((c) => c[0] === "kexec" && c[1] === "-l").length;
+    expect((await (await runner.execute("standby.cache_image", { image_info: { id: "os.raw" } })).wait()).command_status).toBe("SUCCEEDED");
+    expect(loads()).toBe(1);
+    const r = await (await runner.execute("standby.kexec_boot", {})).wait();
+    expect(r.command_result).toMatchObject({ preloaded: true, kernel: "/boot/vmlinuz on /dev/vda1" });
+    expect(loads()).toBe(1);
+    await Bun.sleep(1300);
+    expect(powered).toEqual(["kexec"]);
+    // Another image written after the cache: the preloaded kernel is not the disk's any more.
+    await (await runner.execute("standby.cache_image", { image_info: { id: "os.raw" } })).wait();
+    await (await runner.execute("standby.prepare_image", { image_info: { id: "other.raw" } })).wait();
+    const again = await (await runner.execute("standby.kexec_boot", {})).wait();
+    expect(again.command_result).not.toHaveProperty("preloaded");
+    expect(loads()).toBe(3);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { defineCommand, defineExtension, type Extension } from "../commands/extension.ts";
-import { createKexecBootCommand } from "./kexec-boot.ts";
+import { createKexecBootCommand, preloadCachedOs } from "./kexec-boot.ts";
 import { NoParams } from "./no-params.ts";
 import type { AgentServices } from "./services.ts";
 
@@ -28,7 +28,17 @@ export function createStandbyExtension(services: AgentServices): Extension {
     });
   return defineExtension("standby", {
     prepare_image: dispatch("prepare_image"),
-    cache_image: dispatch("cache_image"),
+    // A pre-staged image's kernel is loaded for kexec as part of the cache (off the deploy's path).
+    cache_image: defineCommand({
+      async: true,
+      params: ImageParams,
+      async run(params, command) {
+        const ctx = services.managerContext(command);
+        const result = (await services.registry.dispatch("cache_image", ctx, params)).result;
+        await preloadCachedOs(services, ctx);
+        return result;
+      },
+    }),
     power_off: defineCommand({
       async: true,
       params: NoParams,

@@ -53,6 +53,16 @@ export function rememberCachedImage(ctx: ManagerContext, info: ImageInfo, device
   ctx.logger.info({ image: info.id, checksum: cached.checksum, device }, "image cached on the install disk");
 }
 
+/**
+ * The image cache_image left, while nothing has written or erased the disk since (a later
+ * `prepare_image` reusing it writes only the config drive, which leaves its kernel alone).
+ * @example
+ * const cached = currentCachedImage(ctx); // { id, checksum, device, at, ... } or null
+ */
+export function currentCachedImage(ctx: Pick<ManagerContext, "memory">): CachedImage | null {
+  return (ctx.memory.get(KEY) as CachedImage | undefined) ?? null;
+}
+
 /** Forgets the cached image (the disk is about to be written or erased). */
 export function forgetCachedImage(ctx: ManagerContext, why: string): void {
   const cached = ctx.memory.get(KEY) as CachedImage | undefined;
