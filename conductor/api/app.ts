@@ -36,6 +36,7 @@ import { createNodePortRoutes, createPortgroupPortRoutes, createPortRoutes } fro
 import { createAllocationRoutes, createNodeAllocationRoutes } from "./resources/allocations.ts";
 import { createChassisRoutes } from "./resources/chassis.ts";
 import { createConductorRoutes } from "./resources/conductors.ts";
+import { createShardRoutes } from "./resources/shards.ts";
 import { createDeployTemplateRoutes } from "./resources/deploy-templates.ts";
 import { createEventRoutes } from "./resources/events.ts";
 import { createNodePortgroupRoutes, createPortgroupRoutes } from "./resources/portgroups.ts";
@@ -171,6 +172,7 @@ export function createApiApp(ctx: ConductorContext): Hono<ApiEnv> {
   app.route("/v1/deploy_templates", createDeployTemplateRoutes(ctx));
   app.route("/v1/volume", createVolumeRoutes(ctx));
   app.route("/v1/conductors", createConductorRoutes(ctx));
+  app.route("/v1/shards", createShardRoutes(ctx));
   app.route("/v1/events", createEventRoutes(ctx));
   app.route("/v1/drivers", createDriverRoutes(ctx));
 

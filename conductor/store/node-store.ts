@@ -58,6 +58,8 @@ export interface NodeStore {
   flushHeartbeats(): void;
   delete(uuid: string): boolean;
   count(): number;
+  /** Nodes per shard (null: no shard), most first: Ironic's `get_shard_list`. */
+  shardCounts(): Array<{ shard: string | null; count: number }>;
 }
 
 /**
@@ -86,6 +88,10 @@ export function createNodeStore(db: Database): NodeStore {
   });
   const del = db.query("DELETE FROM nodes WHERE uuid = ?");
   const countQ = db.query<{ n: number }, []>("SELECT COUNT(*) AS n FROM nodes");
+  // Ties in the order of GROUP BY (no shard first, then by name), as Ironic sorts its grouped rows.
+  const shardQ = db.query<{ shard: string | null; count: number }, []>(
+    "SELECT json_extract(attrs, '$.shard') AS shard, COUNT(*) AS count FROM nodes GROUP BY shard ORDER BY count DESC, shard ASC",
+  );
   const updateCache = new Map<string, Statement>();
 
   /** Row -> record, with a buffered heartbeat time applied. */
@@ -205,6 +211,9 @@ export function createNodeStore(db: Database): NodeStore {
     },
     count() {
       return countQ.get()?.n ?? 0;
+    },
+    shardCounts() {
+      return shardQ.all();
     },
   };
 }

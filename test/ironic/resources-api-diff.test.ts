@@ -371,3 +371,22 @@ test.skipIf(!!SKIP)("conductors and events", async () => {
     { m: "POST", p: "/v1/events", body: { events: [ev] }, v: "1.53", status: 404 },
   ]);
 });
+
+test.skipIf(!!SKIP)("shards (1.82): nodes per shard, most first, nodes without one as \"None\"", async () => {
+  const S1 = "a1a1a1a1-0000-4000-8000-000000000051";
+  const S2 = "a1a1a1a1-0000-4000-8000-000000000052";
+  const S3 = "a1a1a1a1-0000-4000-8000-000000000053";
+  await check([
+    { m: "POST", p: "/v1/nodes", body: { uuid: S1, name: "sh1", driver: "fake-hardware", shard: "rack-a" }, status: 201, compare: "keys" },
+    { m: "POST", p: "/v1/nodes", body: { uuid: S2, name: "sh2", driver: "fake-hardware", shard: "rack-a" }, status: 201, compare: "keys" },
+    { m: "POST", p: "/v1/nodes", body: { uuid: S3, name: "sh3", driver: "fake-hardware", shard: "rack-b" }, status: 201, compare: "keys" },
+    { m: "GET", p: "/v1/shards", status: 200 },
+    { m: "GET", p: "/v1/shards", v: "1.81", status: 404 },
+    { m: "GET", p: "/v1/shards/rack-a", status: 404 },
+    { m: "POST", p: "/v1/shards", body: { name: "x" }, v: "1.81", status: 405 },
+    { m: "POST", p: "/v1/shards", body: { name: "x" }, status: 405 },
+    { m: "DELETE", p: `/v1/nodes/${S1}`, status: 204 },
+    { m: "DELETE", p: `/v1/nodes/${S2}`, status: 204 },
+    { m: "DELETE", p: `/v1/nodes/${S3}`, status: 204 },
+  ]);
+});
