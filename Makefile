@@ -96,8 +96,10 @@ bench-agent: deps build
 
 # Deploy time in the lab (issue 14): classic, fast track, + kexec, pre-staged + kexec; deploy
 # call -> OS marker, firmware POSTs, bytes written. RUNS=3 FIRMWARE=bios|uefi CASES=1,2,3,4.
+# CASES=1,3 picks cases (a variable: inside $(or ...) the commas would split the list).
+CASES ?= 1,2,3,4
 bench-deploy: deps build ramdisk os-image
-	$(BUN) bench/lab-deploy/run.ts --runs $(or $(RUNS),3) --firmware $(or $(FIRMWARE),bios) --cases $(or $(CASES),1,2,3,4)
+	$(BUN) bench/lab-deploy/run.ts --runs $(or $(RUNS),3) --firmware $(or $(FIRMWARE),bios) --cases $(CASES)
 
 clean:
 	rm -rf dist build .bench
