@@ -8,7 +8,7 @@
  * through the firmware (the boot device is already the disk).
  */
 import { z } from "zod";
-import { currentCachedImage } from "../../hardware-managers/generic/image-cache.ts";
+import { cachedImageOnDisk, currentCachedImage } from "../../hardware-managers/generic/image-cache.ts";
 import type { ContextBase } from "../../hardware-managers/registry/index.ts";
 import { kexecLoader, loadDeployedOs, type LoadedOs } from "../../machine/kexec/index.ts";
 import { defineCommand } from "../commands/extension.ts";
@@ -56,12 +56,11 @@ export async function preloadCachedOs(services: AgentServices, ctx: ContextBase)
   }
 }
 
-/** The kernel loaded at cache time, if the cached image is still what the disk holds. */
+/** The kernel loaded at cache time, if the disk still holds that cache's OS (the cache, or the deploy that reused it). */
 function stillPreloaded(ctx: ContextBase, disk: string): LoadedOs | null {
   const pre = ctx.memory.get(PRELOAD_KEY) as Preloaded | undefined;
-  const cached = currentCachedImage(ctx);
-  if (!pre || !cached || cached.at !== pre.cachedAt || cached.device !== disk || pre.os.disk !== disk) return null;
-  return pre.os;
+  if (!pre || pre.os.disk !== disk) return null;
+  return cachedImageOnDisk(ctx, disk) === pre.cachedAt ? pre.os : null;
 }
 
 /**

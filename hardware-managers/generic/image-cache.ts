@@ -13,6 +13,14 @@ import type { ImageInfo } from "../../protocol/image-info.ts";
 import type { ManagerContext } from "../contract/index.ts";
 
 const KEY = "generic.cached_image";
+/** Set when a prepare_image reused the cache: the disk then holds that cache's OS plus a config drive. */
+const ON_DISK_KEY = "generic.deployed_cached_image";
+
+interface DeployedFromCache {
+  at: string;
+  device: string;
+  fingerprint: string;
+}
 
 export interface CachedImage {
   id: string;
@@ -30,7 +38,7 @@ export function imageChecksum(info: Pick<ImageInfo, "os_hash_algo" | "os_hash_va
   return `checksum:${String(info.checksum ?? "").toLowerCase()}`;
 }
 
-function fingerprintOf(ctx: ManagerContext, device: string): string | null {
+function fingerprintOf(ctx: Pick<ManagerContext, "logger">, device: string): string | null {
   try {
     return diskFingerprint(device);
   } catch (error) {
@@ -54,6 +62,29 @@ export function rememberCachedImage(ctx: ManagerContext, info: ImageInfo, device
 }
 
 /**
+ * Records that a prepare_image reused `cached` on `device` (only its config drive written),
+ * with the disk's fingerprint as it is now.
+ */
+export function markDeployedFromCache(ctx: ManagerContext, cached: CachedImage, device: string): void {
+  const fingerprint = fingerprintOf(ctx, device);
+  if (fingerprint) ctx.memory.set(ON_DISK_KEY, { at: cached.at, device, fingerprint } satisfies DeployedFromCache);
+}
+
+/**
+ * Which cache_image write (its `at`) the OS on `device` comes from: the cache itself, or the
+ * deploy that reused it as long as the disk is as that deploy left it; else null.
+ * @example
+ * cachedImageOnDisk(ctx, "/dev/vda"); // "2026-12-01T13:31:23.731Z"
+ */
+export function cachedImageOnDisk(ctx: Pick<ManagerContext, "memory" | "logger">, device: string): string | null {
+  const cached = ctx.memory.get(KEY) as CachedImage | undefined;
+  if (cached) return cached.device === device ? cached.at : null;
+  const deployed = ctx.memory.get(ON_DISK_KEY) as DeployedFromCache | undefined;
+  if (!deployed || deployed.device !== device) return null;
+  return fingerprintOf(ctx, device) === deployed.fingerprint ? deployed.at : null;
+}
+
+/**
  * The image cache_image left, while nothing has written or erased the disk since (a later
  * `prepare_image` reusing it writes only the config drive, which leaves its kernel alone).
  * @example
@@ -65,6 +96,7 @@ export function currentCachedImage(ctx: Pick<ManagerContext, "memory">): CachedI
 
 /** Forgets the cached image (the disk is about to be written or erased). */
 export function forgetCachedImage(ctx: ManagerContext, why: string): void {
+  ctx.memory.delete(ON_DISK_KEY);
   const cached = ctx.memory.get(KEY) as CachedImage | undefined;
   if (!cached) return;
   ctx.memory.delete(KEY);

@@ -9,7 +9,7 @@ import { isTeethError } from "../../common/branded-error.ts";
 import { describeZodError } from "../../common/zod-issues.ts";
 import { ImageErrors, partitionUuids, writeConfigDriveOnly, writeImage, type WriteImageResult } from "../../machine/image/index.ts";
 import type { ImageInfo } from "../../protocol/image-info.ts";
-import { forgetCachedImage, rememberCachedImage, reusableCachedImage, type CachedImage } from "./image-cache.ts";
+import { forgetCachedImage, markDeployedFromCache, rememberCachedImage, reusableCachedImage, type CachedImage } from "./image-cache.ts";
 import { PrepareImageParamsSchema } from "../../protocol/image-info.ts";
 import type { StepDefinition } from "../../protocol/steps.ts";
 import { imageResultLine, type ManagerContext, type Operations, type PrepareImageArgs, type PrepareImageResult } from "../contract/index.ts";
@@ -124,6 +124,7 @@ async function prepareOverCache(ctx: ManagerContext, req: WriteRequest, cached: 
   const message = `image (${cached.id}) already on device ${req.device} (pre-staged ${cached.at}, ${cached.checksum} verified then, disk unchanged); ` +
     (done.configdrive ? `only the config drive written (${drive} bytes) in ${done.duration_s} s` : "no config drive to write");
   ctx.logger.info({ image: cached.id, device: req.device, bytes_written: drive, event: "image_cached_reused" }, message);
+  markDeployedFromCache(ctx, cached, req.device);
   return { ...summary("prepare_image", r, args, message), image_cached: true };
 }
 

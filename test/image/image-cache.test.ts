@@ -9,6 +9,7 @@ import zlib from "node:zlib";
 import { HardwareSupport, defineHardwareManager } from "../../hardware-managers/contract/index.ts";
 import { createTestContext, type TestContext } from "../../hardware-managers/contract/testing.ts";
 import { genericHardwareManager } from "../../hardware-managers/generic/index.ts";
+import { cachedImageOnDisk } from "../../hardware-managers/generic/image-cache.ts";
 import { gptImage, sha256 } from "../../machine/image/testing/fixtures.ts";
 import { startImageServer, type ImageServer } from "../../machine/image/testing/image-server.ts";
 import { createLoopDevice, type LoopDevice } from "../support/loop-device.ts";
@@ -79,6 +80,21 @@ describe("pre-staged images (cache_image, then write_image)", () => {
     expect(result.image_cached).toBeUndefined();
     expect(downloads("b.img")).toBeGreaterThan(before);
     expect(sha256(loop.read(2048 * 512, 2 * MiB))).toBe(sha256(imgB.subarray(2048 * 512, 2048 * 512 + 2 * MiB)));
+  });
+
+  test("the disk's OS is known to come from the cache (for a preloaded kexec) until the disk changes or another image is written", async () => {
+    await t.dispatch("cache_image", { image_info: info("a.img", imgA) });
+    const at = cachedImageOnDisk(t.base, loop.path);
+    expect(at).toBeString();
+    await t.dispatch("write_image", { image_info: info("a.img", imgA), configdrive });
+    expect(cachedImageOnDisk(t.base, loop.path)).toBe(at);
+    expect(cachedImageOnDisk(t.base, "/dev/other")).toBeNull();
+    const f = Bun.spawnSync(["dd", "if=/dev/urandom", `of=${loop.path}`, "bs=4096", "count=1", "seek=1", "conv=notrunc,fsync", "status=none"]);
+    expect(f.exitCode).toBe(0);
+    expect(cachedImageOnDisk(t.base, loop.path)).toBeNull();
+    await t.dispatch("cache_image", { image_info: info("a.img", imgA) });
+    await t.dispatch("write_image", { image_info: info("b.img", imgB), configdrive });
+    expect(cachedImageOnDisk(t.base, loop.path)).toBeNull();
   });
 
   test("cleaning (erase_devices_metadata) makes the agent forget: the image is written again", async () => {
