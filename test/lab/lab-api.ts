@@ -19,17 +19,16 @@ export interface ApiAnswer {
 export type Api = (method: string, path: string, body?: unknown) => Promise<ApiAnswer>;
 
 /**
+ * The conductor's API from inside network namespace `netns`, with curl; its headers (the token
+ * among them) come from `headersFile`, never argv.
  * @example
- * const api = labApi(lab);
- * (await api("GET", "/v1/nodes")).json.nodes;
+ * const api = netnsApi("lab-rack", "http://10.77.0.1:6385", "/tmp/x/api-headers");
  */
-export function labApi(lab: LabState): Api {
-  const headers = join(lab.dir, "api-headers");
-  writeFileSync(headers, `X-Auth-Token: ${readFileSync(lab.conductor.tokenFile, "utf8")}\nX-OpenStack-Ironic-API-Version: 1.82\nContent-Type: application/json\n`, { mode: 0o600 });
+export function netnsApi(netns: string, baseUrl: string, headersFile: string): Api {
   return async (method, path, body) => {
-    const args = ["ip", "netns", "exec", lab.netns, "curl", "-sS", "-m", "30", "-X", method, "-H", `@${headers}`, "-w", "\n%{http_code}"];
+    const args = ["ip", "netns", "exec", netns, "curl", "-sS", "-m", "30", "-X", method, "-H", `@${headersFile}`, "-w", "\n%{http_code}"];
     if (body !== undefined) args.push("--data-binary", JSON.stringify(body));
-    const p = Bun.spawn([...args, lab.conductor.url + path], { stdout: "pipe", stderr: "pipe" });
+    const p = Bun.spawn([...args, baseUrl + path], { stdout: "pipe", stderr: "pipe" });
     const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
     const i = out.lastIndexOf("\n");
     const text = out.slice(0, i);
@@ -39,6 +38,17 @@ export function labApi(lab: LabState): Api {
     } catch {}
     return { status: Number(out.slice(i + 1)) || 0, json, text: text || err };
   };
+}
+
+/**
+ * @example
+ * const api = labApi(lab);
+ * (await api("GET", "/v1/nodes")).json.nodes;
+ */
+export function labApi(lab: LabState): Api {
+  const headers = join(lab.dir, "api-headers");
+  writeFileSync(headers, `X-Auth-Token: ${readFileSync(lab.conductor.tokenFile, "utf8")}\nX-OpenStack-Ironic-API-Version: 1.82\nContent-Type: application/json\n`, { mode: 0o600 });
+  return netnsApi(lab.netns, lab.conductor.url, headers);
 }
 
 /** Polls `fn` every second until it returns something truthy; throws naming `what` after `timeoutMs`. */

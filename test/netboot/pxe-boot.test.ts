@@ -20,6 +20,7 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { buildRamdisk, ensureQemu, INITRD, KERNEL, REPO } from "../ramdisk/ensure-ramdisk.ts";
 import { bootTimeline, dnsmasqLines, formatTimeline, powerOnTime } from "./boot-timeline.ts";
+import { netnsApi, waitFor, type Api } from "../lab/lab-api.ts";
 import { createNetnsLab, labNamespaces, type NetnsLab } from "../lab/netns.ts";
 import { writeGuest, writePowerScript } from "./power-script.ts";
 
@@ -68,29 +69,7 @@ for (const sc of SCENARIOS) {
     const siteLog = () => join(dir, "site-dnsmasq.log");
 
     /** The conductor's API, from inside the namespace (curl; the token from a file, not argv). */
-    async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
-      const args = ["ip", "netns", "exec", lab.name, "curl", "-sS", "-m", "30", "-X", method, "-H", `@${join(dir, "headers")}`, "-w", "\n%{http_code}"];
-      if (body !== undefined) args.push("--data-binary", JSON.stringify(body));
-      const p = Bun.spawn([...args, url + path], { stdout: "pipe", stderr: "pipe" });
-      const [out, err] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-      const i = out.lastIndexOf("\n");
-      const text = out.slice(0, i);
-      let json: any = null;
-      try {
-        json = JSON.parse(text);
-      } catch {}
-      return { status: Number(out.slice(i + 1)) || 0, json, text: text || err };
-    }
-
-    async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
-      const end = Date.now() + timeoutMs;
-      for (;;) {
-        const v = await fn();
-        if (v) return v;
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-        await Bun.sleep(1000);
-      }
-    }
+    const api: Api = (method, path, body) => netnsApi(lab.name, url, join(dir, "headers"))(method, path, body);
 
     // This test's dnsmasqs only (its own conf files): network namespaces share the PID space,
     // so a plain `pgrep dnsmasq` also counts another lab's.
